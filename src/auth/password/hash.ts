@@ -1,0 +1,51 @@
+import { pbkdf2, randomBytes, scrypt } from 'node:crypto';
+import { promisify } from 'node:util';
+import { hash as argon2Hash } from '@node-rs/argon2';
+import bcrypt from 'bcryptjs';
+import { type HashAlgorithm, argon2Defaults, bcryptDefaults, pbkdf2Defaults, scryptDefaults } from './algorithms.js';
+import { toAb64, toB64 } from './encoding.js';
+
+const pbkdf2Async = promisify(pbkdf2);
+const scryptAsync = promisify(scrypt) as (
+  password: string,
+  salt: Buffer,
+  keyLength: number,
+  options: { N: number; r: number; p: number; maxmem: number },
+) => Promise<Buffer>;
+
+/**
+ * Hashes `password` into a self-describing digest (`$argon2id$v=19$m=65536,t=3,p=4$…`).
+ * Every algorithm runs off the event loop (native threads or libuv's pool) except bcrypt,
+ * which bcryptjs runs in small asynchronous slices.
+ */
+export async function hashPassword(password: string, algorithm: HashAlgorithm = 'argon2id'): Promise<string> {
+  switch (algorithm) {
+    case 'argon2id':
+    case 'argon2i':
+      return argon2Hash(password, {
+        algorithm: algorithm === 'argon2id' ? 2 /* Algorithm.Argon2id */ : 1 /* Algorithm.Argon2i */,
+        timeCost: argon2Defaults.iterations,
+        memoryCost: argon2Defaults.memoryKiB,
+        parallelism: argon2Defaults.parallelism,
+        outputLen: argon2Defaults.keyLength,
+        salt: randomBytes(argon2Defaults.saltLength),
+      });
+    case 'scrypt': {
+      const { ln, blockSize: r, parallelism: p, keyLength, saltLength } = scryptDefaults;
+      const salt = randomBytes(saltLength);
+      const N = 2 ** ln;
+      const key = await scryptAsync(password, salt, keyLength, { N, r, p, maxmem: 256 * N * r });
+      return `$scrypt$ln=${ln},r=${r},p=${p}$${toB64(salt)}$${toB64(key)}`;
+    }
+    case 'pbkdf2-sha512':
+    case 'pbkdf2-sha256': {
+      const digest = algorithm === 'pbkdf2-sha512' ? 'sha512' : 'sha256';
+      const { iterations, keyLength } = pbkdf2Defaults[digest];
+      const salt = randomBytes(pbkdf2Defaults.saltLength);
+      const key = await pbkdf2Async(password, salt, iterations, keyLength, digest);
+      return `$pbkdf2-${digest}$${iterations}$${toAb64(salt)}$${toAb64(key)}`;
+    }
+    case 'bcrypt':
+      return bcrypt.hash(password, bcryptDefaults.cost);
+  }
+}

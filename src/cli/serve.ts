@@ -1,0 +1,65 @@
+import { loadConfig } from '../config/load.js';
+import { createLogger } from '../server/logger.js';
+import { startGateway } from '../server/gateway.js';
+import { ConfigError, StartupError } from '../shared/errors.js';
+import { configFile, parseCommandArgs } from './args.js';
+import { type CliIO, exitCodes } from './io.js';
+import { formatConfigError } from './validate-config.js';
+import { appVersion } from './version.js';
+
+export const serveHelp = `Usage: gatehouse serve --config FILE
+
+Runs the gateway. Ready when GET /api/health answers 200. SIGTERM or SIGINT stops it
+gracefully: no new connections, requests in flight finish, storage closes, exit 0.
+
+Options:
+  -c, --config FILE   the configuration file (default: $GATEHOUSE_CONFIG)
+  -h, --help          show this help
+`;
+
+/** `gatehouse serve`: resolves with the exit code once the gateway has stopped. */
+export async function serveCommand(args: string[], io: CliIO): Promise<number> {
+  const { values } = parseCommandArgs('serve', args, {
+    config: { type: 'string', short: 'c' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) {
+    io.stdout.write(serveHelp);
+    return exitCodes.ok;
+  }
+  const file = configFile('serve', values.config, io.env);
+  let loaded;
+  try {
+    loaded = loadConfig(file, io.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    io.stderr.write(formatConfigError(file, error));
+    return exitCodes.failure;
+  }
+  const { config, warnings } = loaded;
+  const logger = createLogger(config.log);
+  for (const warning of warnings) logger.warn(`configuration: ${warning}`);
+  let gateway;
+  try {
+    gateway = await startGateway(config, { logger, appVersion });
+  } catch (error) {
+    if (!(error instanceof StartupError)) throw error;
+    logger.fatal(error.message);
+    io.stderr.write(`gatehouse serve: ${error.message}\n`);
+    return exitCodes.failure;
+  }
+  return new Promise((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      logger.info(`received ${signal}`);
+      process.off('SIGTERM', stop).off('SIGINT', stop);
+      gateway.close().then(
+        () => resolve(exitCodes.ok),
+        (error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed');
+          resolve(exitCodes.failure);
+        },
+      );
+    };
+    process.on('SIGTERM', stop).on('SIGINT', stop);
+  });
+}

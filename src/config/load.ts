@@ -1,0 +1,107 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import yaml from 'js-yaml';
+import { deepFreeze } from '../shared/deep-freeze.js';
+import { ConfigError } from '../shared/errors.js';
+import type { Config } from './config.js';
+import { readLog } from './log.js';
+import { Problems } from './problems.js';
+import { type ReadContext, fsReason, readMapping } from './reader.js';
+import { readServer } from './server.js';
+import { readSession } from './session.js';
+import { readStorage } from './storage.js';
+
+/** Sections that later versions validate; accepted now and kept raw so that a file written for them loads. */
+const pendingSections = [
+  'authentication_backend',
+  'access_control',
+  'definitions',
+  'totp',
+  'regulation',
+  'notifier',
+  'proxy',
+  'identity_providers',
+  'theme',
+] as const;
+const sections = ['server', 'log', 'session', 'storage', ...pendingSections] as const;
+
+/** Authelia keys with no Gatehouse equivalent yet: named as such instead of "unknown". */
+const autheliaOnly = [
+  'webauthn',
+  'duo_api',
+  'ntp',
+  'password_policy',
+  'identity_validation',
+  'telemetry',
+  'privacy_policy',
+  'certificates_directory',
+  'default_2fa_method',
+  'jwt_secret',
+  'default_redirection_url',
+];
+
+export interface LoadedConfig {
+  readonly config: Config;
+  readonly warnings: readonly string[];
+}
+
+/**
+ * Reads, validates and freezes the configuration file at `file`.
+ * @throws ConfigError listing every problem (file unreadable, YAML syntax, wrong keys or values).
+ */
+export function loadConfig(file: string, env: Readonly<Record<string, string | undefined>> = process.env): LoadedConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError([`cannot read the configuration file '${file}': ${fsReason(error)}`]);
+  }
+  let raw: unknown;
+  try {
+    raw = yaml.load(text, { filename: file, schema: yaml.CORE_SCHEMA });
+  } catch (error) {
+    if (error instanceof yaml.YAMLException) {
+      const { line, column } = error.mark ?? { line: 0, column: 0 };
+      throw new ConfigError([`${file}:${line + 1}:${column + 1}: YAML syntax error: ${error.reason}`]);
+    }
+    throw error;
+  }
+  return parseConfig(raw, { env, baseDir: dirname(resolve(file)) });
+}
+
+/**
+ * Validates an already-parsed configuration document.
+ * @throws ConfigError listing every problem.
+ */
+export function parseConfig(
+  raw: unknown,
+  options: { env: Readonly<Record<string, string | undefined>>; baseDir: string },
+): LoadedConfig {
+  const problems = new Problems();
+  const ctx: ReadContext = { problems, env: options.env, baseDir: options.baseDir };
+  const document = raw === undefined || raw === null ? {} : raw;
+  const top = readMapping(ctx, '', stripAutheliaOnly(ctx, document), sections);
+  if (!top) throw new ConfigError(['the configuration file must hold a mapping of sections at its top level']);
+  const config: Config = {
+    server: readServer(ctx, top.server),
+    log: readLog(ctx, top.log),
+    session: readSession(ctx, top.session),
+    storage: readStorage(ctx, top.storage),
+    pending: Object.fromEntries(pendingSections.filter((s) => top[s] !== undefined).map((s) => [s, top[s]])),
+  };
+  for (const section of Object.keys(config.pending)) {
+    problems.warn(section, 'is not implemented by this version of Gatehouse yet and is ignored');
+  }
+  if (problems.errors.length > 0) throw new ConfigError(problems.errors);
+  return { config: deepFreeze(config) as Config, warnings: problems.warnings };
+}
+
+function stripAutheliaOnly(ctx: ReadContext, document: unknown): unknown {
+  if (typeof document !== 'object' || document === null || Array.isArray(document)) return document;
+  const rest: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(document)) {
+    if (autheliaOnly.includes(key)) ctx.problems.error(key, 'is an Authelia option that Gatehouse does not support');
+    else rest[key] = value;
+  }
+  return rest;
+}

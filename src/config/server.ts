@@ -1,0 +1,86 @@
+import { existsSync } from 'node:fs';
+import { isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
+import { defaults } from './defaults.js';
+import { keyPath } from './problems.js';
+import { type ReadContext, readList, readMapping, readPath, readString } from './reader.js';
+
+export type ListenAddress =
+  | { readonly kind: 'tcp'; readonly host: string; readonly port: number }
+  | { readonly kind: 'unix'; readonly path: string };
+
+export interface ServerConfig {
+  readonly address: ListenAddress;
+  /** CIDRs whose `X-Forwarded-*` / `X-Original-*` headers are believed. */
+  readonly trustedProxies: readonly string[];
+  readonly tls: { readonly key: string; readonly certificate: string } | undefined;
+}
+
+/** Reads `server`. */
+export function readServer(ctx: ReadContext, value: unknown): ServerConfig {
+  const path = 'server';
+  const raw = readMapping(ctx, path, value, ['address', 'trusted_proxies', 'tls']) ?? {};
+  const addressText = readString(ctx, keyPath(path, 'address'), raw.address) ?? defaults.server.address;
+  const address = parseListenAddress(addressText);
+  if (!address) {
+    ctx.problems.error(
+      keyPath(path, 'address'),
+      `must be 'tcp://HOST:PORT', 'tcp://:PORT' or 'unix:///PATH' but is '${addressText}'`,
+    );
+  }
+  const trustedProxies =
+    raw.trusted_proxies === undefined
+      ? [...defaults.server.trustedProxies]
+      : readList(ctx, keyPath(path, 'trusted_proxies'), raw.trusted_proxies, (entry, at) => readCidr(ctx, at, entry));
+  return {
+    address: address ?? { kind: 'tcp', host: '', port: defaults.server.port },
+    trustedProxies,
+    tls: readTls(ctx, keyPath(path, 'tls'), raw.tls),
+  };
+}
+
+/** Parses `tcp://host:port`, `tcp://:port`, `tcp://[::1]:port` or `unix:///path`. */
+export function parseListenAddress(text: string): ListenAddress | undefined {
+  if (text.startsWith('unix://')) {
+    const path = text.slice('unix://'.length);
+    return path.startsWith('/') ? { kind: 'unix', path } : undefined;
+  }
+  const match = /^tcp:\/\/(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*)(?::(\d{1,5}))?\/?$/.exec(text);
+  if (!match) return undefined;
+  const host = (match[1] ?? '').replace(/^\[|\]$/g, '');
+  const port = match[2] === undefined ? defaults.server.port : Number(match[2]);
+  if (port > 65535) return undefined;
+  if (match[1]?.startsWith('[') && isIP(host) !== 6) return undefined;
+  return { kind: 'tcp', host, port };
+}
+
+/** A CIDR (`10.0.0.0/8`, `fd00::/8`) or a single address, returned in CIDR form. */
+export function readCidr(ctx: ReadContext, path: string, value: unknown): string | undefined {
+  const text = readString(ctx, path, value, { required: true });
+  if (text === undefined) return undefined;
+  try {
+    if (text.includes('/')) {
+      const [addr, bits] = ipaddr.parseCIDR(text);
+      return `${addr.toString()}/${bits}`;
+    }
+    const addr = ipaddr.parse(text);
+    return `${addr.toString()}/${addr.kind() === 'ipv4' ? 32 : 128}`;
+  } catch {
+    ctx.problems.error(path, `must be an IP address or a CIDR such as '10.0.0.0/8' but is '${text}'`);
+    return undefined;
+  }
+}
+
+function readTls(ctx: ReadContext, path: string, value: unknown): ServerConfig['tls'] {
+  if (value === undefined || value === null) return undefined;
+  const raw = readMapping(ctx, path, value, ['key', 'certificate']);
+  if (!raw) return undefined;
+  const key = readPath(ctx, keyPath(path, 'key'), raw.key, { required: true });
+  const certificate = readPath(ctx, keyPath(path, 'certificate'), raw.certificate, { required: true });
+  for (const [name, file] of [['key', key], ['certificate', certificate]] as const) {
+    if (file !== undefined && !existsSync(file)) {
+      ctx.problems.error(keyPath(path, name), `must name an existing file but '${file}' does not exist`);
+    }
+  }
+  return key && certificate ? { key, certificate } : undefined;
+}

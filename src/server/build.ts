@@ -1,0 +1,42 @@
+import { readFileSync } from 'node:fs';
+import cookie from '@fastify/cookie';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Config } from '../config/config.js';
+import type { SessionManager } from '../session/manager.js';
+import type { Clock } from '../shared/clock.js';
+import type { Random } from '../shared/random.js';
+import type { Storage } from '../storage/storage.js';
+import { renderError, renderNotFound } from './error-handler.js';
+import { RequestLogController } from './request-log.js';
+import { routeTable } from './routes.js';
+
+/** The services built once at start and handed to every area. */
+export interface Services {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly storage: Storage;
+  readonly sessions: SessionManager;
+}
+
+/** Builds the fastify application (not listening yet). */
+export async function buildServer(services: Services): Promise<FastifyInstance> {
+  const { config, logger } = services;
+  const tls = config.server.tls;
+  // With TLS fastify's types change to https'; the application API is the same.
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    logController: new RequestLogController(),
+    trustProxy: [...config.server.trustedProxies],
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    ...(tls ? { https: { key: readFileSync(tls.key), cert: readFileSync(tls.certificate) } } : {}),
+  }) as unknown as FastifyInstance;
+  await app.register(cookie);
+  app.setErrorHandler(renderError);
+  app.setNotFoundHandler(renderNotFound);
+  for (const route of routeTable()) app.route(route);
+  return app;
+}

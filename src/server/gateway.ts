@@ -1,0 +1,127 @@
+import { existsSync, lstatSync, unlinkSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Config } from '../config/config.js';
+import { defaults } from '../config/defaults.js';
+import { SessionManager } from '../session/manager.js';
+import { StorageSessionStore } from '../session/store.js';
+import { type Clock, systemClock } from '../shared/clock.js';
+import { StartupError } from '../shared/errors.js';
+import { type Random, systemRandom } from '../shared/random.js';
+import { SqliteStorage } from '../storage/sqlite/open.js';
+import type { Storage } from '../storage/storage.js';
+import { buildServer } from './build.js';
+
+export interface GatewayOptions {
+  readonly logger: Logger;
+  readonly appVersion: string;
+  readonly clock?: Clock;
+  readonly random?: Random;
+  /** How long shutdown waits for in-flight requests before cutting them (default 30 s). */
+  readonly shutdownGraceMs?: number;
+}
+
+/** A running gateway. */
+export interface Gateway {
+  readonly app: FastifyInstance;
+  readonly storage: Storage;
+  readonly sessions: SessionManager;
+  /** Where it listens: `http://127.0.0.1:9091`, `https://…` or `unix:/path`. */
+  readonly url: string;
+  /** Stops accepting, lets in-flight requests finish, closes storage. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * The composition root: opens storage, builds the session manager and the server, listens.
+ * @throws StartupError with the configuration key to fix (port in use, storage key, folder…).
+ */
+export async function startGateway(config: Config, options: GatewayOptions): Promise<Gateway> {
+  const clock = options.clock ?? systemClock;
+  const random = options.random ?? systemRandom;
+  const { logger } = options;
+  const storage = SqliteStorage.open({
+    path: config.storage.local.path,
+    encryptionKey: config.storage.encryptionKey,
+    clock,
+    appVersion: options.appVersion,
+  });
+  if (storage.applied.length > 0) logger.info({ versions: storage.applied }, 'storage migrated');
+  const sessions = new SessionManager({
+    store: new StorageSessionStore(storage.sessions),
+    cookies: config.session.cookies,
+    clock,
+    random,
+  });
+  let app: FastifyInstance | undefined;
+  try {
+    app = await buildServer({ config, logger, clock, random, storage, sessions });
+    const url = await listen(app, config);
+    sessions.startPurging(defaults.session.purgeInterval, (error) => logger.error({ err: error }, 'session purge failed'));
+    logger.info({ url, storage: config.storage.local.path }, `Gatehouse ${options.appVersion} listening on ${url}`);
+    let closing: Promise<void> | undefined;
+    const close = () => (closing ??= shutdown(app!, storage, sessions, logger, options.shutdownGraceMs ?? 30_000));
+    return { app, storage, sessions, url, close };
+  } catch (error) {
+    sessions.stop();
+    await app?.close().catch(() => undefined);
+    await storage.close();
+    throw error;
+  }
+}
+
+async function listen(app: FastifyInstance, config: Config): Promise<string> {
+  const address = config.server.address;
+  const scheme = config.server.tls ? 'https' : 'http';
+  try {
+    if (address.kind === 'unix') {
+      if (existsSync(address.path) && lstatSync(address.path).isSocket()) unlinkSync(address.path);
+      await app.listen({ path: address.path });
+      return `unix:${address.path}`;
+    }
+    await app.listen({ host: address.host === '' ? '::' : address.host, port: address.port });
+  } catch (error) {
+    throw listenError(error, config);
+  }
+  const bound = app.server.address() as AddressInfo;
+  const host = bound.family === 'IPv6' ? `[${bound.address}]` : bound.address;
+  return `${scheme}://${host}:${bound.port}`;
+}
+
+function listenError(error: unknown, config: Config): Error {
+  const code = (error as NodeJS.ErrnoException).code;
+  const a = config.server.address;
+  const shown = a.kind === 'unix' ? `unix://${a.path}` : `tcp://${a.host}:${a.port}`;
+  const reasons: Record<string, string> = {
+    EADDRINUSE: 'is already in use by another process; stop it or choose another port',
+    EACCES: 'needs privileges this process does not have (ports below 1024 need root or CAP_NET_BIND_SERVICE)',
+    EADDRNOTAVAIL: 'is not an address of this machine',
+    ENOTFOUND: 'names a host that cannot be resolved',
+  };
+  const reason = (code && reasons[code]) ?? `cannot be listened on: ${(error as Error).message}`;
+  return new StartupError('GH_LISTEN', `server.address: ${shown} ${reason}${code ? ` (${code})` : ''}`, error);
+}
+
+async function shutdown(
+  app: FastifyInstance,
+  storage: Storage,
+  sessions: SessionManager,
+  logger: Logger,
+  graceMs: number,
+): Promise<void> {
+  logger.info('shutting down: no new connections, finishing requests in flight');
+  sessions.stop();
+  const force = setTimeout(() => {
+    logger.warn(`requests still running after ${graceMs} ms; closing their connections`);
+    app.server.closeAllConnections();
+  }, graceMs);
+  force.unref();
+  try {
+    await app.close();
+  } finally {
+    clearTimeout(force);
+    await storage.close();
+  }
+  logger.info('stopped');
+}

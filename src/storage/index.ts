@@ -1,0 +1,3 @@
+export type { Storage, StoredSession, SessionRepository, ColumnCipher } from './storage.js';
+export { AesGcmCipher } from './cipher.js';
+export { SqliteStorage, type SqliteOptions } from './sqlite/open.js';

@@ -1,0 +1,101 @@
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3, { type Database } from 'better-sqlite3';
+import type { Clock } from '../../shared/clock.js';
+import { StartupError } from '../../shared/errors.js';
+import { AesGcmCipher } from '../cipher.js';
+import type { Storage } from '../storage.js';
+import { applyMigrations } from './migrate.js';
+import { SqliteSessionRepository } from './session-repository.js';
+
+export interface SqliteOptions {
+  /** Database file; `:memory:` for tests. Its folder is created when missing. */
+  readonly path: string;
+  readonly encryptionKey: string;
+  readonly clock: Clock;
+  readonly appVersion: string;
+}
+
+/** The SQLite storage provider (better-sqlite3, WAL). */
+export class SqliteStorage implements Storage {
+  readonly provider = 'sqlite';
+  readonly sessions: SqliteSessionRepository;
+  readonly cipher: AesGcmCipher;
+  readonly db: Database;
+  /** Migration versions applied by this start (empty when the schema was current). */
+  readonly applied: readonly number[];
+
+  private constructor(db: Database, cipher: AesGcmCipher, applied: number[]) {
+    this.db = db;
+    this.cipher = cipher;
+    this.applied = applied;
+    this.sessions = new SqliteSessionRepository(db);
+  }
+
+  /**
+   * Opens (creating when needed) and migrates the database, and checks the encryption key.
+   * A new database that fails to initialise is removed, so nothing half-written is left.
+   * @throws StartupError naming `storage.local.path` or `storage.encryption_key`.
+   */
+  static open(options: SqliteOptions): SqliteStorage {
+    const { path } = options;
+    const inMemory = path === ':memory:';
+    const existed = inMemory || existsSync(path);
+    if (!inMemory) ensureFolder(path);
+    let db: Database;
+    try {
+      db = new BetterSqlite3(path);
+    } catch (cause) {
+      throw new StartupError('GH_STORAGE_OPEN', `storage.local.path: cannot open the database '${path}': ${message(cause)}`, cause);
+    }
+    try {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.pragma('foreign_keys = ON');
+      db.pragma('busy_timeout = 5000');
+      const cipher = new AesGcmCipher(options.encryptionKey);
+      const applied = db.transaction(() => {
+        checkKey(db, cipher, path);
+        const versions = applyMigrations(db, options.clock.now(), options.appVersion);
+        db.prepare("INSERT OR IGNORE INTO encryption (name, value) VALUES ('key_check', ?)").run(cipher.keyCheck());
+        return versions;
+      })();
+      return new SqliteStorage(db, cipher, applied);
+    } catch (cause) {
+      db.close();
+      if (!existed) for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(path + suffix, { force: true });
+      if (cause instanceof StartupError) throw cause;
+      throw new StartupError('GH_STORAGE_INIT', `storage.local.path: cannot prepare the database '${path}': ${message(cause)}`, cause);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
+
+function ensureFolder(path: string): void {
+  const folder = dirname(path);
+  try {
+    mkdirSync(folder, { recursive: true });
+  } catch (cause) {
+    throw new StartupError('GH_STORAGE_FOLDER', `storage.local.path: cannot create the folder '${folder}': ${message(cause)}`, cause);
+  }
+}
+
+function checkKey(db: Database, cipher: AesGcmCipher, path: string): void {
+  const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'encryption'").get();
+  if (!table) return;
+  const row = db.prepare("SELECT value FROM encryption WHERE name = 'key_check'").get() as { value: Buffer } | undefined;
+  if (row && !cipher.matchesKeyCheck(row.value)) {
+    throw new StartupError(
+      'GH_STORAGE_KEY_MISMATCH',
+      `storage.encryption_key: is not the key the database '${path}' was created with; start with the original key (the database was not changed)`,
+    );
+  }
+}
+
+function message(error: unknown): string {
+  const e = error as NodeJS.ErrnoException;
+  return e?.code && e.message ? `${e.message}` : String(e?.message ?? error);
+}

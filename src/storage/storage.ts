@@ -1,0 +1,46 @@
+/**
+ * The storage API every provider implements (SQLite now, PostgreSQL later). Callers only see
+ * these interfaces; methods are asynchronous so that a network database fits behind them.
+ */
+export interface Storage {
+  /** Which provider this is, for logs. */
+  readonly provider: string;
+  readonly sessions: SessionRepository;
+  /** Encrypts secrets at rest under the key derived from `storage.encryption_key`. */
+  readonly cipher: ColumnCipher;
+  /** Closes the database; later calls fail. */
+  close(): Promise<void>;
+}
+
+/** A session row. `idHash` is the SHA-256 of the session ID: the ID itself is never stored. */
+export interface StoredSession {
+  readonly idHash: string;
+  /** Empty for anonymous sessions. */
+  readonly username: string;
+  /** Serialised session state. */
+  readonly data: string;
+  readonly createdAt: number;
+  /** When the row may be purged (ms since epoch). */
+  readonly expiresAt: number;
+}
+
+export interface SessionRepository {
+  get(idHash: string): Promise<StoredSession | undefined>;
+  /** Inserts or replaces. */
+  put(session: StoredSession): Promise<void>;
+  delete(idHash: string): Promise<void>;
+  /** Deletes every session of `username`; returns how many. */
+  deleteByUsername(username: string): Promise<number>;
+  /** Deletes rows whose `expiresAt` is at or before `now`; returns how many. */
+  deleteExpired(now: number): Promise<number>;
+}
+
+export interface ColumnCipher {
+  /**
+   * AES-256-GCM. `context` is bound as associated data (e.g. `totp_configurations:secret:john`),
+   * so a value copied to another row or column no longer decrypts.
+   */
+  encrypt(plaintext: Buffer | string, context: string): Buffer;
+  /** @throws StorageError `GH_STORAGE_DECRYPT` when the value was altered or belongs elsewhere. */
+  decrypt(ciphertext: Buffer, context: string): Buffer;
+}
