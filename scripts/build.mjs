@@ -11,9 +11,6 @@ const src = join(root, 'src');
 const dist = join(root, 'dist');
 const assetExtensions = ['.sql', '.html', '.css', '.js', '.svg', '.txt'];
 
-rmSync(dist, { recursive: true, force: true });
-const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
 
 function copyAssets(dir) {
   for (const name of readdirSync(dir)) {
@@ -26,4 +23,7 @@ function copyAssets(dir) {
     }
   }
 }
+rmSync(dist, { recursive: true, force: true });
 copyAssets(src);
+const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });

@@ -39,19 +39,31 @@ export async function serveCommand(args: string[], io: CliIO): Promise<number> {
   const { config, warnings } = loaded;
   const logger = createLogger(config.log);
   for (const warning of warnings) logger.warn(`configuration: ${warning}`);
+  // Signal handlers go in before starting, so a signal that arrives during start-up still
+  // ends in a clean shutdown rather than the default abrupt exit.
+  let received: NodeJS.Signals | undefined;
+  let stop: (() => void) | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    received ??= signal;
+    stop?.();
+  };
+  process.on('SIGTERM', onSignal).on('SIGINT', onSignal);
+  const removeHandlers = () => process.off('SIGTERM', onSignal).off('SIGINT', onSignal);
   let gateway;
   try {
     gateway = await startGateway(config, { logger, appVersion });
   } catch (error) {
+    removeHandlers();
     if (!(error instanceof StartupError)) throw error;
     logger.fatal(error.message);
     io.stderr.write(`gatehouse serve: ${error.message}\n`);
     return exitCodes.failure;
   }
   return new Promise((resolve) => {
-    const stop = (signal: NodeJS.Signals) => {
-      logger.info(`received ${signal}`);
-      process.off('SIGTERM', stop).off('SIGINT', stop);
+    stop = () => {
+      stop = undefined;
+      removeHandlers();
+      logger.info(`received ${received}`);
       gateway.close().then(
         () => resolve(exitCodes.ok),
         (error: unknown) => {
@@ -60,6 +72,6 @@ export async function serveCommand(args: string[], io: CliIO): Promise<number> {
         },
       );
     };
-    process.on('SIGTERM', stop).on('SIGINT', stop);
+    if (received) stop();
   });
 }

@@ -35,8 +35,23 @@ export async function buildServer(services: Services): Promise<FastifyInstance> 
     ...(tls ? { https: { key: readFileSync(tls.key), cert: readFileSync(tls.certificate) } } : {}),
   }) as unknown as FastifyInstance;
   await app.register(cookie);
+  drainOnClose(app);
   app.setErrorHandler(renderError);
   app.setNotFoundHandler(renderNotFound);
   for (const route of routeTable()) app.route(route);
   return app;
+}
+
+/**
+ * While closing, responses carry `Connection: close`, so keep-alive connections whose request
+ * was in flight end with it instead of holding shutdown open until their idle timeout.
+ */
+function drainOnClose(app: FastifyInstance): void {
+  let draining = false;
+  app.addHook('preClose', async () => {
+    draining = true;
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    if (draining) void reply.header('connection', 'close');
+  });
 }

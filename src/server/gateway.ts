@@ -20,6 +20,8 @@ export interface GatewayOptions {
   readonly random?: Random;
   /** How long shutdown waits for in-flight requests before cutting them (default 30 s). */
   readonly shutdownGraceMs?: number;
+  /** For embedding: registers extra plugins or routes after Gatehouse's own, before listening. */
+  readonly beforeListen?: (app: FastifyInstance) => void | Promise<void>;
 }
 
 /** A running gateway. */
@@ -57,6 +59,7 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
   let app: FastifyInstance | undefined;
   try {
     app = await buildServer({ config, logger, clock, random, storage, sessions });
+    await options.beforeListen?.(app);
     const url = await listen(app, config);
     sessions.startPurging(defaults.session.purgeInterval, (error) => logger.error({ err: error }, 'session purge failed'));
     logger.info({ url, storage: config.storage.local.path }, `Gatehouse ${options.appVersion} listening on ${url}`);

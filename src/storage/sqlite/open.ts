@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import type { Clock } from '../../shared/clock.js';
@@ -63,7 +63,7 @@ export class SqliteStorage implements Storage {
       return new SqliteStorage(db, cipher, applied);
     } catch (cause) {
       db.close();
-      if (!existed) for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(path + suffix, { force: true });
+      if (!existed) removeNewDatabase(path);
       if (cause instanceof StartupError) throw cause;
       throw new StartupError('GH_STORAGE_INIT', `storage.local.path: cannot prepare the database '${path}': ${message(cause)}`, cause);
     }
@@ -71,6 +71,17 @@ export class SqliteStorage implements Storage {
 
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
+  }
+}
+
+/** Removes the files of a database this start created, so a failed start leaves nothing half-written. */
+function removeNewDatabase(path: string): void {
+  for (const file of [path, `${path}-wal`, `${path}-shm`, `${path}-journal`]) {
+    try {
+      if (existsSync(file) && lstatSync(file).isFile()) rmSync(file);
+    } catch {
+      // Best effort: the error that made initialisation fail is the one to report.
+    }
   }
 }
 

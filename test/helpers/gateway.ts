@@ -1,0 +1,24 @@
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { onTestFinished } from 'vitest';
+import type { Config } from '../../src/config/config.js';
+import { type Gateway, type GatewayOptions, startGateway } from '../../src/server/gateway.js';
+import { configOf, minimalRaw, tempDir } from './config.js';
+
+/** A configuration listening on a free loopback port with its database in a fresh folder. */
+export function testConfig(overrides: Record<string, unknown> = {}, dir = tempDir()): Config {
+  return configOf(minimalRaw(dir, overrides), {}, dir);
+}
+
+/** Starts a gateway that is closed after the current test. */
+export async function startTestGateway(config: Config, options: Partial<GatewayOptions> = {}): Promise<Gateway> {
+  const gateway = await startGateway(config, { logger: pino({ level: 'silent' }), appVersion: 'test', ...options });
+  onTestFinished(() => gateway.close());
+  return gateway;
+}
+
+export function dbPath(config: Config): string {
+  return config.storage.local.path;
+}
+
+export { join };
