@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { request as httpRequest } from 'node:http';
+import { type RequestOptions, request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -14,7 +14,7 @@ interface Reply {
   body: string;
 }
 
-function get(options: Parameters<typeof httpRequest>[0], tls = false): Promise<Reply> {
+function get(options: RequestOptions & { rejectUnauthorized?: boolean }, tls = false): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = (tls ? httpsRequest : httpRequest)(options, (res) => {
       let body = '';
