@@ -1,5 +1,6 @@
 import { hashPasswordCommand } from './hash-password.js';
 import { type CliIO, UsageError, exitCodes, processIO } from './io.js';
+import { rulesCommand } from './rules.js';
 import { serveCommand } from './serve.js';
 import { validateConfigCommand } from './validate-config.js';
 import { appVersion } from './version.js';
@@ -10,6 +11,7 @@ const commands: Record<string, { run: Command; summary: string }> = {
   serve: { run: serveCommand, summary: 'run the gateway' },
   'validate-config': { run: validateConfigCommand, summary: 'check a configuration file and print every problem' },
   'hash-password': { run: hashPasswordCommand, summary: 'print the digest of a password (stdin or prompt)' },
+  rules: { run: rulesCommand, summary: 'test policy files (rules test) or explain a decision (rules explain)' },
 };
 
 export const mainHelp = `Usage: gatehouse <command> [options]

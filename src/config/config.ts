@@ -1,3 +1,5 @@
+import type { AccessControlConfig } from './access-control.js';
+import type { DefinitionsConfig } from './definitions.js';
 import type { LogConfig } from './log.js';
 import type { ServerConfig } from './server.js';
 import type { SessionConfig } from './session.js';
@@ -9,6 +11,8 @@ export interface Config {
   readonly log: LogConfig;
   readonly session: SessionConfig;
   readonly storage: StorageConfig;
+  readonly definitions: DefinitionsConfig;
+  readonly accessControl: AccessControlConfig;
   /** Sections accepted but not yet implemented, kept as written. */
   readonly pending: Readonly<Record<string, unknown>>;
 }

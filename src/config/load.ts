@@ -3,7 +3,9 @@ import { dirname, resolve } from 'node:path';
 import yaml from 'js-yaml';
 import { deepFreeze } from '../shared/deep-freeze.js';
 import { ConfigError } from '../shared/errors.js';
+import { readAccessControl } from './access-control.js';
 import type { Config } from './config.js';
+import { readDefinitions } from './definitions.js';
 import { readLog } from './log.js';
 import { Problems } from './problems.js';
 import { type ReadContext, fsReason, readMapping } from './reader.js';
@@ -14,8 +16,6 @@ import { readStorage } from './storage.js';
 /** Sections that later versions validate; accepted now and kept raw so that a file written for them loads. */
 const pendingSections = [
   'authentication_backend',
-  'access_control',
-  'definitions',
   'totp',
   'regulation',
   'notifier',
@@ -23,7 +23,7 @@ const pendingSections = [
   'identity_providers',
   'theme',
 ] as const;
-const sections = ['server', 'log', 'session', 'storage', ...pendingSections] as const;
+const sections = ['server', 'log', 'session', 'storage', 'definitions', 'access_control', ...pendingSections] as const;
 
 /** Authelia keys with no Gatehouse equivalent yet: named as such instead of "unknown". */
 const autheliaOnly = [
@@ -82,11 +82,15 @@ export function parseConfig(
   const document = raw === undefined || raw === null ? {} : raw;
   const top = readMapping(ctx, '', stripAutheliaOnly(ctx, document), sections);
   if (!top) throw new ConfigError(['the configuration file must hold a mapping of sections at its top level']);
+  const networks = readDefinitions(ctx, top.definitions);
+  const accessControl = readAccessControl(ctx, top.access_control, networks);
   const config: Config = {
     server: readServer(ctx, top.server),
     log: readLog(ctx, top.log),
     session: readSession(ctx, top.session),
     storage: readStorage(ctx, top.storage),
+    definitions: { network: Object.fromEntries(networks) },
+    accessControl,
     pending: Object.fromEntries(pendingSections.filter((s) => top[s] !== undefined).map((s) => [s, top[s]])),
   };
   for (const section of Object.keys(config.pending)) {

@@ -1,0 +1,79 @@
+import type { AccessRuleConfig, Policy } from '../config/access-control.js';
+import { type Criterion, compileCriteria } from './criteria.js';
+import { type Decision, decide } from './decide.js';
+import { type Explanation, explain } from './explain.js';
+import type { Subject } from './subject.js';
+import type { Target } from './target.js';
+
+/** A rule ready to be evaluated. */
+export interface CompiledRule {
+  /** Position in the rule list (inline rules first, then rules files in order). */
+  readonly index: number;
+  readonly source: string;
+  readonly policy: Policy;
+  /** Authelia's `HasSubjects`: a `subject`, a `{user}`/`{group}` domain or a `User`/`Group` capture. */
+  readonly hasSubject: boolean;
+  /** Non-empty criteria in evaluation order; the rule matches when all do. */
+  readonly criteria: readonly Criterion[];
+  /** `criteria` without `domain`: what is left to test once the domain index found the rule. */
+  readonly afterDomain: readonly Criterion[];
+}
+
+/** The compiled rules: decisions need no further parsing or compiling. */
+export interface RuleSet {
+  readonly defaultPolicy: Policy;
+  readonly rules: readonly CompiledRule[];
+  /** First matching rule's policy, else the default policy. */
+  decide(subject: Subject, target: Target): Decision;
+  /** Every rule with the first criterion that failed, and the decision. */
+  explain(subject: Subject, target: Target): Explanation;
+}
+
+/** Where to look for a domain: rules naming it exactly, merged in order with rules that may match any domain. */
+export interface RuleIndex {
+  readonly byDomain: ReadonlyMap<string, readonly CompiledRule[]>;
+  readonly general: readonly CompiledRule[];
+}
+
+/**
+ * Compiles access-control rules once: regexes compiled, CIDRs parsed, and rules whose `domain`
+ * entries are all exact names indexed by name, so a decision only evaluates the rules that
+ * name the request's domain plus those that do not name exact domains — first-match order kept.
+ */
+export function compileRules(config: { readonly defaultPolicy: Policy; readonly rules: readonly AccessRuleConfig[] }): RuleSet {
+  const rules = config.rules.map(compileRule);
+  const byDomain = new Map<string, CompiledRule[]>();
+  const general: CompiledRule[] = [];
+  config.rules.forEach((rule, index) => {
+    const compiled = rules[index] as CompiledRule;
+    const exact = rule.domain.length > 0 && rule.domainRegex.length === 0 && rule.domain.every(isExact);
+    if (!exact) general.push(compiled);
+    else for (const domain of new Set(rule.domain)) byDomain.set(domain, [...(byDomain.get(domain) ?? []), compiled]);
+  });
+  const index: RuleIndex = { byDomain, general };
+  const defaultPolicy = config.defaultPolicy;
+  return {
+    defaultPolicy,
+    rules,
+    decide: (subject, target) => decide(index, defaultPolicy, subject, target),
+    explain: (subject, target) => explain(rules, defaultPolicy, subject, target),
+  };
+}
+
+function isExact(domain: string): boolean {
+  return !domain.startsWith('*.') && !domain.startsWith('{user}.') && !domain.startsWith('{group}.');
+}
+
+function compileRule(rule: AccessRuleConfig, index: number): CompiledRule {
+  const dynamicDomain = rule.domain.some((d) => d.startsWith('{user}.') || d.startsWith('{group}.'));
+  const captures = [...rule.domainRegex, ...rule.resources].some((r) => r.captures.user || r.captures.group);
+  const criteria = compileCriteria(rule);
+  return {
+    index,
+    source: rule.source,
+    policy: rule.policy,
+    hasSubject: rule.subject.length > 0 || dynamicDomain || captures,
+    criteria,
+    afterDomain: criteria.filter((c) => c.name !== 'domain'),
+  };
+}

@@ -1,0 +1,10 @@
+export { compileRules, type CompiledRule, type RuleSet } from './compile.js';
+export type { Decision } from './decide.js';
+export type { Explanation, RuleVerdict } from './explain.js';
+export type { CriterionName } from './criteria.js';
+export { outcome, type AuthLevel, type Outcome } from './outcome.js';
+export { normalizePath, type NormalizedPath } from './normalize-path.js';
+export { normalizeQuery } from './normalize-query.js';
+export { parseTarget, isRefusal, type Target, type Refusal } from './target.js';
+export { isAnonymous, anonymousSubject, type Subject } from './subject.js';
+export { runCase, type CaseResult } from './cases.js';
