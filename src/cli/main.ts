@@ -2,6 +2,7 @@ import { hashPasswordCommand } from './hash-password.js';
 import { type CliIO, UsageError, exitCodes, processIO } from './io.js';
 import { rulesCommand } from './rules.js';
 import { serveCommand } from './serve.js';
+import { totpCommand } from './totp.js';
 import { validateConfigCommand } from './validate-config.js';
 import { appVersion } from './version.js';
 
@@ -12,6 +13,7 @@ const commands: Record<string, { run: Command; summary: string }> = {
   'validate-config': { run: validateConfigCommand, summary: 'check a configuration file and print every problem' },
   'hash-password': { run: hashPasswordCommand, summary: 'print the digest of a password (stdin or prompt)' },
   rules: { run: rulesCommand, summary: 'test policy files (rules test) or explain a decision (rules explain)' },
+  totp: { run: totpCommand, summary: 'enrol a user for TOTP second factor (totp enroll USER)' },
 };
 
 export const mainHelp = `Usage: gatehouse <command> [options]

@@ -1,9 +1,14 @@
 import type { AccessControlConfig } from './access-control.js';
+import type { AuthenticationBackendConfig } from './authentication-backend.js';
 import type { DefinitionsConfig } from './definitions.js';
 import type { LogConfig } from './log.js';
+import type { NotifierConfig } from './notifier.js';
+import type { PortalConfig } from './portal.js';
+import type { RegulationConfig } from './regulation.js';
 import type { ServerConfig } from './server.js';
 import type { SessionConfig } from './session.js';
 import type { StorageConfig } from './storage.js';
+import type { TotpConfig } from './totp.js';
 
 /** The validated, defaulted, deep-frozen configuration. Durations are milliseconds. */
 export interface Config {
@@ -13,6 +18,13 @@ export interface Config {
   readonly storage: StorageConfig;
   readonly definitions: DefinitionsConfig;
   readonly accessControl: AccessControlConfig;
+  /** Absent when the configuration has no `authentication_backend` (no login possible). */
+  readonly authenticationBackend: AuthenticationBackendConfig | undefined;
+  readonly totp: TotpConfig;
+  readonly regulation: RegulationConfig;
+  /** Absent when the configuration has no `notifier` (no identity checks by email possible). */
+  readonly notifier: NotifierConfig | undefined;
+  readonly portal: PortalConfig;
   /** Sections accepted but not yet implemented, kept as written. */
   readonly pending: Readonly<Record<string, unknown>>;
 }

@@ -25,4 +25,44 @@ export const defaults = {
     localPath: './data/db.sqlite3',
     encryptionKeyMinLength: 20,
   },
+  authenticationBackend: {
+    refreshInterval: 300_000,
+    file: { watch: false, search: { email: false, caseInsensitive: false } },
+    /** Authelia's `authentication_backend.file.password.*`; the same as `gatehouse hash-password`. */
+    password: {
+      algorithm: 'argon2',
+      argon2: { variant: 'argon2id', iterations: 3, memory: 65_536, parallelism: 4, keyLength: 32, saltLength: 16 },
+      scrypt: { variant: 'scrypt', iterations: 16, blockSize: 8, parallelism: 1, keyLength: 32, saltLength: 16 },
+      pbkdf2: {
+        variant: 'sha512',
+        iterations: { sha1: 1_600_000, sha224: 900_000, sha256: 700_000, sha384: 280_000, sha512: 310_000 },
+        saltLength: 16,
+      },
+      sha2crypt: { variant: 'sha512', iterations: 50_000, saltLength: 16 },
+      bcrypt: { variant: 'standard', cost: 12 },
+    },
+  },
+  totp: {
+    issuer: 'Gatehouse',
+    algorithm: 'SHA1',
+    digits: 6,
+    period: 30,
+    skew: 1,
+    secretSize: 32,
+  },
+  regulation: {
+    modes: ['user'],
+    maxRetries: 3,
+    findTime: 120_000,
+    banTime: 300_000,
+  },
+  notifier: {
+    smtp: {
+      address: 'smtp://localhost:25',
+      timeout: 5_000,
+      identifier: 'localhost',
+      subject: '[Gatehouse] {title}',
+      startupCheckAddress: 'test@gatehouse.localhost',
+    },
+  },
 } as const;

@@ -4,26 +4,37 @@ import yaml from 'js-yaml';
 import { deepFreeze } from '../shared/deep-freeze.js';
 import { ConfigError } from '../shared/errors.js';
 import { readAccessControl } from './access-control.js';
+import { readAuthenticationBackend } from './authentication-backend.js';
 import type { Config } from './config.js';
 import { readDefinitions } from './definitions.js';
 import { readLog } from './log.js';
+import { readNotifier } from './notifier.js';
+import { readPortal } from './portal.js';
 import { Problems } from './problems.js';
 import { type ReadContext, fsReason, readMapping } from './reader.js';
+import { readRegulation } from './regulation.js';
 import { readServer } from './server.js';
 import { readSession } from './session.js';
 import { readStorage } from './storage.js';
+import { readTotp } from './totp.js';
 
 /** Sections that later versions validate; accepted now and kept raw so that a file written for them loads. */
-const pendingSections = [
+const pendingSections = ['proxy', 'identity_providers'] as const;
+const sections = [
+  'server',
+  'log',
+  'session',
+  'storage',
+  'definitions',
+  'access_control',
   'authentication_backend',
   'totp',
   'regulation',
   'notifier',
-  'proxy',
-  'identity_providers',
+  'portal',
   'theme',
+  ...pendingSections,
 ] as const;
-const sections = ['server', 'log', 'session', 'storage', 'definitions', 'access_control', ...pendingSections] as const;
 
 /** Authelia keys with no Gatehouse equivalent yet: named as such instead of "unknown". */
 const autheliaOnly = [
@@ -91,6 +102,11 @@ export function parseConfig(
     storage: readStorage(ctx, top.storage),
     definitions: { network: Object.fromEntries(networks) },
     accessControl,
+    authenticationBackend: readAuthenticationBackend(ctx, top.authentication_backend),
+    totp: readTotp(ctx, top.totp),
+    regulation: readRegulation(ctx, top.regulation),
+    notifier: readNotifier(ctx, top.notifier),
+    portal: readPortal(ctx, top.portal, top.theme),
     pending: Object.fromEntries(pendingSections.filter((s) => top[s] !== undefined).map((s) => [s, top[s]])),
   };
   for (const section of Object.keys(config.pending)) {

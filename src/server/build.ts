@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
+import type { PortalDeps } from '../portal/deps.js';
 import type { SessionManager } from '../session/manager.js';
 import type { Clock } from '../shared/clock.js';
 import type { Random } from '../shared/random.js';
@@ -19,6 +21,7 @@ export interface Services {
   readonly random: Random;
   readonly storage: Storage;
   readonly sessions: SessionManager;
+  readonly portal: PortalDeps;
 }
 
 /** Builds the fastify application (not listening yet). */
@@ -35,10 +38,11 @@ export async function buildServer(services: Services): Promise<FastifyInstance> 
     ...(tls ? { https: { key: readFileSync(tls.key), cert: readFileSync(tls.certificate) } } : {}),
   }) as unknown as FastifyInstance;
   await app.register(cookie);
+  await app.register(formbody);
   drainOnClose(app);
   app.setErrorHandler(renderError);
   app.setNotFoundHandler(renderNotFound);
-  for (const route of routeTable()) app.route(route);
+  for (const route of routeTable({ portal: services.portal })) app.route(route);
   return app;
 }
 

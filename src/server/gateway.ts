@@ -1,6 +1,16 @@
 import { existsSync, lstatSync, unlinkSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import { closeCryptPool } from '../auth/password/crypt-pool.js';
+import { AttemptLimiter } from '../auth/regulation/attempt-limiter.js';
+import { Regulator } from '../auth/regulation/regulator.js';
+import { OneTimeCodes } from '../auth/totp/one-time-codes.js';
+import { TotpService } from '../auth/totp/totp-service.js';
+import { EmptyUserBackend } from '../auth/users/empty-backend.js';
+import { FileUserBackend } from '../auth/users/file-backend.js';
+import type { UserBackend } from '../auth/users/user.js';
+import { createNotifier } from '../notifier/create-notifier.js';
+import { compileRules } from '../rules/compile.js';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import { defaults } from '../config/defaults.js';
@@ -11,7 +21,8 @@ import { StartupError } from '../shared/errors.js';
 import { type Random, systemRandom } from '../shared/random.js';
 import { SqliteStorage } from '../storage/sqlite/open.js';
 import type { Storage } from '../storage/storage.js';
-import { buildServer } from './build.js';
+import { buildServer, type Services } from './build.js';
+import { portalDeps } from './portal-deps.js';
 
 export interface GatewayOptions {
   readonly logger: Logger;
@@ -56,22 +67,59 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
     clock,
     random,
   });
+  const closers: (() => Promise<void>)[] = [() => storage.close(), () => closeCryptPool()];
   let app: FastifyInstance | undefined;
   try {
-    app = await buildServer({ config, logger, clock, random, storage, sessions });
+    const services = await buildServices(config, { clock, random, logger, storage, sessions }, closers);
+    app = await buildServer(services);
     await options.beforeListen?.(app);
     const url = await listen(app, config);
     sessions.startPurging(defaults.session.purgeInterval, (error) => logger.error({ err: error }, 'session purge failed'));
     logger.info({ url, storage: config.storage.local.path }, `Gatehouse ${options.appVersion} listening on ${url}`);
     let closing: Promise<void> | undefined;
-    const close = () => (closing ??= shutdown(app!, storage, sessions, logger, options.shutdownGraceMs ?? 30_000));
+    const close = () => (closing ??= shutdown(app!, closers, sessions, logger, options.shutdownGraceMs ?? 30_000));
     return { app, storage, sessions, url, close };
   } catch (error) {
     sessions.stop();
     await app?.close().catch(() => undefined);
-    await storage.close();
+    for (const closer of closers.reverse()) await closer().catch(() => undefined);
     throw error;
   }
+}
+
+/** Builds every long-lived service once; registers what must be closed at shutdown in `closers`. */
+async function buildServices(
+  config: Config,
+  base: Pick<Services, 'clock' | 'random' | 'logger' | 'storage' | 'sessions'>,
+  closers: (() => Promise<void>)[],
+): Promise<Services> {
+  const { clock, random, logger, storage } = base;
+  let users: UserBackend;
+  if (config.authenticationBackend) {
+    const backend = await FileUserBackend.open({ config: config.authenticationBackend.file, logger });
+    closers.push(() => backend.close());
+    users = backend;
+  } else {
+    logger.warn('no authentication_backend is configured: nobody can sign in');
+    users = new EmptyUserBackend();
+  }
+  const notifier = config.notifier ? await createNotifier(config.notifier, clock) : undefined;
+  if (notifier) closers.push(() => notifier.close());
+  const portal = portalDeps({
+    config,
+    sessions: base.sessions,
+    clock,
+    logger: logger as FastifyBaseLogger,
+    users,
+    regulator: new Regulator({ config: config.regulation, storage, clock }),
+    totp: new TotpService({ config: config.totp, repository: storage.totp, clock, random }),
+    totpLimiter: new AttemptLimiter({ maxFailures: 5, window: 5 * 60_000, clock }),
+    oneTimeCodes: new OneTimeCodes({ repository: storage.oneTimeCodes, clock, random }),
+    notifier,
+    rules: compileRules(config.accessControl),
+    cipher: storage.cipher,
+  });
+  return { ...base, config, portal };
 }
 
 async function listen(app: FastifyInstance, config: Config): Promise<string> {
@@ -108,7 +156,7 @@ function listenError(error: unknown, config: Config): Error {
 
 async function shutdown(
   app: FastifyInstance,
-  storage: Storage,
+  closers: (() => Promise<void>)[],
   sessions: SessionManager,
   logger: Logger,
   graceMs: number,
@@ -124,7 +172,7 @@ async function shutdown(
     await app.close();
   } finally {
     clearTimeout(force);
-    await storage.close();
+    for (const closer of [...closers].reverse()) await closer();
   }
   logger.info('stopped');
 }

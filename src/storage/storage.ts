@@ -1,3 +1,10 @@
+import type {
+  AuthenticationLogRepository,
+  BanRepository,
+  OneTimeCodeRepository,
+  TotpRepository,
+} from './auth-repositories.js';
+
 /**
  * The storage API every provider implements (SQLite now, PostgreSQL later). Callers only see
  * these interfaces; methods are asynchronous so that a network database fits behind them.
@@ -6,6 +13,14 @@ export interface Storage {
   /** Which provider this is, for logs. */
   readonly provider: string;
   readonly sessions: SessionRepository;
+  /** Every authentication attempt (`authentication_logs`). */
+  readonly authLogs: AuthenticationLogRepository;
+  /** Username and IP bans (`banned_user`, `banned_ip`). */
+  readonly bans: BanRepository;
+  /** TOTP keys (secrets encrypted at rest) and used time steps. */
+  readonly totp: TotpRepository;
+  /** Hashed one-time codes for identity checks. */
+  readonly oneTimeCodes: OneTimeCodeRepository;
   /** Encrypts secrets at rest under the key derived from `storage.encryption_key`. */
   readonly cipher: ColumnCipher;
   /** Closes the database; later calls fail. */
@@ -34,6 +49,18 @@ export interface SessionRepository {
   /** Deletes rows whose `expiresAt` is at or before `now`; returns how many. */
   deleteExpired(now: number): Promise<number>;
 }
+
+export type {
+  AuthenticationAttempt,
+  AuthenticationLogRepository,
+  Ban,
+  BanRepository,
+  NewBan,
+  OneTimeCodeRepository,
+  StoredOneTimeCode,
+  TotpConfiguration,
+  TotpRepository,
+} from './auth-repositories.js';
 
 export interface ColumnCipher {
   /**

@@ -1,8 +1,8 @@
 import { pbkdf2, randomBytes, scrypt } from 'node:crypto';
 import { promisify } from 'node:util';
 import { hash as argon2Hash } from '@node-rs/argon2';
-import bcrypt from 'bcryptjs';
 import { type HashAlgorithm, argon2Defaults, bcryptDefaults, pbkdf2Defaults, scryptDefaults } from './algorithms.js';
+import { runCryptTask } from './crypt-pool.js';
 import { toAb64, toB64 } from './encoding.js';
 
 const pbkdf2Async = promisify(pbkdf2);
@@ -15,8 +15,7 @@ const scryptAsync = promisify(scrypt) as (
 
 /**
  * Hashes `password` into a self-describing digest (`$argon2id$v=19$m=65536,t=3,p=4$…`).
- * Every algorithm runs off the event loop (native threads or libuv's pool) except bcrypt,
- * which bcryptjs runs in small asynchronous slices.
+ * Every algorithm runs off the event loop: native threads, libuv's pool, or (bcrypt) a worker thread.
  */
 export async function hashPassword(password: string, algorithm: HashAlgorithm = 'argon2id'): Promise<string> {
   switch (algorithm) {
@@ -46,6 +45,6 @@ export async function hashPassword(password: string, algorithm: HashAlgorithm = 
       return `$pbkdf2-${digest}$${iterations}$${toAb64(salt)}$${toAb64(key)}`;
     }
     case 'bcrypt':
-      return bcrypt.hash(password, bcryptDefaults.cost);
+      return runCryptTask({ op: 'bcrypt-hash', password, cost: bcryptDefaults.cost });
   }
 }

@@ -1,3 +1,5 @@
 export { hashAlgorithms, type HashAlgorithm } from './algorithms.js';
 export { hashPassword } from './hash.js';
-export { verifyPassword, UnsupportedDigestError } from './verify.js';
+export { hashWithConfig } from './configured-hash.js';
+export { verifyPassword, isSupportedDigest, supportedDigestFormats, UnsupportedDigestError } from './verify.js';
+export { closeCryptPool } from './crypt-pool.js';

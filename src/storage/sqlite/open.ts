@@ -6,7 +6,11 @@ import { StartupError } from '../../shared/errors.js';
 import { AesGcmCipher } from '../cipher.js';
 import type { Storage } from '../storage.js';
 import { applyMigrations } from './migrate.js';
+import { SqliteAuthLogRepository } from './auth-log-repository.js';
+import { SqliteBanRepository } from './ban-repository.js';
+import { SqliteOneTimeCodeRepository } from './one-time-code-repository.js';
 import { SqliteSessionRepository } from './session-repository.js';
+import { SqliteTotpRepository } from './totp-repository.js';
 
 export interface SqliteOptions {
   /** Database file; `:memory:` for tests. Its folder is created when missing. */
@@ -20,6 +24,10 @@ export interface SqliteOptions {
 export class SqliteStorage implements Storage {
   readonly provider = 'sqlite';
   readonly sessions: SqliteSessionRepository;
+  readonly authLogs: SqliteAuthLogRepository;
+  readonly bans: SqliteBanRepository;
+  readonly totp: SqliteTotpRepository;
+  readonly oneTimeCodes: SqliteOneTimeCodeRepository;
   readonly cipher: AesGcmCipher;
   readonly db: Database;
   /** Migration versions applied by this start (empty when the schema was current). */
@@ -30,6 +38,10 @@ export class SqliteStorage implements Storage {
     this.cipher = cipher;
     this.applied = applied;
     this.sessions = new SqliteSessionRepository(db);
+    this.authLogs = new SqliteAuthLogRepository(db);
+    this.bans = new SqliteBanRepository(db);
+    this.totp = new SqliteTotpRepository(db, cipher);
+    this.oneTimeCodes = new SqliteOneTimeCodeRepository(db);
   }
 
   /**

@@ -1,0 +1,103 @@
+import type { RegulationConfig } from '../../config/regulation.js';
+import type { Clock } from '../../shared/clock.js';
+import type { AuthenticationLogRepository, BanRepository } from '../../storage/storage.js';
+
+/** Authelia's names for the kinds of attempt, as stored in `authentication_logs.auth_type`. */
+export const authTypes = { '1fa': '1FA', '2fa-totp': 'TOTP' } as const;
+export type AttemptKind = keyof typeof authTypes;
+
+/** One authentication attempt to record. */
+export interface Attempt {
+  readonly username: string;
+  readonly ip: string;
+  readonly successful: boolean;
+  readonly kind: AttemptKind;
+  readonly requestMethod: string;
+  readonly requestUri: string;
+  /** Refused because of a ban, without checking the credentials. */
+  readonly banned: boolean;
+}
+
+/** Whether a login is refused, and until when (ms since epoch; absent for a permanent ban). */
+export interface BanStatus {
+  readonly banned: boolean;
+  readonly until?: number;
+}
+
+export interface RegulatorOptions {
+  readonly config: RegulationConfig;
+  readonly storage: { readonly authLogs: AuthenticationLogRepository; readonly bans: BanRepository };
+  readonly clock: Clock;
+}
+
+const source = 'regulation';
+const reason = 'Exceeding Maximum Retries';
+
+/**
+ * Brute-force regulation, Authelia's algorithm (`internal/regulation/regulator.go`): every
+ * attempt is logged; only failed first-factor attempts can ban. After a failure, the newest
+ * `max_retries` first-factor attempts within `find_time` are read, newest first, stopping at
+ * the first success; when that many are failures, the username and/or IP (per `modes`) is
+ * banned until the newest failure + `ban_time`.
+ */
+export class Regulator {
+  readonly #config: RegulationConfig;
+  readonly #logs: AuthenticationLogRepository;
+  readonly #bans: BanRepository;
+  readonly #clock: Clock;
+
+  constructor(options: RegulatorOptions) {
+    this.#config = options.config;
+    this.#logs = options.storage.authLogs;
+    this.#bans = options.storage.bans;
+    this.#clock = options.clock;
+  }
+
+  /**
+   * Whether `username` or `ip` is banned now: the IP first, then the user. Bans apply whatever
+   * the configured `modes` (a ban made under an earlier configuration, or by hand, still holds).
+   */
+  async check(username: string, ip: string): Promise<BanStatus> {
+    const now = this.#clock.now();
+    const ban = (await this.#bans.activeIpBan(ip, now)) ?? (await this.#bans.activeUserBan(username, now));
+    if (!ban) return { banned: false };
+    return ban.expires === undefined ? { banned: true } : { banned: true, until: ban.expires };
+  }
+
+  /** Logs the attempt and, for a failed first factor, bans when the limit is reached. */
+  async record(attempt: Attempt): Promise<void> {
+    const now = this.#clock.now();
+    const authType = authTypes[attempt.kind];
+    await this.#logs.append({
+      time: now,
+      successful: attempt.successful,
+      banned: attempt.banned,
+      username: attempt.username,
+      authType,
+      remoteIp: attempt.ip,
+      requestUri: attempt.requestUri,
+      requestMethod: attempt.requestMethod,
+    });
+    const { maxRetries, findTime, banTime, modes } = this.#config;
+    if (attempt.successful || attempt.banned || attempt.kind !== '1fa' || maxRetries <= 0) return;
+    const since = now - findTime;
+    if (modes.includes('ip')) {
+      const expires = bannedUntil(await this.#logs.recentByIp(attempt.ip, authType, since, maxRetries), maxRetries, banTime);
+      if (expires !== undefined) await this.#bans.banIp(attempt.ip, { time: now, expires, source, reason });
+    }
+    if (modes.includes('user')) {
+      const expires = bannedUntil(await this.#logs.recentByUser(attempt.username, authType, since, maxRetries), maxRetries, banTime);
+      if (expires !== undefined) await this.#bans.banUser(attempt.username, { time: now, expires, source, reason });
+    }
+  }
+}
+
+/** When a ban should end, or `undefined` when the newest attempts do not warrant one. */
+function bannedUntil(newestFirst: readonly { time: number; successful: boolean }[], maxRetries: number, banTime: number): number | undefined {
+  let failures = 0;
+  for (const attempt of newestFirst) {
+    if (attempt.successful) break;
+    failures++;
+  }
+  return failures >= maxRetries && newestFirst[0] ? newestFirst[0].time + banTime : undefined;
+}

@@ -1,0 +1,66 @@
+import { Secret, TOTP } from 'otpauth';
+import type { TotpAlgorithm, TotpConfig } from '../../config/totp.js';
+import type { Random } from '../../shared/random.js';
+
+/**
+ * A TOTP key offered to a user, not yet saved: what the enrolment page shows (secret, URI, QR)
+ * and what the portal keeps in the session until the user confirms it with a code.
+ * Plain data, so it serialises as JSON.
+ */
+export interface TotpEnrollment {
+  readonly username: string;
+  readonly issuer: string;
+  readonly algorithm: TotpAlgorithm;
+  readonly digits: number;
+  /** Seconds. */
+  readonly period: number;
+  /** Base32 (RFC 4648, no padding), as authenticator apps take it. */
+  readonly secret: string;
+  /** `otpauth://totp/…` provisioning URI (the QR code's content). */
+  readonly uri: string;
+}
+
+/** Minimum size of an imported secret: RFC 4226 §4 R6 requires 128 bits. */
+export const minimumSecretBytes = 16;
+
+/**
+ * A new enrolment for `username` with the configured settings: a fresh random secret of
+ * `totp.secret_size` bytes, or `secret` (raw bytes) when an administrator imports one.
+ */
+export function createEnrollment(username: string, config: TotpConfig, random: Random, secret?: Buffer): TotpEnrollment {
+  const bytes = secret ?? random.bytes(config.secretSize);
+  const base32 = secretOf(bytes).base32;
+  const settings = { issuer: config.issuer, algorithm: config.algorithm, digits: config.digits, period: config.period };
+  return { username, ...settings, secret: base32, uri: provisioningUri({ username, ...settings, secret: base32 }) };
+}
+
+/** The `otpauth://` URI of a key (Google Authenticator's key-uri format). */
+export function provisioningUri(key: Omit<TotpEnrollment, 'uri'>): string {
+  return totpOf(key).toString();
+}
+
+/**
+ * Decodes a base32 secret as typed by people (spaces, dashes and lower case allowed).
+ * @returns the bytes, or `undefined` when the text is not base32.
+ */
+export function parseBase32Secret(text: string): Buffer | undefined {
+  const clean = text.replace(/[\s-]/g, '').replace(/=+$/, '').toUpperCase();
+  if (clean === '' || !/^[A-Z2-7]+$/.test(clean)) return undefined;
+  return Buffer.from(Secret.fromBase32(clean).bytes);
+}
+
+/** The otpauth TOTP object for a key. */
+export function totpOf(key: Omit<TotpEnrollment, 'uri' | 'secret'> & { readonly secret: string | Buffer }): TOTP {
+  return new TOTP({
+    issuer: key.issuer,
+    label: key.username,
+    algorithm: key.algorithm,
+    digits: key.digits,
+    period: key.period,
+    secret: typeof key.secret === 'string' ? Secret.fromBase32(key.secret) : secretOf(key.secret),
+  });
+}
+
+function secretOf(bytes: Buffer): Secret {
+  return new Secret({ buffer: Uint8Array.from(bytes).buffer });
+}

@@ -1,0 +1,10 @@
+export { TotpService, type TotpServiceOptions, type TotpInfo } from './totp-service.js';
+export {
+  type TotpEnrollment,
+  createEnrollment,
+  provisioningUri,
+  parseBase32Secret,
+  minimumSecretBytes,
+} from './enrollment.js';
+export { qrSvg, qrTerminal } from './qr.js';
+export { OneTimeCodes, type OneTimeCodesOptions, oneTimeCodeLength } from './one-time-codes.js';

@@ -1,0 +1,44 @@
+/** Optional OpenID Connect profile claims of a user (Authelia's users-file fields). */
+export interface UserProfile {
+  readonly givenName?: string;
+  readonly middleName?: string;
+  readonly familyName?: string;
+  readonly nickname?: string;
+  readonly gender?: string;
+  readonly birthdate?: string;
+  readonly website?: string;
+  readonly profile?: string;
+  readonly picture?: string;
+  readonly zoneinfo?: string;
+  readonly locale?: string;
+  readonly phoneNumber?: string;
+  readonly phoneExtension?: string;
+  readonly address?: Readonly<Record<string, string>>;
+  readonly extra?: Readonly<Record<string, unknown>>;
+}
+
+/** A user as the rest of Gatehouse sees it: never the password digest. */
+export interface User {
+  /** The username as written in the users file (canonical case). */
+  readonly username: string;
+  readonly displayName: string;
+  readonly emails: readonly string[];
+  readonly groups: readonly string[];
+  readonly profile: UserProfile;
+}
+
+/** Where users and their passwords come from. */
+export interface UserBackend {
+  /**
+   * The enabled user that `login` names: a username (ignoring case with
+   * `search.case_insensitive`) or, with `search.email`, an email address.
+   * Disabled and unknown users are both `undefined`.
+   */
+  find(login: string): Promise<User | undefined>;
+  /**
+   * The user when `password` is theirs, else `undefined` (unknown, disabled or wrong password
+   * alike). Takes about the same time in every case: an unknown login is checked against a
+   * dummy digest of the configured algorithm.
+   */
+  checkPassword(login: string, password: string): Promise<User | undefined>;
+}

@@ -1,0 +1,87 @@
+import { existsSync } from 'node:fs';
+import { defaults } from './defaults.js';
+import { parseDuration } from './duration.js';
+import { describe, keyPath } from './problems.js';
+import { type PasswordHashingConfig, readPasswordHashing } from './password-hashing.js';
+import { type ReadContext, readBoolean, readMapping, readPath } from './reader.js';
+
+/** `authentication_backend.file`: Authelia's `users_database.yml`. */
+export interface FileBackendConfig {
+  /** Absolute path of the users file. */
+  readonly path: string;
+  /** Reload the file when it changes. */
+  readonly watch: boolean;
+  readonly search: {
+    /** Users may log in with their email address too. */
+    readonly email: boolean;
+    /** Usernames match whatever their case. */
+    readonly caseInsensitive: boolean;
+  };
+  readonly password: PasswordHashingConfig;
+}
+
+export interface AuthenticationBackendConfig {
+  readonly file: FileBackendConfig;
+  /**
+   * How often a session's user details (groups, emails…) are refreshed from the backend:
+   * milliseconds, `'always'` (every request; the default with `watch: true`) or `'disable'`.
+   */
+  readonly refreshInterval: number | 'always' | 'disable';
+}
+
+/** Authelia keys accepted but not implemented: a warning when set. */
+const ignoredKeys = ['password_reset', 'password_change'];
+
+/** Reads `authentication_backend`; `undefined` when the section is absent. */
+export function readAuthenticationBackend(ctx: ReadContext, value: unknown): AuthenticationBackendConfig | undefined {
+  if (value === undefined || value === null) return undefined;
+  const path = 'authentication_backend';
+  const raw = readMapping(ctx, path, value, ['file', 'ldap', 'refresh_interval', ...ignoredKeys]);
+  if (!raw) return undefined;
+  if (raw.ldap !== undefined) ctx.problems.error(keyPath(path, 'ldap'), 'is not supported by this version of Gatehouse; use authentication_backend.file');
+  for (const key of ignoredKeys) {
+    if (raw[key] !== undefined) ctx.problems.warn(keyPath(path, key), 'is not implemented by this version of Gatehouse yet and is ignored');
+  }
+  const file = readFileBackend(ctx, keyPath(path, 'file'), raw.file);
+  if (!file) return undefined;
+  return { file, refreshInterval: readRefreshInterval(ctx, keyPath(path, 'refresh_interval'), raw.refresh_interval, file.watch) };
+}
+
+function readFileBackend(ctx: ReadContext, path: string, value: unknown): FileBackendConfig | undefined {
+  if (value === undefined || value === null) {
+    ctx.problems.error(path, 'must be set but is absent');
+    return undefined;
+  }
+  const raw = readMapping(ctx, path, value, ['path', 'watch', 'search', 'password', 'extra_attributes']);
+  if (!raw) return undefined;
+  if (raw.extra_attributes !== undefined) {
+    ctx.problems.error(keyPath(path, 'extra_attributes'), 'is not supported by this version of Gatehouse');
+  }
+  const file = readPath(ctx, keyPath(path, 'path'), raw.path, { required: true });
+  if (file !== undefined && !existsSync(file)) {
+    ctx.problems.error(keyPath(path, 'path'), `must name an existing file but '${file}' does not exist`);
+  }
+  const d = defaults.authenticationBackend.file;
+  const search = readMapping(ctx, keyPath(path, 'search'), raw.search, ['email', 'case_insensitive']) ?? {};
+  const config = {
+    path: file ?? '',
+    watch: readBoolean(ctx, keyPath(path, 'watch'), raw.watch, d.watch),
+    search: {
+      email: readBoolean(ctx, keyPath(path, 'search.email'), search.email, d.search.email),
+      caseInsensitive: readBoolean(ctx, keyPath(path, 'search.case_insensitive'), search.case_insensitive, d.search.caseInsensitive),
+    },
+    password: readPasswordHashing(ctx, keyPath(path, 'password'), raw.password),
+  };
+  return file === undefined ? undefined : config;
+}
+
+function readRefreshInterval(ctx: ReadContext, path: string, value: unknown, watch: boolean): AuthenticationBackendConfig['refreshInterval'] {
+  if (value === undefined || value === null) return watch ? 'always' : defaults.authenticationBackend.refreshInterval;
+  if (value === 'always' || value === 'disable') return value;
+  const ms = parseDuration(value);
+  if (ms === undefined || ms <= 0) {
+    ctx.problems.error(path, `must be a positive duration such as '1m' or '5m', 'always' or 'disable' but is ${describe(value)}`);
+    return defaults.authenticationBackend.refreshInterval;
+  }
+  return ms;
+}

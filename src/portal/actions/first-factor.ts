@@ -1,0 +1,73 @@
+import { AuthLevel, anonymousState } from '../../session/session.js';
+import type { Session } from '../../session/session.js';
+import type { PortalDeps } from '../deps.js';
+import type { PortalRequest } from '../request-context.js';
+import { type NextStep, nextStep } from './next-step.js';
+
+export interface FirstFactorInput {
+  readonly username: string;
+  readonly password: string;
+  readonly keepMeLoggedIn: boolean;
+  readonly targetURL?: string | undefined;
+  readonly requestMethod?: string | undefined;
+}
+
+export interface RequestMeta {
+  readonly ip: string;
+  readonly method: string;
+  readonly uri: string;
+}
+
+export type FirstFactorResult = { ok: true; session: Session; next: NextStep } | { ok: false };
+
+/**
+ * Password login (`POST /api/firstfactor`, the login form).
+ * - The password is always verified, even for banned or unknown users, so the time taken
+ *   does not tell them apart; every outcome gives the same generic failure.
+ * - Every attempt is recorded for regulation; a banned user or IP fails even with the right password.
+ * - Success starts a fresh session under a new ID at level 1 (`amr: ['pwd']`), remembered
+ *   when asked and `remember_me` is enabled.
+ */
+export async function firstFactor(
+  deps: PortalDeps,
+  request: PortalRequest,
+  input: FirstFactorInput,
+  meta: RequestMeta,
+): Promise<FirstFactorResult> {
+  // Bans count against the account, however it was named (username or e-mail, any case).
+  const login = input.username.trim();
+  const username = (await deps.users.find(login))?.username ?? login;
+  const ban = await deps.regulation.check(username, meta.ip);
+  const user = await deps.users.checkPassword(login, input.password);
+  const successful = user !== undefined && !ban.banned;
+  await deps.regulation.record({
+    username,
+    ip: meta.ip,
+    successful,
+    banned: ban.banned,
+    kind: '1fa',
+    requestMethod: meta.method,
+    requestUri: meta.uri,
+  });
+  if (!successful) {
+    const cause = ban.banned ? 'banned' : 'wrong username or password';
+    deps.logger.info({ username, ip: meta.ip, cause }, 'first factor failed');
+    return { ok: false };
+  }
+  const now = deps.clock.now();
+  const base = request.session ?? deps.sessions.create(request.cookie);
+  const state = anonymousState(request.cookie.domain, now);
+  Object.assign(state, {
+    username: user.username,
+    displayName: user.displayName,
+    groups: [...user.groups],
+    emails: [...user.emails],
+    level: AuthLevel.oneFactor,
+    amr: ['pwd'],
+    firstFactorAt: now,
+    keepMeLoggedIn: input.keepMeLoggedIn && request.cookie.rememberMe > 0,
+  });
+  const session = await deps.sessions.regenerate(request.cookie, { ...base, state });
+  deps.logger.info({ username: user.username, ip: meta.ip }, 'first factor succeeded');
+  return { ok: true, session, next: nextStep(deps, request.cookie, state, { ...input, ip: meta.ip }) };
+}

@@ -1,0 +1,58 @@
+import { AuthLevel } from '../../session/session.js';
+import type { Session } from '../../session/session.js';
+import type { PortalDeps } from '../deps.js';
+import { type PortalRequest, userOf } from '../request-context.js';
+import type { RequestMeta } from './first-factor.js';
+import { type NextStep, nextStep } from './next-step.js';
+
+export type SecondFactorResult =
+  | { ok: true; session: Session; next: NextStep }
+  | { ok: false; reason: 'not-authenticated' | 'failed' };
+
+/**
+ * TOTP code (`POST /api/secondfactor/totp`, the 2FA form).
+ * - Needs a first-factor session; attempts are rate-limited per user and recorded.
+ * - A code is accepted once (the TOTP service refuses replays).
+ * - Success raises the session to level 2 (`amr` gains `otp`) under a new session ID.
+ */
+export async function secondFactorTotp(
+  deps: PortalDeps,
+  request: PortalRequest,
+  input: { token: string; targetURL?: string | undefined; requestMethod?: string | undefined },
+  meta: RequestMeta,
+): Promise<SecondFactorResult> {
+  const state = userOf(request.session);
+  if (!state || !request.session || !deps.totp) return { ok: false, reason: 'not-authenticated' };
+  const { username } = state;
+  const allowed = deps.totp.attemptAllowed(username);
+  const valid = allowed && (await deps.totp.verify(username, input.token.trim()));
+  await deps.regulation.record({
+    username,
+    ip: meta.ip,
+    successful: valid,
+    banned: !allowed,
+    kind: '2fa-totp',
+    requestMethod: meta.method,
+    requestUri: meta.uri,
+  });
+  if (!valid) {
+    if (allowed) deps.totp.recordFailure(username);
+    deps.logger.info({ username, ip: meta.ip, cause: allowed ? 'wrong or reused code' : 'rate limited' }, 'second factor failed');
+    return { ok: false, reason: 'failed' };
+  }
+  const session = await raiseToTwoFactor(deps, request, request.session);
+  deps.logger.info({ username, ip: meta.ip }, 'second factor succeeded');
+  return { ok: true, session, next: nextStep(deps, request.cookie, session.state, { ...input, ip: meta.ip }) };
+}
+
+/** Level 2 with `otp` in `amr`, under a new session ID. */
+export async function raiseToTwoFactor(deps: PortalDeps, request: PortalRequest, session: Session): Promise<Session> {
+  const now = deps.clock.now();
+  const state = {
+    ...session.state,
+    level: AuthLevel.twoFactor,
+    amr: [...new Set([...session.state.amr, 'otp'])],
+    secondFactorAt: now,
+  };
+  return deps.sessions.regenerate(request.cookie, { ...session, state });
+}

@@ -1,0 +1,100 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { SessionCookieConfig } from '../config/session.js';
+import type { SessionManager } from '../session/manager.js';
+import type { Clock } from '../shared/clock.js';
+
+/** A user as the portal sees one. */
+export interface PortalUser {
+  readonly username: string;
+  readonly displayName: string;
+  readonly emails: readonly string[];
+  readonly groups: readonly string[];
+}
+
+/** What the portal needs of the user backend. */
+export interface UsersPort {
+  /** The user when the password is right; undefined otherwise (unknown, disabled or wrong). */
+  checkPassword(login: string, password: string): Promise<PortalUser | undefined>;
+  find(login: string): Promise<PortalUser | undefined>;
+}
+
+/** What the portal needs of brute-force regulation. */
+export interface RegulationPort {
+  check(username: string, ip: string): Promise<{ banned: boolean; until?: number | undefined }>;
+  record(attempt: {
+    username: string;
+    ip: string;
+    successful: boolean;
+    banned: boolean;
+    kind: '1fa' | '2fa-totp';
+    requestMethod: string;
+    requestUri: string;
+  }): Promise<void>;
+}
+
+/** A key offered to a user and not yet confirmed: plain data, kept sealed in the session. */
+export interface PendingTotp {
+  readonly username: string;
+  /** Base32, as authenticator apps take it. */
+  readonly secret: string;
+  /** `otpauth://totp/…`, the QR code's content. */
+  readonly uri: string;
+}
+
+/** What the portal needs of TOTP. */
+export interface TotpPort {
+  has(username: string): Promise<boolean>;
+  /** True once per valid code: a replayed code is refused. */
+  verify(username: string, code: string): Promise<boolean>;
+  /** A fresh key for `username`, not yet saved. */
+  createEnrollment(username: string): PendingTotp;
+  /** Saves the key when `code` is valid for it. */
+  confirm(enrollment: PendingTotp, code: string): Promise<boolean>;
+  qrSvg(uri: string): Promise<string>;
+  /** Whether another TOTP attempt is allowed now (rate limit). */
+  attemptAllowed(username: string): boolean;
+  recordFailure(username: string): void;
+}
+
+/** One-time codes that prove a user reads their e-mail before enrolling a second factor. */
+export interface IdentityCheckPort {
+  issue(username: string, intent: string): Promise<string>;
+  consume(username: string, intent: string, code: string): Promise<boolean>;
+}
+
+export interface NotifierPort {
+  send(message: { to: string; subject: string; text: string; html?: string }): Promise<void>;
+}
+
+/** The policy a target needs for a user (from the access-control rules). */
+export type PolicyFor = (
+  target: URL,
+  method: string,
+  user: { username: string; groups: readonly string[]; ip: string },
+) => 'bypass' | 'one_factor' | 'two_factor' | 'deny';
+
+/** Encrypts short-lived flow state kept in the session (a TOTP secret awaiting confirmation). */
+export interface SealPort {
+  seal(plaintext: string, context: string): string;
+  open(sealed: string, context: string): string;
+}
+
+/** Everything the portal area is given by server/. */
+export interface PortalDeps {
+  readonly cookies: readonly SessionCookieConfig[];
+  readonly sessions: SessionManager;
+  readonly clock: Clock;
+  readonly logger: FastifyBaseLogger;
+  readonly productName: string;
+  readonly theme: 'light' | 'dark' | 'auto';
+  readonly users: UsersPort;
+  readonly regulation: RegulationPort;
+  readonly totp: TotpPort | undefined;
+  readonly identityCheck: IdentityCheckPort;
+  /** Absent when no `notifier` is configured: identity checks cannot be sent. */
+  readonly notifier: NotifierPort | undefined;
+  readonly policyFor: PolicyFor;
+  readonly seal: SealPort;
+  /** Whether any rule or client needs two factors (decides where a login with no target goes). */
+  readonly secondFactorUsed: boolean;
+}

@@ -1,0 +1,35 @@
+import type { FastifyReply, FastifyRequest, onSendHookHandler, preHandlerHookHandler } from 'fastify';
+import { crossSiteReason } from './csrf.js';
+import type { PortalDeps } from './deps.js';
+import { portalSecurityHeaders } from './security-headers.js';
+
+/** Refuses cross-site state-changing requests with a generic 403 (the reason is logged). */
+export function sameOriginOnly(deps: PortalDeps): preHandlerHookHandler {
+  return (request: FastifyRequest, reply: FastifyReply, done) => {
+    const reason = crossSiteReason({
+      secFetchSite: header(request, 'sec-fetch-site'),
+      origin: header(request, 'origin'),
+      contentType: header(request, 'content-type'),
+      ownOrigin: `${request.protocol}://${request.host}`,
+    });
+    if (reason === undefined) return done();
+    deps.logger.warn({ ip: request.ip, path: request.url, reason }, 'cross-site request refused');
+    void reply.status(403).header('cache-control', 'no-store').send({ status: 'KO', message: 'Forbidden' });
+  };
+}
+
+/** Adds the portal's security headers to every answer of a portal route. */
+export function portalHeaders(deps: PortalDeps): onSendHookHandler {
+  const headers = portalSecurityHeaders(deps.cookies);
+  return (_request, reply, payload, done) => {
+    for (const [name, value] of Object.entries(headers)) {
+      if (!reply.hasHeader(name) || name !== 'cache-control') void reply.header(name, value);
+    }
+    done(null, payload);
+  };
+}
+
+function header(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}

@@ -1,0 +1,86 @@
+import type { RouteHandlerMethod } from 'fastify';
+import { logout } from '../actions/logout.js';
+import { notAuthenticated } from '../actions/messages.js';
+import type { PortalDeps } from '../deps.js';
+import { authenticatedPage, logoutPage } from '../html/pages.js';
+import { portalRequest, userOf } from '../request-context.js';
+import { type TargetQuery, chrome, ko, sendPage } from './common.js';
+
+/** `GET /api/state` (Authelia-compatible): who is signed in and how far. */
+export function stateGET(deps: PortalDeps): RouteHandlerMethod {
+  return async (request, reply) => {
+    const ctx = await portalRequest(deps, request);
+    const state = userOf(ctx.session);
+    if (state && ctx.session) await deps.sessions.touch(ctx.cookie, ctx.session);
+    return reply.send({
+      status: 'OK',
+      data: {
+        username: state?.username ?? '',
+        authentication_level: state?.level ?? 0,
+        default_redirection_url: ctx.cookie.defaultRedirectionUrl?.href ?? '',
+      },
+    });
+  };
+}
+
+/** `GET /api/user/info`: the signed-in user's profile and second factors. */
+export function userInfoGET(deps: PortalDeps): RouteHandlerMethod {
+  return async (request, reply) => {
+    const ctx = await portalRequest(deps, request);
+    const state = userOf(ctx.session);
+    if (!state) return ko(reply, 401, notAuthenticated);
+    const hasTotp = deps.totp ? await deps.totp.has(state.username) : false;
+    return reply.send({
+      status: 'OK',
+      data: { display_name: state.displayName, emails: state.emails, groups: state.groups, method: 'totp', has_totp: hasTotp },
+    });
+  };
+}
+
+export const logoutBodySchema = {
+  type: 'object',
+  properties: { targetURL: { type: 'string', maxLength: 8192 } },
+} as const;
+
+/** `POST /api/logout` (Authelia-compatible). */
+export function logoutPOST(deps: PortalDeps): RouteHandlerMethod {
+  return async (request, reply) => {
+    const { targetURL } = (request.body ?? {}) as { targetURL?: string };
+    const ctx = await portalRequest(deps, request);
+    const target = await logout(deps, ctx, targetURL);
+    void reply.header('set-cookie', deps.sessions.clearCookie(ctx.cookie));
+    return reply.send({ status: 'OK', data: { safeTargetURL: target !== undefined } });
+  };
+}
+
+/** `POST /logout`: the sign-out form; on to a safe `rd`, else the signed-out page. */
+export function logoutFormPOST(deps: PortalDeps): RouteHandlerMethod {
+  return async (request, reply) => {
+    const { rd } = (request.body ?? {}) as { rd?: string };
+    const ctx = await portalRequest(deps, request);
+    const target = await logout(deps, ctx, rd);
+    void reply.header('set-cookie', deps.sessions.clearCookie(ctx.cookie));
+    return reply.status(303).header('location', target?.href ?? '/logout').send();
+  };
+}
+
+/** `GET /logout`: asks before signing out (a GET must not change state). */
+export function logoutPageGET(deps: PortalDeps): RouteHandlerMethod {
+  return async (request, reply) => {
+    const { rd } = request.query as TargetQuery;
+    const ctx = await portalRequest(deps, request);
+    return sendPage(reply, 200, logoutPage(chrome(deps), { signedIn: userOf(ctx.session) !== undefined, rd }));
+  };
+}
+
+/** `GET /authenticated`: the "you are signed in" page. */
+export function authenticatedPageGET(deps: PortalDeps): RouteHandlerMethod {
+  return async (request, reply) => {
+    const ctx = await portalRequest(deps, request);
+    const state = userOf(ctx.session);
+    if (!state || !ctx.session) return reply.status(302).header('location', '/').send();
+    await deps.sessions.touch(ctx.cookie, ctx.session);
+    return sendPage(reply, 200, authenticatedPage(chrome(deps), { displayName: state.displayName || state.username, username: state.username, level: state.level }));
+  };
+}
+

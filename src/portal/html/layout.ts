@@ -1,0 +1,38 @@
+import { type SafeHtml, html } from './escape.js';
+
+export interface LayoutOptions {
+  /** Product name shown in the title and header (`portal.title`). */
+  readonly productName: string;
+  /** `light`, `dark` or `auto` (follows the device). */
+  readonly theme: string;
+  readonly title: string;
+  readonly body: SafeHtml;
+}
+
+/** The page shell every portal page shares: one stylesheet, one deferred script, no inline code (CSP). */
+export function layout(options: LayoutOptions): string {
+  return html`<!doctype html>
+<html lang="en" data-theme="${options.theme}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>${options.title} · ${options.productName}</title>
+<link rel="stylesheet" href="/static/portal.css">
+<script src="/static/portal.js" defer></script>
+</head>
+<body>
+<main class="card">
+<header><p class="product">${options.productName}</p><h1>${options.title}</h1></header>
+${options.body}
+</main>
+</body>
+</html>
+`.value;
+}
+
+/** An error or notice paragraph, announced to screen readers. */
+export function alertBox(message: string | undefined, kind: 'error' | 'info' = 'error'): SafeHtml {
+  if (!message) return html``;
+  return html`<p class="alert ${kind}" role="${kind === 'error' ? 'alert' : 'status'}" id="form-message">${message}</p>`;
+}

@@ -1,0 +1,34 @@
+import { allowsPlainHttp, type SessionCookieConfig } from '../config/session.js';
+
+/**
+ * Security headers for every portal page and API answer:
+ * - CSP: only our own stylesheet and script, images from ourselves or `data:` (QR codes), no
+ *   framing, no plugins; forms may post to ourselves and — because the browser follows our
+ *   post-login redirect under `form-action` — to the cookie domains.
+ * - `X-Frame-Options: DENY` for browsers without `frame-ancestors`, `nosniff`, no referrer
+ *   (targets in query strings must not leak), and `no-store`: these pages carry secrets.
+ */
+export function portalSecurityHeaders(cookies: readonly SessionCookieConfig[]): Record<string, string> {
+  const formTargets = cookies.flatMap((c) => {
+    const schemes = allowsPlainHttp(c.domain) ? ['https', 'http'] : ['https'];
+    return schemes.flatMap((s) => [`${s}://${c.domain}:*`, `${s}://*.${c.domain}:*`]);
+  });
+  const csp = [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "connect-src 'self'",
+    `form-action 'self' ${formTargets.join(' ')}`,
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+  ].join('; ');
+  return {
+    'content-security-policy': csp,
+    'x-frame-options': 'DENY',
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+    'cache-control': 'no-store',
+    'cross-origin-opener-policy': 'same-origin',
+  };
+}

@@ -1,0 +1,100 @@
+/**
+ * Storage interfaces for the authentication factors: attempts log, bans, TOTP keys and
+ * one-time codes. Times are milliseconds since the Unix epoch.
+ */
+
+/** One authentication attempt, as logged. `authType` is `1FA`, `TOTP` … (Authelia's values). */
+export interface AuthenticationAttempt {
+  readonly time: number;
+  readonly successful: boolean;
+  /** The attempt was refused because of a ban, without checking the credentials. */
+  readonly banned: boolean;
+  readonly username: string;
+  readonly authType: string;
+  readonly remoteIp: string;
+  readonly requestUri: string;
+  readonly requestMethod: string;
+}
+
+export interface AuthenticationLogRepository {
+  append(attempt: AuthenticationAttempt): Promise<void>;
+  /** The newest `limit` attempts of `authType` by `username` after `since` that were not banned, newest first. */
+  recentByUser(username: string, authType: string, since: number, limit: number): Promise<AuthenticationAttempt[]>;
+  /** The same, by client IP. */
+  recentByIp(remoteIp: string, authType: string, since: number, limit: number): Promise<AuthenticationAttempt[]>;
+}
+
+export interface NewBan {
+  readonly time: number;
+  /** When the ban ends; `undefined` for a permanent ban. */
+  readonly expires: number | undefined;
+  readonly source: string;
+  readonly reason: string;
+}
+
+export interface Ban extends NewBan {
+  readonly id: number;
+  readonly revoked: boolean;
+}
+
+export interface BanRepository {
+  banUser(username: string, ban: NewBan): Promise<void>;
+  banIp(ip: string, ban: NewBan): Promise<void>;
+  /** The active (not revoked, not expired at `now`) ban of `username` that ends last. */
+  activeUserBan(username: string, now: number): Promise<Ban | undefined>;
+  activeIpBan(ip: string, now: number): Promise<Ban | undefined>;
+  /** Revokes every active ban; returns how many. */
+  revokeUser(username: string, now: number): Promise<number>;
+  revokeIp(ip: string, now: number): Promise<number>;
+}
+
+/** A user's TOTP key with the settings it was enrolled with. */
+export interface TotpConfiguration {
+  readonly username: string;
+  readonly issuer: string;
+  readonly algorithm: 'SHA1' | 'SHA256' | 'SHA512';
+  readonly digits: number;
+  /** Seconds. */
+  readonly period: number;
+  /** The raw secret (decrypted). */
+  readonly secret: Buffer;
+  readonly createdAt: number;
+  readonly lastUsedAt: number | undefined;
+}
+
+export interface TotpRepository {
+  /** @throws GatehouseError `GH_STORAGE_DECRYPT` when the stored secret was altered. */
+  get(username: string): Promise<TotpConfiguration | undefined>;
+  /** Inserts or replaces the user's key (the secret is encrypted at rest). */
+  save(configuration: TotpConfiguration): Promise<void>;
+  /** Whether there was a key to delete. */
+  delete(username: string): Promise<boolean>;
+  markUsed(username: string, time: number): Promise<void>;
+  /** Records that `step` was used; `false` when it already was (a replay). Atomic. */
+  recordStep(username: string, step: number, time: number): Promise<boolean>;
+  /** Forgets steps recorded before `time`; returns how many. */
+  purgeHistory(before: number): Promise<number>;
+}
+
+export interface StoredOneTimeCode {
+  readonly id: number;
+  readonly username: string;
+  readonly intent: string;
+  readonly codeHash: Buffer;
+  readonly issuedAt: number;
+  readonly expiresAt: number;
+  readonly attempts: number;
+}
+
+export interface OneTimeCodeRepository {
+  /** Stores a new code; returns its id. */
+  insert(code: Omit<StoredOneTimeCode, 'id' | 'attempts'>): Promise<number>;
+  /** Codes of (`username`, `intent`) neither consumed, revoked nor expired at `now`, newest first. */
+  active(username: string, intent: string, now: number): Promise<StoredOneTimeCode[]>;
+  /** Marks the code consumed; `false` when it no longer was active (used concurrently). */
+  consume(id: number, now: number): Promise<boolean>;
+  /** Counts a wrong guess; the code is revoked once `attempts` reaches `maxAttempts`. */
+  recordFailure(id: number, maxAttempts: number, now: number): Promise<void>;
+  /** Revokes every active code of (`username`, `intent`); returns how many. */
+  revokeActive(username: string, intent: string, now: number): Promise<number>;
+}

@@ -1,0 +1,146 @@
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { verifyPassword } from '../../../src/auth/password/verify.js';
+import { FileUserBackend, type ReloadOutcome } from '../../../src/auth/users/file-backend.js';
+import type { FileBackendConfig } from '../../../src/config/authentication-backend.js';
+import { StartupError } from '../../../src/shared/errors.js';
+import { configOf, minimalRaw, tempDir } from '../../helpers/config.js';
+import { vectors } from '../../fixtures/users/vectors.js';
+
+const usersYaml = (extra = '') =>
+  [
+    'users:',
+    '  john:',
+    '    displayname: John Doe',
+    `    password: '${vectors.pbkdf2Sha256}'`,
+    '    email: john.doe@example.com',
+    '    groups: [admins, dev]',
+    '  harry:',
+    '    displayname: Harry',
+    `    password: '${vectors.sha512cryptRounds}'`,
+    '    email: harry@example.com',
+    '  james:',
+    '    displayname: James',
+    `    password: '${vectors.pbkdf2Sha256}'`,
+    '    disabled: true',
+    extra,
+  ].join('\n');
+
+function setup(file: Record<string, unknown> = {}, text = usersYaml()): { config: FileBackendConfig; path: string } {
+  const dir = tempDir();
+  const path = join(dir, 'users.yml');
+  writeFileSync(path, text);
+  const password = { algorithm: 'pbkdf2', pbkdf2: { variant: 'sha256', iterations: 100000 } };
+  const config = configOf(minimalRaw(dir, { authentication_backend: { file: { path, password, ...file } } }), {}, dir);
+  return { config: config.authenticationBackend!.file, path };
+}
+
+async function open(config: FileBackendConfig, options: Partial<Parameters<typeof FileUserBackend.open>[0]> = {}) {
+  const backend = await FileUserBackend.open({ config, debounceMs: 20, ...options });
+  onTestFinished(() => backend.close());
+  return backend;
+}
+
+describe('FileUserBackend', () => {
+  it('finds users by exact username; disabled and unknown users are not found', async () => {
+    const backend = await open(setup().config);
+    expect(await backend.find('john')).toEqual({
+      username: 'john',
+      displayName: 'John Doe',
+      emails: ['john.doe@example.com'],
+      groups: ['admins', 'dev'],
+      profile: {},
+    });
+    expect(await backend.find('John')).toBeUndefined();
+    expect(await backend.find('john.doe@example.com')).toBeUndefined();
+    expect(await backend.find('james')).toBeUndefined();
+    expect(await backend.find('nobody')).toBeUndefined();
+    expect(backend.size).toBe(3);
+  });
+
+  it('finds by email and ignores case when configured', async () => {
+    const backend = await open(setup({ search: { email: true, case_insensitive: true } }).config);
+    expect((await backend.find('JOHN'))?.username).toBe('john');
+    expect((await backend.find('John.Doe@Example.com'))?.username).toBe('john');
+    const caseSensitiveEmail = await open(setup({ search: { email: true } }).config);
+    expect(await caseSensitiveEmail.find('JOHN')).toBeUndefined();
+    expect((await caseSensitiveEmail.find('harry@example.com'))?.username).toBe('harry');
+  });
+
+  it('checks passwords of every digest format in the file', async () => {
+    const backend = await open(setup().config);
+    expect((await backend.checkPassword('john', 'password'))?.username).toBe('john');
+    expect((await backend.checkPassword('harry', 'password'))?.username).toBe('harry');
+    expect(await backend.checkPassword('john', 'wrong')).toBeUndefined();
+    expect(await backend.checkPassword('james', 'password')).toBeUndefined();
+    expect(await backend.checkPassword('nobody', 'password')).toBeUndefined();
+  });
+
+  it('verifies a dummy digest of the configured algorithm for unknown and disabled users', async () => {
+    const checked: string[] = [];
+    const verify = async (digest: string, password: string) => {
+      checked.push(digest);
+      return verifyPassword(digest, password);
+    };
+    const backend = await open(setup().config, { verify });
+    await backend.checkPassword('nobody', 'password');
+    await backend.checkPassword('james', 'password');
+    expect(checked).toHaveLength(2);
+    expect(checked[0]).toMatch(/^\$pbkdf2-sha256\$100000\$/);
+    expect(checked[1]).toBe(checked[0]);
+    expect(await verifyPassword(checked[0]!, 'password')).toBe(false);
+  });
+
+  it('refuses to start with a broken file, naming it and every problem', async () => {
+    const { config, path } = setup({}, 'users:\n  john: {displayname: John}\n  bob: {password: x, displayname: Bob}\n');
+    const error = await FileUserBackend.open({ config }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StartupError);
+    expect((error as StartupError).code).toBe('GH_USERS_FILE');
+    expect((error as StartupError).message).toBe(
+      [
+        `authentication_backend.file.path: the users file '${path}' has 2 problems:`,
+        '  - users.john.password: must be set but is absent',
+        "  - users.bob.password: must be a password digest such as '$argon2id$…', '$6$…' or '$2b$…' (see gatehouse hash-password) but is not one",
+      ].join('\n'),
+    );
+  });
+
+  it('reload() keeps the last good users when the file becomes broken, and logs why', async () => {
+    const { config, path } = setup();
+    const warnings: string[] = [];
+    const backend = await open(config, { logger: { info() {}, warn: (_d, message) => warnings.push(message) } });
+    writeFileSync(path, 'users:\n  john: {displayname: John}\n');
+    expect(await backend.reload()).toEqual({ ok: false, problems: ['users.john.password: must be set but is absent'] });
+    expect(warnings).toEqual(['users file not reloaded, keeping the previous one: users.john.password: must be set but is absent']);
+    expect((await backend.checkPassword('john', 'password'))?.username).toBe('john');
+  });
+
+  it('with watch: true, reloads when the file is rewritten or replaced by a rename', async () => {
+    const { config, path } = setup({ watch: true });
+    const backend = await open(config);
+    const nextReload = () => new Promise<ReloadOutcome>((resolve) => {
+      const stop = backend.onReload((outcome) => {
+        stop();
+        resolve(outcome);
+      });
+    });
+
+    let reloaded = nextReload();
+    writeFileSync(path, usersYaml(`  bob:\n    displayname: Bob\n    password: '${vectors.sha256crypt}'\n`));
+    expect(await reloaded).toEqual({ ok: true, users: 4 });
+    expect((await backend.checkPassword('bob', 'password'))?.username).toBe('bob');
+
+    reloaded = nextReload();
+    writeFileSync(path, 'users: [broken]\n');
+    expect(await reloaded).toEqual({ ok: false, problems: ['users: must be a mapping but is a list'] });
+    expect((await backend.find('bob'))?.username).toBe('bob');
+
+    reloaded = nextReload();
+    const next = `${path}.new`;
+    writeFileSync(next, readFileSync(path, 'utf8').replace('users: [broken]', usersYaml()));
+    renameSync(next, path);
+    expect(await reloaded).toEqual({ ok: true, users: 3 });
+    expect(await backend.find('bob')).toBeUndefined();
+  });
+});
