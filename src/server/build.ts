@@ -34,6 +34,8 @@ export async function buildServer(services: Services): Promise<FastifyInstance> 
     logController: new RequestLogController(),
     trustProxy: [...config.server.trustedProxies],
     return503OnClosing: true,
+    // Inputs are validated as sent: a number is not a password, "true" is not a boolean.
+    ajv: { customOptions: { coerceTypes: false } },
     forceCloseConnections: 'idle',
     ...(tls ? { https: { key: readFileSync(tls.key), cert: readFileSync(tls.certificate) } } : {}),
   }) as unknown as FastifyInstance;
