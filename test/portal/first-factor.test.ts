@@ -189,3 +189,26 @@ describe('portal hosts', () => {
     expect(portalOrigin).toBe('http://auth.gatehouse.localhost');
   });
 });
+
+describe('client addresses', () => {
+  it('records IPv4 clients of a dual-stack listener as plain IPv4', async () => {
+    const { gateway } = await startPortal({ server: { address: 'tcp://:0' } });
+    const { request } = await import('node:http');
+    const port = new URL(gateway.url.replace('[::]', '[::1]')).port;
+    await new Promise<void>((resolve, reject) => {
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: '/api/firstfactor',
+          headers: { host: 'auth.gatehouse.localhost', 'content-type': 'application/json' },
+        },
+        (res) => res.resume().on('end', resolve),
+      );
+      req.on('error', reject).end(JSON.stringify({ username: 'john', password: 'wrong' }));
+    });
+    const db = (gateway.storage as unknown as { db: import('better-sqlite3').Database }).db;
+    expect(db.prepare('SELECT remote_ip FROM authentication_logs').all()).toEqual([{ remote_ip: '127.0.0.1' }]);
+  });
+});

@@ -98,7 +98,7 @@ export function loginPageGET(deps: PortalDeps): RouteHandlerMethod {
     if (state && ctx.session) {
       await deps.sessions.touch(ctx.cookie, ctx.session);
       const next = safeRedirect(rd, deps.cookies)
-        ? nextStep(deps, ctx.cookie, state, { targetURL: rd, requestMethod: rm, ip: request.ip })
+        ? nextStep(deps, ctx.cookie, state, { targetURL: rd, requestMethod: rm, ip: meta(request).ip })
         : ({ kind: 'authenticated' } as const);
       return reply.status(302).header('location', nextLocation(next, rm)).send();
     }

@@ -1,0 +1,14 @@
+import ipaddr from 'ipaddr.js';
+
+/**
+ * The canonical text of a client address: IPv4-mapped IPv6 (`::ffff:10.0.0.8`, what a socket
+ * listening on `::` reports for IPv4 clients) becomes plain IPv4, and IPv6 is compressed, so
+ * that bans, logs and `networks` rules see one spelling per client.
+ */
+export function canonicalIp(address: string): string {
+  try {
+    return ipaddr.process(address).toString();
+  } catch {
+    return address;
+  }
+}
