@@ -1,10 +1,10 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/shared/clock.js';
 import { StartupError } from '../../src/shared/errors.js';
 import { AesGcmCipher } from '../../src/storage/cipher.js';
+import { openConnection } from '../../src/storage/sqlite/connection.js';
 import { listMigrations } from '../../src/storage/sqlite/migrate.js';
 import { SqliteStorage } from '../../src/storage/sqlite/open.js';
 import { tempDir } from '../helpers/config.js';
@@ -19,7 +19,7 @@ describe('SqliteStorage', () => {
     const path = join(dir, 'nested', 'data', 'db.sqlite3');
     const first = open(path);
     expect(first.applied).toEqual(listMigrations().map((m) => m.version));
-    expect(first.db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(first.db.prepare('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' });
     await first.close();
 
     const second = open(path);
@@ -56,8 +56,8 @@ describe('SqliteStorage', () => {
     const dir = tempDir();
     const path = join(dir, 'db.sqlite3');
     (await open(path)).close();
-    const raw = new BetterSqlite3(path);
-    raw.prepare("INSERT INTO migrations VALUES (999, 'future', 0, 'x')").run();
+    const raw = openConnection(path);
+    raw.exec("INSERT INTO migrations VALUES (999, 'future', 0, 'x')");
     raw.close();
     expect(() => open(path)).toThrow(/schema version 999, newer than this Gatehouse knows/);
   });
@@ -125,5 +125,15 @@ describe('AesGcmCipher', () => {
     expect(cipher.matchesKeyCheck(new AesGcmCipher(key).keyCheck())).toBe(true);
     expect(cipher.matchesKeyCheck(new AesGcmCipher(`${key}x`).keyCheck())).toBe(false);
     expect(cipher.matchesKeyCheck(Buffer.alloc(3))).toBe(false);
+  });
+});
+
+describe('openConnection', () => {
+  it('prepares each SQL text once and keeps the statement (better-sqlite3 12 on Node 24 aborts when one is collected)', () => {
+    const db = openConnection(':memory:');
+    expect(db.prepare('SELECT 1 AS one')).toBe(db.prepare('SELECT 1 AS one'));
+    expect(db.prepare('SELECT 1 AS one').get()).toEqual({ one: 1 });
+    expect(db.prepare('SELECT 2')).not.toBe(db.prepare('SELECT 1 AS one'));
+    db.close();
   });
 });

@@ -1,13 +1,15 @@
 import { existsSync, lstatSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
-import BetterSqlite3, { type Database } from 'better-sqlite3';
+import type { Database } from 'better-sqlite3';
 import type { Clock } from '../../shared/clock.js';
 import { StartupError } from '../../shared/errors.js';
 import { AesGcmCipher } from '../cipher.js';
 import type { Storage } from '../storage.js';
+import { openConnection } from './connection.js';
 import { applyMigrations } from './migrate.js';
 import { SqliteAuthLogRepository } from './auth-log-repository.js';
 import { SqliteBanRepository } from './ban-repository.js';
+import { SqliteOidcRepository } from './oidc-repository.js';
 import { SqliteOneTimeCodeRepository } from './one-time-code-repository.js';
 import { SqliteSessionRepository } from './session-repository.js';
 import { SqliteTotpRepository } from './totp-repository.js';
@@ -28,6 +30,7 @@ export class SqliteStorage implements Storage {
   readonly bans: SqliteBanRepository;
   readonly totp: SqliteTotpRepository;
   readonly oneTimeCodes: SqliteOneTimeCodeRepository;
+  readonly oidc: SqliteOidcRepository;
   readonly cipher: AesGcmCipher;
   readonly db: Database;
   /** Migration versions applied by this start (empty when the schema was current). */
@@ -42,6 +45,7 @@ export class SqliteStorage implements Storage {
     this.bans = new SqliteBanRepository(db);
     this.totp = new SqliteTotpRepository(db, cipher);
     this.oneTimeCodes = new SqliteOneTimeCodeRepository(db);
+    this.oidc = new SqliteOidcRepository(db, cipher);
   }
 
   /**
@@ -56,15 +60,12 @@ export class SqliteStorage implements Storage {
     if (!inMemory) ensureFolder(path);
     let db: Database;
     try {
-      db = new BetterSqlite3(path);
+      db = openConnection(path);
     } catch (cause) {
       throw new StartupError('GH_STORAGE_OPEN', `storage.local.path: cannot open the database '${path}': ${message(cause)}`, cause);
     }
     try {
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
-      db.pragma('foreign_keys = ON');
-      db.pragma('busy_timeout = 5000');
+      db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;');
       const cipher = new AesGcmCipher(options.encryptionKey);
       const applied = db.transaction(() => {
         checkKey(db, cipher, path);
