@@ -16,9 +16,9 @@ import { compileRegex } from './access-control-regex.js';
 export interface RuleReadOptions {
   readonly networks: NamedNetworks;
   /**
-   * The configured OIDC client ids, to check `oauth2:client:` subjects.
-   * TODO(oidc): pass `identity_providers.oidc.clients[].client_id` once OIDC clients exist;
-   * until then `undefined` and such subjects are accepted unchecked.
+   * The configured OIDC client ids (`identity_providers.oidc.clients[].client_id`), to check
+   * `oauth2:client:` subjects; `undefined` when no provider is configured (a policy file read on
+   * its own), and then such subjects are accepted unchecked.
    */
   readonly clientIds?: ReadonlySet<string>;
 }

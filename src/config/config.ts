@@ -3,6 +3,7 @@ import type { AuthenticationBackendConfig } from './authentication-backend.js';
 import type { DefinitionsConfig } from './definitions.js';
 import type { LogConfig } from './log.js';
 import type { NotifierConfig } from './notifier.js';
+import type { OidcConfig } from './oidc.js';
 import type { PortalConfig } from './portal.js';
 import type { RegulationConfig } from './regulation.js';
 import type { ServerConfig } from './server.js';
@@ -25,6 +26,8 @@ export interface Config {
   /** Absent when the configuration has no `notifier` (no identity checks by email possible). */
   readonly notifier: NotifierConfig | undefined;
   readonly portal: PortalConfig;
+  /** `identity_providers.oidc`: absent when the OpenID Connect provider is off. */
+  readonly identityProviders: { readonly oidc: OidcConfig | undefined };
   /** Sections accepted but not yet implemented, kept as written. */
   readonly pending: Readonly<Record<string, unknown>>;
 }

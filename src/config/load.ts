@@ -9,6 +9,7 @@ import type { Config } from './config.js';
 import { readDefinitions } from './definitions.js';
 import { readLog } from './log.js';
 import { readNotifier } from './notifier.js';
+import { readIdentityProviders } from './oidc.js';
 import { readPortal } from './portal.js';
 import { Problems } from './problems.js';
 import { type ReadContext, fsReason, readMapping } from './reader.js';
@@ -19,7 +20,7 @@ import { readStorage } from './storage.js';
 import { readTotp } from './totp.js';
 
 /** Sections that later versions validate; accepted now and kept raw so that a file written for them loads. */
-const pendingSections = ['proxy', 'identity_providers'] as const;
+const pendingSections = ['proxy'] as const;
 const sections = [
   'server',
   'log',
@@ -33,6 +34,7 @@ const sections = [
   'notifier',
   'portal',
   'theme',
+  'identity_providers',
   ...pendingSections,
 ] as const;
 
@@ -94,7 +96,10 @@ export function parseConfig(
   const top = readMapping(ctx, '', stripAutheliaOnly(ctx, document), sections);
   if (!top) throw new ConfigError(['the configuration file must hold a mapping of sections at its top level']);
   const networks = readDefinitions(ctx, top.definitions);
-  const accessControl = readAccessControl(ctx, top.access_control, networks);
+  const oidc = readIdentityProviders(ctx, top.identity_providers);
+  // `oauth2:client:` subjects must name a configured client once the provider is configured.
+  const clientIds = oidc ? new Set(oidc.clients.map((c) => c.id)) : undefined;
+  const accessControl = readAccessControl(ctx, top.access_control, networks, clientIds ? { clientIds } : {});
   const config: Config = {
     server: readServer(ctx, top.server),
     log: readLog(ctx, top.log),
@@ -107,6 +112,7 @@ export function parseConfig(
     regulation: readRegulation(ctx, top.regulation),
     notifier: readNotifier(ctx, top.notifier),
     portal: readPortal(ctx, top.portal, top.theme),
+    identityProviders: { oidc },
     pending: Object.fromEntries(pendingSections.filter((s) => top[s] !== undefined).map((s) => [s, top[s]])),
   };
   for (const section of Object.keys(config.pending)) {

@@ -4,6 +4,7 @@ import formbody from '@fastify/formbody';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
+import type { OidcDeps } from '../oidc/deps.js';
 import type { PortalDeps } from '../portal/deps.js';
 import type { SessionManager } from '../session/manager.js';
 import type { Clock } from '../shared/clock.js';
@@ -22,6 +23,8 @@ export interface Services {
   readonly storage: Storage;
   readonly sessions: SessionManager;
   readonly portal: PortalDeps;
+  /** The OpenID Connect provider; absent when `identity_providers.oidc` is not configured. */
+  readonly oidc: OidcDeps | undefined;
 }
 
 /** Builds the fastify application (not listening yet). */
@@ -44,7 +47,7 @@ export async function buildServer(services: Services): Promise<FastifyInstance> 
   drainOnClose(app);
   app.setErrorHandler(renderError);
   app.setNotFoundHandler(renderNotFound);
-  for (const route of routeTable({ portal: services.portal })) app.route(route);
+  for (const route of routeTable({ portal: services.portal, oidc: services.oidc })) app.route(route);
   return app;
 }
 

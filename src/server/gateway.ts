@@ -22,6 +22,7 @@ import { type Random, systemRandom } from '../shared/random.js';
 import { SqliteStorage } from '../storage/sqlite/open.js';
 import type { Storage } from '../storage/storage.js';
 import { buildServer, type Services } from './build.js';
+import { oidcDeps } from './oidc-deps.js';
 import { portalDeps } from './portal-deps.js';
 
 export interface GatewayOptions {
@@ -119,7 +120,8 @@ async function buildServices(
     rules: compileRules(config.accessControl),
     cipher: storage.cipher,
   });
-  return { ...base, config, portal };
+  const oidc = await oidcDeps({ config, storage, sessions: base.sessions, users, clock, random, logger: logger as FastifyBaseLogger });
+  return { ...base, config, portal, oidc };
 }
 
 async function listen(app: FastifyInstance, config: Config): Promise<string> {

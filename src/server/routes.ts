@@ -1,4 +1,4 @@
-import type { RouteOptions } from 'fastify';
+import type { onSendHookHandler, preHandlerHookHandler, RouteOptions } from 'fastify';
 import { sameOriginOnly, portalHeaders } from '../portal/guards.js';
 import type { PortalDeps } from '../portal/deps.js';
 import { targetQuerySchema } from '../portal/handlers/common.js';
@@ -24,10 +24,20 @@ import {
   userInfoGET,
 } from '../portal/handlers/session.js';
 import { staticGET } from '../portal/handlers/static.js';
+import { consentFormAction, consentFormPOST, consentFormSchema, consentPageGET, consentQuerySchema } from '../portal/handlers/consent.js';
+import { authorizationHandler } from '../oidc/authorization/index.js';
+import { consentPort } from '../oidc/consent.js';
+import { corsHeaders, corsPreflight } from '../oidc/cors.js';
+import type { OidcDeps } from '../oidc/deps.js';
+import { discoveryGET, jwksGET } from '../oidc/discovery.js';
+import { tokenPOST } from '../oidc/token.js';
+import { userinfoHandler } from '../oidc/userinfo.js';
 import { healthGET } from './health.js';
 
 export interface RouteDeps {
   readonly portal: PortalDeps;
+  /** Absent when `identity_providers.oidc` is not configured: no OpenID Connect routes. */
+  readonly oidc?: OidcDeps | undefined;
 }
 
 /**
@@ -35,7 +45,7 @@ export interface RouteDeps {
  * Portal rows carry the portal's security headers (`onSend`); every state-changing portal row
  * is guarded against cross-site requests (`preHandler: sameOrigin`).
  */
-export function routeTable({ portal }: RouteDeps): RouteOptions[] {
+export function routeTable({ portal, oidc }: RouteDeps): RouteOptions[] {
   const sameOrigin = sameOriginOnly(portal);
   const headers = portalHeaders(portal);
   const page = (url: string, handler: RouteOptions['handler']): RouteOptions => ({
@@ -82,5 +92,26 @@ export function routeTable({ portal }: RouteDeps): RouteOptions[] {
     api('GET', '/api/state', stateGET(portal)),
     api('GET', '/api/user/info', userInfoGET(portal)),
     api('POST', '/api/logout', logoutPOST(portal), logoutBodySchema),
+
+    // OpenID Connect provider (oidc/): discovery, keys, authorization (GET and cross-site POST
+    // by design), token, userinfo; the consent page is a portal page.
+    ...(oidc ? oidcRows(oidc, portal, headers, sameOrigin) : []),
+  ];
+}
+
+function oidcRows(oidc: OidcDeps, portal: PortalDeps, headers: onSendHookHandler, sameOrigin: preHandlerHookHandler): RouteOptions[] {
+  const consent = consentPort(oidc);
+  const c = oidc.config;
+  return [
+    { method: ['GET', 'HEAD'], url: '/.well-known/openid-configuration', handler: discoveryGET(oidc) },
+    { method: ['GET', 'HEAD'], url: '/.well-known/oauth-authorization-server', handler: discoveryGET(oidc) },
+    { method: ['GET', 'HEAD'], url: '/jwks.json', handler: jwksGET(oidc) },
+    { method: ['GET', 'POST'], url: '/api/oidc/authorization', handler: authorizationHandler(oidc) },
+    { method: 'POST', url: '/api/oidc/token', onSend: corsHeaders(c, 'token'), handler: tokenPOST(oidc) },
+    { method: 'OPTIONS', url: '/api/oidc/token', handler: corsPreflight(c, 'token') },
+    { method: ['GET', 'POST'], url: '/api/oidc/userinfo', onSend: corsHeaders(c, 'userinfo'), handler: userinfoHandler(oidc) },
+    { method: 'OPTIONS', url: '/api/oidc/userinfo', handler: corsPreflight(c, 'userinfo') },
+    { method: 'GET', url: '/consent', schema: { querystring: consentQuerySchema }, onSend: [headers, consentFormAction], handler: consentPageGET(portal, consent) },
+    { method: 'POST', url: '/consent', schema: { body: consentFormSchema }, preHandler: sameOrigin, onSend: headers, handler: consentFormPOST(portal, consent) },
   ];
 }

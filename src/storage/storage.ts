@@ -4,6 +4,7 @@ import type {
   OneTimeCodeRepository,
   TotpRepository,
 } from './auth-repositories.js';
+import type { OidcRepository } from './oidc-repositories.js';
 
 /**
  * The storage API every provider implements (SQLite now, PostgreSQL later). Callers only see
@@ -21,6 +22,8 @@ export interface Storage {
   readonly totp: TotpRepository;
   /** Hashed one-time codes for identity checks. */
   readonly oneTimeCodes: OneTimeCodeRepository;
+  /** OpenID Connect: signing keys (encrypted), subjects, codes and tokens (hashed), consents, audit. */
+  readonly oidc: OidcRepository;
   /** Encrypts secrets at rest under the key derived from `storage.encryption_key`. */
   readonly cipher: ColumnCipher;
   /** Closes the database; later calls fail. */
@@ -71,3 +74,4 @@ export interface ColumnCipher {
   /** @throws StorageError `GH_STORAGE_DECRYPT` when the value was altered or belongs elsewhere. */
   decrypt(ciphertext: Buffer, context: string): Buffer;
 }
+export type * from './oidc-repositories.js';

@@ -9,6 +9,7 @@ import { openConnection } from './connection.js';
 import { applyMigrations } from './migrate.js';
 import { SqliteAuthLogRepository } from './auth-log-repository.js';
 import { SqliteBanRepository } from './ban-repository.js';
+import { SqliteOidcRepository } from './oidc-repository.js';
 import { SqliteOneTimeCodeRepository } from './one-time-code-repository.js';
 import { SqliteSessionRepository } from './session-repository.js';
 import { SqliteTotpRepository } from './totp-repository.js';
@@ -29,6 +30,7 @@ export class SqliteStorage implements Storage {
   readonly bans: SqliteBanRepository;
   readonly totp: SqliteTotpRepository;
   readonly oneTimeCodes: SqliteOneTimeCodeRepository;
+  readonly oidc: SqliteOidcRepository;
   readonly cipher: AesGcmCipher;
   readonly db: Database;
   /** Migration versions applied by this start (empty when the schema was current). */
@@ -43,6 +45,7 @@ export class SqliteStorage implements Storage {
     this.bans = new SqliteBanRepository(db);
     this.totp = new SqliteTotpRepository(db, cipher);
     this.oneTimeCodes = new SqliteOneTimeCodeRepository(db);
+    this.oidc = new SqliteOidcRepository(db, cipher);
   }
 
   /**

@@ -1,0 +1,119 @@
+import { type OidcClientConfig, readOidcClient } from './oidc-client.js';
+import { type OidcJwkConfig, type OidcSigningAlgorithm, readOidcJwks } from './oidc-keys.js';
+import { keyPath } from './problems.js';
+import { type ReadContext, readBoolean, readChoice, readDuration, readList, readMapping, readSecret, readString } from './reader.js';
+
+export type { ClientAuthMethod, ClientSecret, OidcClientConfig } from './oidc-client.js';
+export type { OidcJwkConfig, OidcSigningAlgorithm } from './oidc-keys.js';
+
+export const corsEndpoints = ['token', 'userinfo', 'introspection', 'revocation'] as const;
+
+/** `identity_providers.oidc`, validated. Durations are milliseconds. */
+export interface OidcConfig {
+  /** Keys the hashes of stored codes and tokens (HMAC-SHA256), so a database dump cannot be replayed. */
+  readonly hmacSecret: string;
+  /** Empty: a key is generated at first start and stored encrypted. */
+  readonly jwks: readonly OidcJwkConfig[];
+  readonly lifespans: { readonly accessToken: number; readonly authorizeCode: number; readonly idToken: number; readonly refreshToken: number };
+  readonly enforcePkce: 'never' | 'public_clients_only' | 'always';
+  readonly enablePkcePlainChallenge: boolean;
+  readonly cors: {
+    readonly endpoints: readonly (typeof corsEndpoints)[number][];
+    readonly allowedOrigins: readonly string[];
+    readonly allowedOriginsFromClientRedirectUris: boolean;
+  };
+  readonly clients: readonly OidcClientConfig[];
+}
+
+export const oidcDefaults = {
+  lifespans: { accessToken: 3_600_000, authorizeCode: 60_000, idToken: 3_600_000, refreshToken: 5_400_000 },
+  hmacSecretMinLength: 20,
+} as const;
+
+/** Reads `identity_providers` (only `oidc` so far); undefined when absent. */
+export function readIdentityProviders(ctx: ReadContext, value: unknown): OidcConfig | undefined {
+  if (value === undefined || value === null) return undefined;
+  const raw = readMapping(ctx, 'identity_providers', value, ['oidc']);
+  if (!raw || raw.oidc === undefined || raw.oidc === null) return undefined;
+  return readOidc(ctx, 'identity_providers.oidc', raw.oidc);
+}
+
+function readOidc(ctx: ReadContext, path: string, value: unknown): OidcConfig | undefined {
+  const raw = readMapping(ctx, path, value, ['hmac_secret', 'jwks', 'lifespans', 'enforce_pkce', 'enable_pkce_plain_challenge', 'cors', 'clients']);
+  if (!raw) return undefined;
+  const p = (key: string) => keyPath(path, key);
+  const hmacSecret = readSecret(ctx, p('hmac_secret'), raw.hmac_secret, { required: true });
+  if (hmacSecret !== undefined && hmacSecret.length < oidcDefaults.hmacSecretMinLength) {
+    ctx.problems.error(p('hmac_secret'), `must be at least ${oidcDefaults.hmacSecretMinLength} characters but is ${hmacSecret.length} characters`);
+  }
+  const jwks = readOidcJwks(ctx, p('jwks'), raw.jwks);
+  const plain = readBoolean(ctx, p('enable_pkce_plain_challenge'), raw.enable_pkce_plain_challenge, false);
+  const clientsAt = p('clients');
+  if (!Array.isArray(raw.clients) || raw.clients.length === 0) {
+    if (raw.clients === undefined || Array.isArray(raw.clients)) ctx.problems.error(clientsAt, 'must list at least one client but is absent');
+  }
+  const clients = readList(ctx, clientsAt, raw.clients, (entry, at) => readOidcClient(ctx, at, entry, plain));
+  checkClients(ctx, clientsAt, clients, jwks);
+  return {
+    hmacSecret: hmacSecret ?? '',
+    jwks,
+    lifespans: readLifespans(ctx, p('lifespans'), raw.lifespans),
+    enforcePkce: readChoice(ctx, p('enforce_pkce'), raw.enforce_pkce, ['never', 'public_clients_only', 'always'] as const, 'public_clients_only'),
+    enablePkcePlainChallenge: plain,
+    cors: readCors(ctx, p('cors'), raw.cors),
+    clients,
+  };
+}
+
+function readLifespans(ctx: ReadContext, path: string, value: unknown): OidcConfig['lifespans'] {
+  const raw = readMapping(ctx, path, value, ['access_token', 'authorize_code', 'id_token', 'refresh_token']) ?? {};
+  const d = oidcDefaults.lifespans;
+  return {
+    accessToken: readDuration(ctx, keyPath(path, 'access_token'), raw.access_token, d.accessToken, { min: 1000 }),
+    authorizeCode: readDuration(ctx, keyPath(path, 'authorize_code'), raw.authorize_code, d.authorizeCode, { min: 1000 }),
+    idToken: readDuration(ctx, keyPath(path, 'id_token'), raw.id_token, d.idToken, { min: 1000 }),
+    refreshToken: readDuration(ctx, keyPath(path, 'refresh_token'), raw.refresh_token, d.refreshToken, { min: 1000 }),
+  };
+}
+
+function readCors(ctx: ReadContext, path: string, value: unknown): OidcConfig['cors'] {
+  const raw = readMapping(ctx, path, value, ['endpoints', 'allowed_origins', 'allowed_origins_from_client_redirect_uris']) ?? {};
+  const endpoints = readList(ctx, keyPath(path, 'endpoints'), raw.endpoints, (entry, at) => {
+    if (entry === 'authorization') {
+      ctx.problems.error(at, "must not be 'authorization': RFC 9700 §4.16 forbids CORS at the authorization endpoint");
+      return undefined;
+    }
+    return readChoice(ctx, at, entry, corsEndpoints, 'token');
+  });
+  const allowedOrigins = readList(ctx, keyPath(path, 'allowed_origins'), raw.allowed_origins, (entry, at) => {
+    const text = readString(ctx, at, entry, { required: true });
+    if (text === undefined || text === '*') return text;
+    try {
+      const url = new URL(text);
+      if (url.origin === text) return text;
+    } catch {
+      // reported below
+    }
+    ctx.problems.error(at, `must be an origin such as 'https://app.example.com' (no path) or '*' but is '${text}'`);
+    return undefined;
+  });
+  return {
+    endpoints,
+    allowedOrigins,
+    allowedOriginsFromClientRedirectUris: readBoolean(ctx, keyPath(path, 'allowed_origins_from_client_redirect_uris'), raw.allowed_origins_from_client_redirect_uris, false),
+  };
+}
+
+function checkClients(ctx: ReadContext, path: string, clients: OidcClientConfig[], jwks: readonly OidcJwkConfig[]): void {
+  const seen = new Map<string, number>();
+  const algs = new Set<OidcSigningAlgorithm>(jwks.length === 0 ? ['RS256'] : jwks.map((k) => k.algorithm));
+  clients.forEach((client, index) => {
+    const at = `${path}[${index}]`;
+    const earlier = seen.get(client.id);
+    if (earlier !== undefined) ctx.problems.error(keyPath(at, 'client_id'), `must be unique but '${client.id}' is also ${path}[${earlier}]`);
+    else seen.set(client.id, index);
+    for (const [key, alg] of [['id_token_signed_response_alg', client.idTokenSignedResponseAlg], ['userinfo_signed_response_alg', client.userinfoSignedResponseAlg]] as const) {
+      if (alg !== 'none' && !algs.has(alg)) ctx.problems.error(keyPath(at, key), `must be an algorithm of a key in identity_providers.oidc.jwks but is '${alg}'`);
+    }
+  });
+}

@@ -1,0 +1,117 @@
+/**
+ * Client authentication at the token endpoint.
+ * - RFC 6749 §2.3.1: `client_secret_basic` (credentials form-url-decoded, Appendix B) and
+ *   `client_secret_post`; a secret client registered without a method accepts both, one
+ *   registered with a method accepts only it, and the error names both methods.
+ * - OIDC Core §9 / RFC 7523 §3: `client_secret_jwt` (HS256 under the plain secret) and
+ *   `private_key_jwt` (the client's registered keys): `iss` = `sub` = client_id, `aud` the token
+ *   endpoint or the issuer, `exp` required, `jti` required and refused when seen before.
+ * - `none` for public clients (client_id in the body). More than one mechanism: `invalid_request`.
+ */
+import { type JWTPayload, createLocalJWKSet, decodeJwt, importSPKI, jwtVerify, exportJWK } from 'jose';
+import type { ClientAuthMethod, OidcClientConfig } from '../config/oidc.js';
+import type { OidcDeps } from './deps.js';
+import { InvalidClient, InvalidRequest } from './errors.js';
+
+const assertionType = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+
+export interface ClientCredentials {
+  readonly authorization: string | undefined;
+  readonly body: Readonly<Record<string, unknown>>;
+}
+
+/** The methods a client may use. */
+export function allowedMethods(client: OidcClientConfig): ClientAuthMethod[] {
+  if (client.tokenEndpointAuthMethod) return [client.tokenEndpointAuthMethod];
+  return client.public ? ['none'] : ['client_secret_basic', 'client_secret_post'];
+}
+
+/**
+ * Authenticates the client of a token request.
+ * @throws InvalidClient (unknown client, wrong secret or assertion, method not allowed), InvalidRequest.
+ */
+export async function authenticateClient(deps: OidcDeps, input: ClientCredentials, audiences: string[]): Promise<OidcClientConfig> {
+  const { body } = input;
+  const str = (name: string) => (typeof body[name] === 'string' ? (body[name] as string) : undefined);
+  const basic = input.authorization?.match(/^Basic\s+(.+)$/i)?.[1];
+  const assertion = str('client_assertion');
+  const secretInBody = str('client_secret');
+  if ([basic, assertion, secretInBody].filter((x) => x !== undefined).length > 1) {
+    throw new InvalidRequest('The client authenticated in more than one way; use exactly one method.');
+  }
+  let used: ClientAuthMethod;
+  let clientId: string | undefined;
+  let secret: string | undefined;
+  if (basic !== undefined) {
+    used = 'client_secret_basic';
+    [clientId, secret] = decodeBasic(basic);
+    if (str('client_id') !== undefined && str('client_id') !== clientId) throw new InvalidRequest('client_id differs from the Basic credentials.');
+  } else if (assertion !== undefined) {
+    if (str('client_assertion_type') !== assertionType) throw new InvalidRequest(`client_assertion_type must be '${assertionType}'.`);
+    clientId = safeIssuer(assertion);
+    used = deps.clients.get(clientId ?? '')?.tokenEndpointAuthMethod === 'client_secret_jwt' ? 'client_secret_jwt' : 'private_key_jwt';
+  } else {
+    clientId = str('client_id');
+    secret = secretInBody;
+    used = secret === undefined ? 'none' : 'client_secret_post';
+  }
+  if (!clientId) throw new InvalidClient('The client is not identified (no client_id).');
+  const client = deps.clients.get(clientId);
+  if (!client) throw new InvalidClient('Client authentication failed (unknown client).');
+  const allowed = allowedMethods(client);
+  if (!allowed.includes(used)) {
+    throw new InvalidClient(
+      `Client authentication failed: the client used '${used}' but is registered for '${allowed.join("' or '")}' (token_endpoint_auth_method).`,
+    );
+  }
+  if (used === 'client_secret_basic' || used === 'client_secret_post') {
+    if (!(await deps.secrets.verify(client, secret ?? ''))) throw new InvalidClient('Client authentication failed (wrong client secret).');
+  } else if (used !== 'none') {
+    await verifyAssertion(deps, client, used, assertion!, audiences);
+  }
+  return client;
+}
+
+function decodeBasic(encoded: string): [string | undefined, string | undefined] {
+  const text = Buffer.from(encoded, 'base64').toString('utf8');
+  const colon = text.indexOf(':');
+  if (colon < 0) throw new InvalidClient('The Basic credentials are malformed.');
+  try {
+    const decode = (s: string) => decodeURIComponent(s.replace(/\+/g, ' '));
+    return [decode(text.slice(0, colon)), decode(text.slice(colon + 1))];
+  } catch {
+    throw new InvalidClient('The Basic credentials are malformed.');
+  }
+}
+
+function safeIssuer(assertion: string): string | undefined {
+  try {
+    const claims = decodeJwt(assertion);
+    return typeof claims.sub === 'string' ? claims.sub : typeof claims.iss === 'string' ? claims.iss : undefined;
+  } catch {
+    throw new InvalidClient('The client assertion is not a JWT.');
+  }
+}
+
+async function verifyAssertion(deps: OidcDeps, client: OidcClientConfig, method: ClientAuthMethod, assertion: string, audiences: string[]): Promise<void> {
+  const options = { issuer: client.id, subject: client.id, audience: audiences, currentDate: new Date(deps.clock.now()), clockTolerance: 30, requiredClaims: ['exp', 'jti'] };
+  let payload: JWTPayload;
+  try {
+    if (method === 'client_secret_jwt') {
+      if (client.secret?.kind !== 'plain') throw new Error('no plain secret');
+      ({ payload } = await jwtVerify(assertion, new TextEncoder().encode(client.secret.value), { ...options, algorithms: ['HS256', 'HS384', 'HS512'] }));
+    } else {
+      const keys = await Promise.all(
+        client.jwks.map(async (k) => ({ ...(await exportJWK(await importSPKI(k.key, k.algorithm))), alg: k.algorithm, ...(k.keyId ? { kid: k.keyId } : {}) })),
+      );
+      ({ payload } = await jwtVerify(assertion, createLocalJWKSet({ keys }), options));
+    }
+  } catch (error) {
+    deps.logger.info({ clientId: client.id, reason: (error as Error).message }, 'client assertion refused');
+    throw new InvalidClient(`Client authentication failed: the ${method} assertion is invalid (signature, iss, sub, aud or exp).`);
+  }
+  const expiresAt = (payload.exp ?? 0) * 1000;
+  if (expiresAt - deps.clock.now() > 3_600_000) throw new InvalidClient('Client authentication failed: the assertion expires more than an hour from now.');
+  const fresh = await deps.repository.recordJti(client.id, deps.hasher.hash('jti', String(payload.jti)), expiresAt, deps.clock.now());
+  if (!fresh) throw new InvalidClient('Client authentication failed: the assertion was already used (jti replay).');
+}

@@ -1,0 +1,27 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { verifyPassword } from '../auth/password/verify.js';
+import type { OidcClientConfig } from '../config/oidc.js';
+import { constantTimeEqual } from './tokens.js';
+
+/**
+ * Checks presented client secrets. Plain secrets are compared in constant time; digests
+ * (`$pbkdf2-sha512$…`, `$argon2id$…`) are verified like passwords, and the last secret that
+ * verified for each client is remembered as an HMAC under a per-process key, so a confidential
+ * client does not pay a password hash on every token request.
+ */
+export class ClientSecretVerifier {
+  readonly #key = randomBytes(32);
+  readonly #verified = new Map<string, Buffer>();
+
+  async verify(client: OidcClientConfig, presented: string): Promise<boolean> {
+    const secret = client.secret;
+    if (!secret) return false;
+    if (secret.kind === 'plain') return constantTimeEqual(presented, secret.value);
+    const mac = createHmac('sha256', this.#key).update(`${client.id}\0${presented}`).digest();
+    const known = this.#verified.get(client.id);
+    if (known && timingSafeEqual(known, mac)) return true;
+    if (!(await verifyPassword(secret.digest, presented))) return false;
+    this.#verified.set(client.id, mac);
+    return true;
+  }
+}

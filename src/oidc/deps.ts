@@ -1,0 +1,39 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { User } from '../auth/users/user.js';
+import type { OidcClientConfig, OidcConfig } from '../config/oidc.js';
+import type { SessionManager } from '../session/manager.js';
+import type { Clock } from '../shared/clock.js';
+import type { Random } from '../shared/random.js';
+import type { OidcRepository } from '../storage/oidc-repositories.js';
+import type { ClientSecretVerifier } from './client-secret.js';
+import type { KeyStore } from './keys.js';
+import type { TokenHasher } from './tokens.js';
+
+/** Everything the OpenID Connect area is given by server/ (built once at start). */
+export interface OidcDeps {
+  readonly config: OidcConfig;
+  readonly clients: ReadonlyMap<string, OidcClientConfig>;
+  readonly keys: KeyStore;
+  readonly repository: OidcRepository;
+  readonly hasher: TokenHasher;
+  readonly secrets: ClientSecretVerifier;
+  readonly sessions: SessionManager;
+  readonly users: { find(login: string): Promise<User | undefined> };
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly logger: FastifyBaseLogger;
+  /** Portal look for the pages the provider renders (error, consent). */
+  readonly chrome: { readonly productName: string; readonly theme: string };
+}
+
+/** Pending authorization requests (waiting for login or consent) live this long. */
+export const pendingLifetime = 10 * 60_000;
+
+/** Endpoint paths, relative to the issuer. */
+export const endpoints = {
+  authorization: '/api/oidc/authorization',
+  token: '/api/oidc/token',
+  userinfo: '/api/oidc/userinfo',
+  jwks: '/jwks.json',
+  consent: '/consent',
+} as const;

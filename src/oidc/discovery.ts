@@ -1,0 +1,61 @@
+/**
+ * `GET /.well-known/openid-configuration` (OIDC Discovery §4) and
+ * `GET /.well-known/oauth-authorization-server` (RFC 8414 §3), and `GET /jwks.json` (RFC 7517).
+ * The metadata lists only what is implemented: the issuer is the request's origin (no trailing
+ * slash), every endpoint is under it, `code_challenge_methods_supported` follows
+ * `enable_pkce_plain_challenge`, `authorization_response_iss_parameter_supported` is true
+ * (RFC 9207), request objects are declared unsupported. `Access-Control-Allow-Origin: *`.
+ */
+import type { FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
+import { knownScopes } from '../config/oidc-client.js';
+import { clientAuthMethods } from '../config/oidc-client.js';
+import { supportedClaims } from './claims.js';
+import { endpoints, type OidcDeps } from './deps.js';
+import { issuerOf } from './issuer.js';
+import { sendOAuthErrorJson } from './render.js';
+
+/** The provider metadata for `issuer`. */
+export function providerMetadata(deps: OidcDeps, issuer: string): Record<string, unknown> {
+  const algorithms = deps.keys.algorithms();
+  return {
+    issuer,
+    authorization_endpoint: `${issuer}${endpoints.authorization}`,
+    token_endpoint: `${issuer}${endpoints.token}`,
+    userinfo_endpoint: `${issuer}${endpoints.userinfo}`,
+    jwks_uri: `${issuer}${endpoints.jwks}`,
+    scopes_supported: [...knownScopes],
+    response_types_supported: ['code'],
+    response_modes_supported: ['query', 'form_post'],
+    grant_types_supported: ['authorization_code'],
+    subject_types_supported: ['public'],
+    id_token_signing_alg_values_supported: algorithms,
+    userinfo_signing_alg_values_supported: ['none', ...algorithms],
+    token_endpoint_auth_methods_supported: [...clientAuthMethods],
+    token_endpoint_auth_signing_alg_values_supported: ['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384', 'EdDSA'],
+    code_challenge_methods_supported: deps.config.enablePkcePlainChallenge ? ['S256', 'plain'] : ['S256'],
+    prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
+    claims_supported: supportedClaims,
+    claim_types_supported: ['normal'],
+    claims_parameter_supported: false,
+    request_parameter_supported: false,
+    request_uri_parameter_supported: false,
+    require_request_uri_registration: false,
+    authorization_response_iss_parameter_supported: true,
+  };
+}
+
+export function discoveryGET(deps: OidcDeps): RouteHandlerMethod {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    void reply.header('access-control-allow-origin', '*');
+    try {
+      return reply.header('cache-control', 'public, max-age=300').send(providerMetadata(deps, issuerOf(deps.sessions, request)));
+    } catch (error) {
+      return sendOAuthErrorJson(reply, error, request);
+    }
+  };
+}
+
+export function jwksGET(deps: OidcDeps): RouteHandlerMethod {
+  return async (_request: FastifyRequest, reply: FastifyReply) =>
+    reply.header('access-control-allow-origin', '*').header('cache-control', 'public, max-age=300').type('application/json').send(deps.keys.jwks());
+}

@@ -1,0 +1,91 @@
+/**
+ * The `authorization_code` grant (RFC 6749 §4.1.3, OIDC Core §3.1.3):
+ * - the code must exist, be unexpired and belong to the authenticated client;
+ * - single use: a second redemption is `invalid_grant` and revokes every token issued from the
+ *   code (RFC 6749 §4.1.2, RFC 9700 §4.2.4);
+ * - `redirect_uri` must equal the one of the authorization request (§4.1.3);
+ * - PKCE (RFC 7636 §4.6): the verifier must match the stored challenge; a verifier for a code
+ *   issued without a challenge is refused (PKCE downgrade, RFC 9700 §4.8.2);
+ * - issues an opaque access token (256 bits, stored as an HMAC) and, for `openid`, an ID token.
+ */
+import type { OidcClientConfig } from '../../config/oidc.js';
+import { claimsFor } from '../claims.js';
+import type { OidcDeps } from '../deps.js';
+import { InvalidGrant, InvalidRequest } from '../errors.js';
+import { signIdToken } from '../id-token.js';
+import { pkceMatches, pkceValuePattern } from '../pkce.js';
+import { newOpaqueToken, newUuid } from '../tokens.js';
+
+export interface TokenResponse {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  scope: string;
+  id_token?: string;
+}
+
+export async function exchangeAuthorizationCode(
+  deps: OidcDeps,
+  client: OidcClientConfig,
+  input: { code: string | undefined; redirectUri: string | undefined; codeVerifier: string | undefined },
+): Promise<TokenResponse> {
+  if (!input.code) throw new InvalidRequest('code is required.');
+  const now = deps.clock.now();
+  const found = await deps.repository.consumeCode(deps.hasher.hash('code', input.code), now);
+  if (!found) throw new InvalidGrant('The authorization code is invalid.');
+  const { code, firstUse } = found;
+  if (!firstUse) {
+    const revoked = await deps.repository.revokeGrant(code.grantId, now);
+    await deps.repository.audit({ time: now, event: 'code_reuse', clientId: code.clientId, username: code.username, grantId: code.grantId, detail: `revoked ${revoked} token(s)` });
+    deps.logger.warn({ clientId: code.clientId, username: code.username, revoked }, 'authorization code used twice; tokens issued from it revoked');
+    throw new InvalidGrant('The authorization code was already used; the tokens issued from it are revoked.');
+  }
+  if (code.clientId !== client.id) throw new InvalidGrant('The authorization code was issued to another client.');
+  if (code.expiresAt <= now) throw new InvalidGrant('The authorization code has expired.');
+  const data = code.data;
+  if (input.redirectUri !== data.redirectUri) throw new InvalidGrant('redirect_uri differs from the one of the authorization request.');
+  checkVerifier(data.codeChallenge, data.codeChallengeMethod, input.codeVerifier);
+  const user = await deps.users.find(code.username);
+  if (!user) throw new InvalidGrant('The user of this authorization code no longer exists.');
+  const accessToken = newOpaqueToken(deps.random);
+  const lifetime = deps.config.lifespans.accessToken;
+  await deps.repository.saveToken({
+    tokenHash: deps.hasher.hash('access', accessToken),
+    kind: 'access',
+    grantId: code.grantId,
+    clientId: client.id,
+    username: code.username,
+    subject: data.subject,
+    scopes: data.scopes,
+    issuedAt: now,
+    expiresAt: now + lifetime,
+    revokedAt: undefined,
+  });
+  const response: TokenResponse = { access_token: accessToken, token_type: 'Bearer', expires_in: Math.floor(lifetime / 1000), scope: data.scopes.join(' ') };
+  if (data.scopes.includes('openid')) {
+    response.id_token = await signIdToken(deps.keys, {
+      issuer: data.issuer,
+      client,
+      subject: data.subject,
+      authTime: data.authTime,
+      amr: data.amr,
+      nonce: data.nonce,
+      accessToken,
+      now,
+      lifetime: deps.config.lifespans.idToken,
+      jti: newUuid(deps.random),
+      extraClaims: client.claimsInIdToken ? claimsFor(user, data.scopes) : {},
+    });
+  }
+  await deps.repository.audit({ time: now, event: 'access_token', clientId: client.id, username: code.username, grantId: code.grantId, detail: response.id_token ? 'with id_token' : '' });
+  return response;
+}
+
+function checkVerifier(challenge: string | undefined, method: 'S256' | 'plain' | undefined, verifier: string | undefined): void {
+  if (challenge === undefined) {
+    if (verifier !== undefined) throw new InvalidGrant('code_verifier was sent but the authorization request had no code_challenge.');
+    return;
+  }
+  if (verifier === undefined) throw new InvalidGrant('code_verifier is required for this code.');
+  if (!pkceValuePattern.test(verifier) || !pkceMatches(verifier, challenge, method ?? 'plain')) throw new InvalidGrant('code_verifier does not match the code_challenge.');
+}

@@ -1,0 +1,60 @@
+/**
+ * `GET|POST /api/oidc/userinfo` — the UserInfo endpoint (OIDC Core §5.3).
+ * - bearer token from the `Authorization` header or, for POST, the form body
+ *   (`access_token`, RFC 6750 §2.2), never both; missing, unknown, expired or revoked →
+ *   401 `invalid_token` with `WWW-Authenticate: Bearer` (RFC 6750 §3.1);
+ * - the token must carry `openid` (else 403 `insufficient_scope`);
+ * - claims by scope (claims.ts), read fresh from the user backend, `sub` always;
+ * - JSON, or a signed JWT (`application/jwt`, with `iss` and `aud`) only when the client
+ *   registered `userinfo_signed_response_alg` (§5.3.2).
+ */
+import type { FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
+import { SignJWT } from 'jose';
+import { claimsFor } from './claims.js';
+import type { OidcDeps } from './deps.js';
+import { InsufficientScope, InvalidRequest, InvalidToken } from './errors.js';
+import { issuerOf } from './issuer.js';
+import { sendOAuthErrorJson } from './render.js';
+
+export function userinfoHandler(deps: OidcDeps): RouteHandlerMethod {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    void reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+    try {
+      const issuer = issuerOf(deps.sessions, request);
+      const token = bearerToken(request);
+      const now = deps.clock.now();
+      const stored = await deps.repository.findToken(deps.hasher.hash('access', token));
+      if (!stored || stored.kind !== 'access' || stored.revokedAt !== undefined || stored.expiresAt <= now) {
+        throw new InvalidToken('The access token is invalid, expired or revoked.');
+      }
+      if (!stored.scopes.includes('openid')) throw new InsufficientScope("The access token was not issued for the 'openid' scope.");
+      const user = await deps.users.find(stored.username);
+      const client = deps.clients.get(stored.clientId);
+      if (!user || !client) throw new InvalidToken('The access token is no longer valid.');
+      const claims = { ...claimsFor(user, stored.scopes), sub: stored.subject };
+      if (client.userinfoSignedResponseAlg === 'none') return reply.send(claims);
+      const key = deps.keys.signer(client.userinfoSignedResponseAlg);
+      const jwt = await new SignJWT(claims)
+        .setProtectedHeader({ alg: key.algorithm, kid: key.kid, typ: 'JWT' })
+        .setIssuer(issuer)
+        .setAudience(client.id)
+        .setIssuedAt(Math.floor(now / 1000))
+        .sign(key.privateKey);
+      return reply.type('application/jwt').send(jwt);
+    } catch (error) {
+      return sendOAuthErrorJson(reply, error, request);
+    }
+  };
+}
+
+function bearerToken(request: FastifyRequest): string {
+  const header = request.headers.authorization;
+  const fromHeader = header?.match(/^Bearer\s+([A-Za-z0-9\-._~+/]+=*)\s*$/i)?.[1];
+  const body = request.method === 'POST' ? (request.body as Record<string, unknown> | undefined) : undefined;
+  const fromBody = typeof body?.access_token === 'string' ? body.access_token : undefined;
+  if (header !== undefined && fromBody !== undefined) throw new InvalidRequest('The access token was sent in more than one way.');
+  if (header !== undefined && fromHeader === undefined) throw new InvalidToken('The Authorization header is not a Bearer token.');
+  const token = fromHeader ?? fromBody;
+  if (!token) throw new InvalidToken('An access token is required.');
+  return token;
+}

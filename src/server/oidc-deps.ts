@@ -1,0 +1,44 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { UserBackend } from '../auth/users/user.js';
+import type { Config } from '../config/config.js';
+import { ClientSecretVerifier } from '../oidc/client-secret.js';
+import type { OidcDeps } from '../oidc/deps.js';
+import { KeyStore } from '../oidc/keys.js';
+import { TokenHasher } from '../oidc/tokens.js';
+import type { SessionManager } from '../session/manager.js';
+import type { Clock } from '../shared/clock.js';
+import type { Random } from '../shared/random.js';
+import type { Storage } from '../storage/storage.js';
+
+/**
+ * Builds the OpenID Connect provider's services when `identity_providers.oidc` is configured:
+ * loads (or, at first start, generates and stores) the signing keys. Undefined otherwise.
+ */
+export async function oidcDeps(s: {
+  config: Config;
+  storage: Storage;
+  sessions: SessionManager;
+  users: UserBackend;
+  clock: Clock;
+  random: Random;
+  logger: FastifyBaseLogger;
+}): Promise<OidcDeps | undefined> {
+  const config = s.config.identityProviders.oidc;
+  if (!config) return undefined;
+  const keys = await KeyStore.load(config.jwks, s.storage.oidc, s.clock);
+  s.logger.info({ keys: keys.keys.map((k) => k.kid), clients: config.clients.length }, 'OpenID Connect provider ready');
+  return {
+    config,
+    clients: new Map(config.clients.map((c) => [c.id, c])),
+    keys,
+    repository: s.storage.oidc,
+    hasher: new TokenHasher(config.hmacSecret),
+    secrets: new ClientSecretVerifier(),
+    sessions: s.sessions,
+    users: s.users,
+    clock: s.clock,
+    random: s.random,
+    logger: s.logger,
+    chrome: { productName: s.config.portal.title, theme: s.config.portal.theme },
+  };
+}

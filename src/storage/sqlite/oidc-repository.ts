@@ -1,0 +1,213 @@
+import type { Database, Statement } from 'better-sqlite3';
+import type {
+  IssuanceEvent,
+  OidcRepository,
+  PendingAuthorization,
+  StoredAuthorizationCode,
+  StoredSigningKey,
+  StoredToken,
+} from '../oidc-repositories.js';
+import type { ColumnCipher } from '../storage.js';
+
+/** The associated data binding an encrypted signing key to its row. */
+export function signingKeyContext(kid: string): string {
+  return `oidc_signing_keys:private_key:${kid}`;
+}
+
+const scopeKey = (scopes: readonly string[]) => [...new Set(scopes)].sort().join(' ');
+
+interface CodeRow {
+  code_hash: string;
+  grant_id: string;
+  client_id: string;
+  username: string;
+  data: string;
+  issued_at: number;
+  expires_at: number;
+  consumed_at: number | null;
+}
+
+interface TokenRow {
+  token_hash: string;
+  kind: 'access' | 'refresh';
+  grant_id: string;
+  client_id: string;
+  username: string;
+  subject: string;
+  scopes: string;
+  issued_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+}
+
+/** The OpenID Connect tables of migration 0003. */
+export class SqliteOidcRepository implements OidcRepository {
+  readonly #db: Database;
+  readonly #cipher: ColumnCipher;
+
+  readonly #statements = new Map<string, Statement>();
+
+  constructor(db: Database, cipher: ColumnCipher) {
+    this.#db = db;
+    this.#cipher = cipher;
+  }
+
+  /** A prepared statement, compiled once per SQL text. */
+  #prep(sql: string): Statement {
+    let statement = this.#statements.get(sql);
+    if (!statement) this.#statements.set(sql, (statement = this.#db.prepare(sql)));
+    return statement;
+  }
+
+  async signingKeys(): Promise<StoredSigningKey[]> {
+    const rows = this.#prep('SELECT kid, algorithm, private_key, created_at FROM oidc_signing_keys ORDER BY created_at').all() as {
+      kid: string;
+      algorithm: string;
+      private_key: Buffer;
+      created_at: number;
+    }[];
+    return rows.map((r) => ({
+      kid: r.kid,
+      algorithm: r.algorithm,
+      privateKey: this.#cipher.decrypt(r.private_key, signingKeyContext(r.kid)).toString('utf8'),
+      createdAt: r.created_at,
+    }));
+  }
+
+  async addSigningKey(key: StoredSigningKey): Promise<void> {
+    const sealed = this.#cipher.encrypt(key.privateKey, signingKeyContext(key.kid));
+    this.#prep('INSERT INTO oidc_signing_keys (kid, algorithm, private_key, created_at) VALUES (?, ?, ?, ?)').run(key.kid, key.algorithm, sealed, key.createdAt);
+  }
+
+  async subjectFor(username: string, sector: string, fresh: () => string, now: number): Promise<string> {
+    const find = this.#prep('SELECT subject FROM oidc_subjects WHERE username = ? AND sector = ?');
+    const found = find.get(username, sector) as { subject: string } | undefined;
+    if (found) return found.subject;
+    this.#prep('INSERT OR IGNORE INTO oidc_subjects (username, sector, subject, created_at) VALUES (?, ?, ?, ?)').run(username, sector, fresh(), now);
+    return (find.get(username, sector) as { subject: string }).subject;
+  }
+
+  async savePending(p: PendingAuthorization): Promise<void> {
+    this.#db
+      .prepare(
+        `INSERT OR REPLACE INTO oidc_pending_authorizations (id_hash, client_id, parameters, login_after, consent, created_at, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(p.idHash, p.clientId, JSON.stringify(p.parameters), p.loginAfter ?? null, p.consent ? JSON.stringify(p.consent) : null, p.createdAt, p.expiresAt);
+  }
+
+  async findPending(idHash: string, now: number): Promise<PendingAuthorization | undefined> {
+    const row = this.#prep('SELECT * FROM oidc_pending_authorizations WHERE id_hash = ? AND expires_at > ?').get(idHash, now) as
+      | { id_hash: string; client_id: string; parameters: string; login_after: number | null; consent: string | null; created_at: number; expires_at: number }
+      | undefined;
+    if (!row) return undefined;
+    return {
+      idHash: row.id_hash,
+      clientId: row.client_id,
+      parameters: JSON.parse(row.parameters) as Record<string, string>,
+      loginAfter: row.login_after ?? undefined,
+      consent: row.consent ? (JSON.parse(row.consent) as PendingAuthorization['consent']) : undefined,
+      createdAt: row.created_at,
+      expiresAt: row.expires_at,
+    };
+  }
+
+  async deletePending(idHash: string): Promise<void> {
+    this.#prep('DELETE FROM oidc_pending_authorizations WHERE id_hash = ?').run(idHash);
+  }
+
+  async saveCode(c: StoredAuthorizationCode): Promise<void> {
+    this.#db
+      .prepare('INSERT INTO oidc_authorization_codes (code_hash, grant_id, client_id, username, data, issued_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(c.codeHash, c.grantId, c.clientId, c.username, JSON.stringify(c.data), c.issuedAt, c.expiresAt);
+  }
+
+  async consumeCode(codeHash: string, now: number): Promise<{ code: StoredAuthorizationCode; firstUse: boolean } | undefined> {
+    return this.#db.transaction(() => {
+      const row = this.#prep('SELECT * FROM oidc_authorization_codes WHERE code_hash = ?').get(codeHash) as CodeRow | undefined;
+      if (!row) return undefined;
+      const firstUse = this.#prep('UPDATE oidc_authorization_codes SET consumed_at = ? WHERE code_hash = ? AND consumed_at IS NULL').run(now, codeHash).changes === 1;
+      const code: StoredAuthorizationCode = {
+        codeHash: row.code_hash,
+        grantId: row.grant_id,
+        clientId: row.client_id,
+        username: row.username,
+        data: JSON.parse(row.data) as StoredAuthorizationCode['data'],
+        issuedAt: row.issued_at,
+        expiresAt: row.expires_at,
+      };
+      return { code, firstUse };
+    })();
+  }
+
+  async saveToken(t: StoredToken): Promise<void> {
+    this.#db
+      .prepare(
+        `INSERT INTO oidc_tokens (token_hash, kind, grant_id, client_id, username, subject, scopes, issued_at, expires_at, revoked_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(t.tokenHash, t.kind, t.grantId, t.clientId, t.username, t.subject, t.scopes.join(' '), t.issuedAt, t.expiresAt, t.revokedAt ?? null);
+  }
+
+  async findToken(tokenHash: string): Promise<StoredToken | undefined> {
+    const row = this.#prep('SELECT * FROM oidc_tokens WHERE token_hash = ?').get(tokenHash) as TokenRow | undefined;
+    if (!row) return undefined;
+    return {
+      tokenHash: row.token_hash,
+      kind: row.kind,
+      grantId: row.grant_id,
+      clientId: row.client_id,
+      username: row.username,
+      subject: row.subject,
+      scopes: row.scopes === '' ? [] : row.scopes.split(' '),
+      issuedAt: row.issued_at,
+      expiresAt: row.expires_at,
+      revokedAt: row.revoked_at ?? undefined,
+    };
+  }
+
+  async revokeGrant(grantId: string, now: number): Promise<number> {
+    return this.#prep('UPDATE oidc_tokens SET revoked_at = ? WHERE grant_id = ? AND revoked_at IS NULL').run(now, grantId).changes;
+  }
+
+  async hasConsent(username: string, clientId: string, scopes: readonly string[], now: number): Promise<boolean> {
+    const row = this.#db
+      .prepare('SELECT 1 FROM oidc_consents WHERE username = ? AND client_id = ? AND scopes = ? AND expires_at > ?')
+      .get(username, clientId, scopeKey(scopes), now);
+    return row !== undefined;
+  }
+
+  async saveConsent(username: string, clientId: string, scopes: readonly string[], now: number, expiresAt: number): Promise<void> {
+    this.#db
+      .prepare('INSERT OR REPLACE INTO oidc_consents (username, client_id, scopes, granted_at, expires_at) VALUES (?, ?, ?, ?, ?)')
+      .run(username, clientId, scopeKey(scopes), now, expiresAt);
+  }
+
+  async recordJti(clientId: string, jtiHash: string, expiresAt: number, now: number): Promise<boolean> {
+    this.#prep('DELETE FROM oidc_jti WHERE client_id = ? AND jti_hash = ? AND expires_at <= ?').run(clientId, jtiHash, now);
+    return this.#prep('INSERT OR IGNORE INTO oidc_jti (client_id, jti_hash, expires_at) VALUES (?, ?, ?)').run(clientId, jtiHash, expiresAt).changes === 1;
+  }
+
+  async audit(e: IssuanceEvent): Promise<void> {
+    this.#db
+      .prepare('INSERT INTO oidc_issuance_log (time, event, client_id, username, grant_id, detail) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(e.time, e.event, e.clientId, e.username, e.grantId, e.detail);
+  }
+
+  async auditTrail(limit: number): Promise<IssuanceEvent[]> {
+    const rows = this.#prep('SELECT time, event, client_id, username, grant_id, detail FROM oidc_issuance_log ORDER BY id DESC LIMIT ?').all(limit) as {
+      time: number; event: string; client_id: string; username: string; grant_id: string; detail: string;
+    }[];
+    return rows.map((r) => ({ time: r.time, event: r.event, clientId: r.client_id, username: r.username, grantId: r.grant_id, detail: r.detail }));
+  }
+
+  async purgeExpired(now: number): Promise<number> {
+    return this.#db.transaction(() => {
+      let n = 0;
+      for (const table of ['oidc_pending_authorizations', 'oidc_authorization_codes', 'oidc_consents', 'oidc_jti']) {
+        n += this.#prep(`DELETE FROM ${table} WHERE expires_at <= ?`).run(now).changes;
+      }
+      return n + this.#prep('DELETE FROM oidc_tokens WHERE expires_at <= ?').run(now).changes;
+    })();
+  }
+}
