@@ -95,6 +95,8 @@ export interface PortalDeps {
   readonly notifier: NotifierPort | undefined;
   readonly policyFor: PolicyFor;
   readonly seal: SealPort;
+  /** Origins beyond the cookie domains that a post-login redirect may reach (OIDC redirect URIs). */
+  readonly formTargets: readonly string[];
   /** Whether any rule or client needs two factors (decides where a login with no target goes). */
   readonly secondFactorUsed: boolean;
 }

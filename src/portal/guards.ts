@@ -20,7 +20,7 @@ export function sameOriginOnly(deps: PortalDeps): preHandlerHookHandler {
 
 /** Adds the portal's security headers to every answer of a portal route. */
 export function portalHeaders(deps: PortalDeps): onSendHookHandler {
-  const headers = portalSecurityHeaders(deps.cookies);
+  const headers = portalSecurityHeaders(deps.cookies, deps.formTargets);
   return (_request, reply, payload, done) => {
     for (const [name, value] of Object.entries(headers)) {
       if (!reply.hasHeader(name) || name !== 'cache-control') void reply.header(name, value);

@@ -3,12 +3,17 @@ import { allowsPlainHttp, type SessionCookieConfig } from '../config/session.js'
 /**
  * Security headers for every portal page and API answer:
  * - CSP: only our own stylesheet and script, images from ourselves or `data:` (QR codes), no
- *   framing, no plugins; forms may post to ourselves and — because the browser follows our
- *   post-login redirect under `form-action` — to the cookie domains.
+ *   framing, no plugins; forms may post to ourselves and — because the browser checks every
+ *   redirect after a form post against `form-action` — to the cookie domains and the origins of
+ *   the OpenID Connect clients' redirect URIs (a login that resumes an authorization ends there).
  * - `X-Frame-Options: DENY` for browsers without `frame-ancestors`, `nosniff`, no referrer
  *   (targets in query strings must not leak), and `no-store`: these pages carry secrets.
  */
-export function portalSecurityHeaders(cookies: readonly SessionCookieConfig[]): Record<string, string> {
+export function portalSecurityHeaders(
+  cookies: readonly SessionCookieConfig[],
+  /** Other origins a post-login redirect chain may reach (OIDC clients' redirect URIs). */
+  extraFormTargets: readonly string[] = [],
+): Record<string, string> {
   const formTargets = cookies.flatMap((c) => {
     const schemes = allowsPlainHttp(c.domain) ? ['https', 'http'] : ['https'];
     return schemes.flatMap((s) => [`${s}://${c.domain}:*`, `${s}://*.${c.domain}:*`]);
@@ -19,7 +24,7 @@ export function portalSecurityHeaders(cookies: readonly SessionCookieConfig[]): 
     "style-src 'self'",
     "img-src 'self' data:",
     "connect-src 'self'",
-    `form-action 'self' ${formTargets.join(' ')}`,
+    `form-action 'self' ${[...formTargets, ...extraFormTargets].join(' ')}`,
     "frame-ancestors 'none'",
     "base-uri 'none'",
   ].join('; ');

@@ -60,6 +60,7 @@ export function portalDeps(s: PortalServices): PortalDeps {
       seal: (plaintext, context) => s.cipher.encrypt(plaintext, context).toString('base64'),
       open: (sealed, context) => s.cipher.decrypt(Buffer.from(sealed, 'base64'), context).toString('utf8'),
     },
+    formTargets: [...new Set((s.config.identityProviders.oidc?.clients ?? []).flatMap((c) => c.redirectUris.map((u) => new URL(u).origin)))],
     secondFactorUsed: s.rules.defaultPolicy === 'two_factor' || s.rules.rules.some((r) => r.policy === 'two_factor'),
   };
 }

@@ -44,8 +44,16 @@ describe('authorization endpoint: the user steps', () => {
       w.clock.advance(5_000);
       const toLogin = location(await browser.get(authUrl(params)));
       expect(toLogin.pathname).toBe('/');
-      expect(browser.cookie).toBeUndefined(); // the old session ended
+      expect(toLogin.searchParams.get('prompt')).toBe('login');
+      // The session stays until the new login replaces it (a link must not sign anyone out),
+      // and the login page shows its form instead of sending the signed-in user on.
+      const stayed = browser.cookie;
+      expect(stayed).toBeDefined();
+      const form = await browser.get(toLogin);
+      expect(form.status).toBe(200);
+      expect(await form.text()).toContain('autocomplete="current-password"');
       await browser.login();
+      expect(browser.cookie).not.toBe(stayed);
       const back = location(await browser.get(toLogin.searchParams.get('rd')!));
       const claims = await exchange(w, back.searchParams.get('code')!);
       expect(claims.auth_time).toBe(Math.floor(w.clock.now() / 1000));

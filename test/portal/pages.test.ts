@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { portalSecurityHeaders } from '../../src/portal/security-headers.js';
+import { configOf, minimalRaw } from '../helpers/config.js';
 import { PortalClient, lastCode, startPortal, totpCode } from '../helpers/portal.js';
 
 describe('portal pages (no JavaScript needed)', () => {
@@ -112,6 +114,25 @@ describe('portal pages (no JavaScript needed)', () => {
     expect((await client.get('/static/portal.js')).headers['content-type']).toBe('text/javascript; charset=utf-8');
     expect((await client.get('/static/..%2fportal.ts')).status).toBe(404);
     expect((await client.get('/static/constructor')).status).toBe(404);
+  });
+
+  it('show the login form to a signed-in user when asked to (prompt=login), keeping the session until the new login', async () => {
+    const { gateway } = await startPortal();
+    const client = new PortalClient(gateway);
+    await client.login();
+    const before = client.cookie;
+    const page = await client.get('/?prompt=login&rd=http%3A%2F%2Fapp.gatehouse.localhost%2F');
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('autocomplete="current-password"');
+    expect((await client.get('/api/state')).json().data.username).toBe('john');
+    await client.postForm('/login', { username: 'john', password: 'password' });
+    expect(client.cookie).not.toBe(before);
+  });
+
+  it('let post-login redirects reach OpenID Connect clients (form-action lists their origins)', async () => {
+    const cookies = configOf(minimalRaw('/tmp/x')).session.cookies;
+    const csp = portalSecurityHeaders(cookies, ['https://grafana.example.net'])['content-security-policy'];
+    expect(csp).toContain("form-action 'self' https://example.com:* https://*.example.com:* https://grafana.example.net;");
   });
 
   it('follow the configured theme', async () => {

@@ -3,7 +3,8 @@
  * - login: a signed-in user at the client's `authorization_policy` level passes; otherwise the
  *   request is saved (10 minutes) and the browser goes to the portal's login (`/`) or second
  *   factor (`/2fa`) page with `rd` = the resume URL. A forced re-authentication (`prompt=login`,
- *   `max_age`, another user's `id_token_hint`) ends the current session first. With
+ *   `max_age`, another user's `id_token_hint`) sends a signed-in user to the login form with
+ *   `prompt=login`; the session stays until the new login replaces it. With
  *   `prompt=none` these become `login_required` (OIDC Core §3.1.2.6).
  * - consent: `implicit` passes, `pre-configured` passes when the user remembered consent for this
  *   client and exactly these scopes, else the consent page (`consent_required` with `prompt=none`);
@@ -15,18 +16,15 @@ import { newOpaqueToken, newUuid } from '../tokens.js';
 import { type AuthorizationContext, type Check, type Interaction, plainParameters } from './context.js';
 
 export const checkLogin: Check = async (ctx) => {
-  const { deps, session } = ctx;
+  const { session } = ctx;
   const state = session?.state.username ? session.state : undefined;
   const stale = state !== undefined && ctx.loginAfter !== undefined && (state.firstFactorAt ?? 0) <= ctx.loginAfter;
   const otherUser = state !== undefined && ctx.hintSubject !== undefined && (await subjectOf(ctx, state.username)) !== ctx.hintSubject;
   if (!state || stale || otherUser) {
     if (ctx.prompts.has('none')) throw new LoginRequired(state ? 'The user must sign in again.' : 'The user is not signed in.');
-    if (state && session) {
-      await deps.sessions.destroy(session);
-      ctx.setCookies.push(deps.sessions.clearCookie(ctx.cookie));
-      if (otherUser) ctx.loginAfter = undefined;
-    }
-    return interact(ctx, '/');
+    // The current session stays until the new login replaces it: a link must not sign anyone out.
+    if (otherUser) ctx.loginAfter = Math.max(ctx.loginAfter ?? 0, state?.firstFactorAt ?? 0);
+    return interact(ctx, '/', state !== undefined);
   }
   const required = ctx.client!.authorizationPolicy === 'two_factor' ? 2 : 1;
   if (state.level < required) {
@@ -52,7 +50,7 @@ export const checkConsent: Check = async (ctx) => {
 };
 
 /** Saves the request and sends the browser to the portal page (or the consent page) that resumes it. */
-async function interact(ctx: AuthorizationContext, page: '/' | '/2fa' | 'consent'): Promise<Interaction> {
+async function interact(ctx: AuthorizationContext, page: '/' | '/2fa' | 'consent', forceLogin = false): Promise<Interaction> {
   const { deps } = ctx;
   const flowId = ctx.flowId ?? newOpaqueToken(deps.random);
   await deps.repository.savePending({
@@ -68,6 +66,7 @@ async function interact(ctx: AuthorizationContext, page: '/' | '/2fa' | 'consent
   const resume = `${ctx.issuer}${endpoints.authorization}?flow_id=${flowId}`;
   const target = new URL(page, ctx.issuer);
   target.searchParams.set('rd', resume);
+  if (forceLogin) target.searchParams.set('prompt', 'login');
   return { redirect: target.href };
 }
 

@@ -49,9 +49,11 @@ export function ko(reply: FastifyReply, status: number, message: string): Fastif
 export interface TargetQuery {
   rd?: string;
   rm?: string;
+  /** `login`: show the login form even to a signed-in user (OpenID Connect `prompt=login`, `max_age`). */
+  prompt?: string;
 }
 
 export const targetQuerySchema = {
   type: 'object',
-  properties: { rd: { type: 'string', maxLength: 8192 }, rm: { type: 'string', maxLength: 16 } },
+  properties: { rd: { type: 'string', maxLength: 8192 }, rm: { type: 'string', maxLength: 16 }, prompt: { type: 'string', maxLength: 16 } },
 } as const;

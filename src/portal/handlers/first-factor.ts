@@ -89,13 +89,15 @@ export function loginFormPOST(deps: PortalDeps): RouteHandlerMethod {
   };
 }
 
-/** `GET /`: the login page; a signed-in user is sent on to the target or the next step. */
+/** `GET /`: the login page; a signed-in user is sent on to the target or the next step, unless `prompt=login`. */
 export function loginPageGET(deps: PortalDeps): RouteHandlerMethod {
   return async (request, reply) => {
-    const { rd, rm } = request.query as TargetQuery;
+    const { rd, rm, prompt } = request.query as TargetQuery;
     const ctx = await portalRequest(deps, request);
     const state = userOf(ctx.session);
-    if (state && ctx.session) {
+    // A forced login keeps the current session until the new login replaces it, so a link
+    // cannot sign anyone out.
+    if (state && ctx.session && prompt !== 'login') {
       await deps.sessions.touch(ctx.cookie, ctx.session);
       const next = safeRedirect(rd, deps.cookies)
         ? nextStep(deps, ctx.cookie, state, { targetURL: rd, requestMethod: rm, ip: meta(request).ip })
