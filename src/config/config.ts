@@ -5,6 +5,7 @@ import type { LogConfig } from './log.js';
 import type { NotifierConfig } from './notifier.js';
 import type { OidcConfig } from './oidc.js';
 import type { PortalConfig } from './portal.js';
+import type { ProxyConfig } from './proxy.js';
 import type { RegulationConfig } from './regulation.js';
 import type { ServerConfig } from './server.js';
 import type { SessionConfig } from './session.js';
@@ -28,6 +29,8 @@ export interface Config {
   readonly portal: PortalConfig;
   /** `identity_providers.oidc`: absent when the OpenID Connect provider is off. */
   readonly identityProviders: { readonly oidc: OidcConfig | undefined };
+  /** `proxy.upstreams`: the sites the built-in reverse proxy fronts (empty: proxy off). */
+  readonly proxy: ProxyConfig;
   /** Sections accepted but not yet implemented, kept as written. */
   readonly pending: Readonly<Record<string, unknown>>;
 }

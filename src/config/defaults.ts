@@ -21,6 +21,12 @@ export const defaults = {
     /** How often expired sessions are purged from the store. */
     purgeInterval: 300_000,
   },
+  proxy: {
+    preserveHost: true,
+    websocket: false,
+    /** How long an upstream may stay silent before the client gets a 504. */
+    timeout: 60_000,
+  },
   storage: {
     localPath: './data/db.sqlite3',
     encryptionKeyMinLength: 20,

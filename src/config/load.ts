@@ -11,6 +11,7 @@ import { readLog } from './log.js';
 import { readNotifier } from './notifier.js';
 import { readIdentityProviders } from './oidc.js';
 import { readPortal } from './portal.js';
+import { readProxy } from './proxy.js';
 import { Problems } from './problems.js';
 import { type ReadContext, fsReason, readMapping } from './reader.js';
 import { readRegulation } from './regulation.js';
@@ -20,7 +21,7 @@ import { readStorage } from './storage.js';
 import { readTotp } from './totp.js';
 
 /** Sections that later versions validate; accepted now and kept raw so that a file written for them loads. */
-const pendingSections = ['proxy'] as const;
+const pendingSections = [] as const;
 const sections = [
   'server',
   'log',
@@ -35,6 +36,7 @@ const sections = [
   'portal',
   'theme',
   'identity_providers',
+  'proxy',
   ...pendingSections,
 ] as const;
 
@@ -100,10 +102,14 @@ export function parseConfig(
   // `oauth2:client:` subjects must name a configured client once the provider is configured.
   const clientIds = oidc ? new Set(oidc.clients.map((c) => c.id)) : undefined;
   const accessControl = readAccessControl(ctx, top.access_control, networks, clientIds ? { clientIds } : {});
+  // Read in this order so that problems are reported section by section, as the file is laid out.
+  const server = readServer(ctx, top.server);
+  const log = readLog(ctx, top.log);
+  const session = readSession(ctx, top.session);
   const config: Config = {
-    server: readServer(ctx, top.server),
-    log: readLog(ctx, top.log),
-    session: readSession(ctx, top.session),
+    server,
+    log,
+    session,
     storage: readStorage(ctx, top.storage),
     definitions: { network: Object.fromEntries(networks) },
     accessControl,
@@ -113,6 +119,7 @@ export function parseConfig(
     notifier: readNotifier(ctx, top.notifier),
     portal: readPortal(ctx, top.portal, top.theme),
     identityProviders: { oidc },
+    proxy: readProxy(ctx, top.proxy, session.cookies),
     pending: Object.fromEntries(pendingSections.filter((s) => top[s] !== undefined).map((s) => [s, top[s]])),
   };
   for (const section of Object.keys(config.pending)) {

@@ -74,6 +74,12 @@ function canonicalSegment(segment: string): NormalizedPath {
       i += 2;
     } else {
       const code = char.codePointAt(0) ?? 0;
+      if (code < 0x80) {
+        // ASCII is its own UTF-8 byte: skip the encoder (hot on the forward-auth path).
+        bytes.push(code);
+        escaped.push(false);
+        continue;
+      }
       if (code > 0xffff) i++;
       for (const byte of encoder.encode(String.fromCodePoint(code))) {
         bytes.push(byte);

@@ -4,13 +4,16 @@ import formbody from '@fastify/formbody';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
+import type { AuthzDeps } from '../authz/endpoint.js';
 import type { OidcDeps } from '../oidc/deps.js';
 import type { PortalDeps } from '../portal/deps.js';
+import type { ReverseProxy } from '../proxy/reverse-proxy.js';
 import type { SessionManager } from '../session/manager.js';
 import type { Clock } from '../shared/clock.js';
 import type { Random } from '../shared/random.js';
 import type { Storage } from '../storage/storage.js';
 import { renderError, renderNotFound } from './error-handler.js';
+import { proxyServerFactory } from './listener.js';
 import { RequestLogController } from './request-log.js';
 import { routeTable } from './routes.js';
 
@@ -23,8 +26,11 @@ export interface Services {
   readonly storage: Storage;
   readonly sessions: SessionManager;
   readonly portal: PortalDeps;
+  readonly authz: AuthzDeps;
   /** The OpenID Connect provider; absent when `identity_providers.oidc` is not configured. */
   readonly oidc: OidcDeps | undefined;
+  /** The built-in reverse proxy; absent when `proxy.upstreams` is empty. */
+  readonly proxy: { readonly server: ReverseProxy; readonly websocket: boolean } | undefined;
 }
 
 /** Builds the fastify application (not listening yet). */
@@ -41,13 +47,16 @@ export async function buildServer(services: Services): Promise<FastifyInstance> 
     ajv: { customOptions: { coerceTypes: false } },
     forceCloseConnections: 'idle',
     ...(tls ? { https: { key: readFileSync(tls.key), cert: readFileSync(tls.certificate) } } : {}),
+    ...(services.proxy ? { serverFactory: proxyServerFactory(services.proxy.server, services.proxy.websocket, logger) } : {}),
   }) as unknown as FastifyInstance;
   await app.register(cookie);
   await app.register(formbody);
   drainOnClose(app);
+  const proxy = services.proxy?.server;
+  if (proxy) app.addHook('preClose', async () => proxy.closeTunnels());
   app.setErrorHandler(renderError);
   app.setNotFoundHandler(renderNotFound);
-  for (const route of routeTable({ portal: services.portal, oidc: services.oidc })) app.route(route);
+  for (const route of routeTable({ portal: services.portal, authz: services.authz, oidc: services.oidc })) app.route(route);
   return app;
 }
 

@@ -14,6 +14,7 @@ import { compileRules } from '../rules/compile.js';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import { defaults } from '../config/defaults.js';
+import { CachedSessionStore } from '../session/cached-store.js';
 import { SessionManager } from '../session/manager.js';
 import { StorageSessionStore } from '../session/store.js';
 import { type Clock, systemClock } from '../shared/clock.js';
@@ -22,6 +23,7 @@ import { type Random, systemRandom } from '../shared/random.js';
 import { SqliteStorage } from '../storage/sqlite/open.js';
 import type { Storage } from '../storage/storage.js';
 import { buildServer, type Services } from './build.js';
+import { authzServices } from './authz-deps.js';
 import { oidcDeps } from './oidc-deps.js';
 import { portalDeps } from './portal-deps.js';
 
@@ -63,7 +65,8 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
   });
   if (storage.applied.length > 0) logger.info({ versions: storage.applied }, 'storage migrated');
   const sessions = new SessionManager({
-    store: new StorageSessionStore(storage.sessions),
+    // Write-through, 2 s cache: forward-auth checks skip the SQLite read (see session/cached-store.ts).
+    store: new CachedSessionStore(new StorageSessionStore(storage.sessions), { clock }),
     cookies: config.session.cookies,
     clock,
     random,
@@ -106,22 +109,26 @@ async function buildServices(
   }
   const notifier = config.notifier ? await createNotifier(config.notifier, clock) : undefined;
   if (notifier) closers.push(() => notifier.close());
+  // One rule set and one regulator, shared by the portal, the forward-auth endpoints and the proxy.
+  const rules = compileRules(config.accessControl);
+  const regulator = new Regulator({ config: config.regulation, storage, clock });
   const portal = portalDeps({
     config,
     sessions: base.sessions,
     clock,
     logger: logger as FastifyBaseLogger,
     users,
-    regulator: new Regulator({ config: config.regulation, storage, clock }),
+    regulator,
     totp: new TotpService({ config: config.totp, repository: storage.totp, clock, random }),
     totpLimiter: new AttemptLimiter({ maxFailures: 5, window: 5 * 60_000, clock }),
     oneTimeCodes: new OneTimeCodes({ repository: storage.oneTimeCodes, clock, random }),
     notifier,
-    rules: compileRules(config.accessControl),
+    rules,
     cipher: storage.cipher,
   });
+  const authz = authzServices({ config, rules, sessions: base.sessions, users, regulator, logger }, closers);
   const oidc = await oidcDeps({ config, storage, sessions: base.sessions, users, clock, random, logger: logger as FastifyBaseLogger });
-  return { ...base, config, portal, oidc };
+  return { ...base, config, portal, ...authz, oidc };
 }
 
 async function listen(app: FastifyInstance, config: Config): Promise<string> {

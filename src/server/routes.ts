@@ -24,6 +24,11 @@ import {
   userInfoGET,
 } from '../portal/handlers/session.js';
 import { staticGET } from '../portal/handlers/static.js';
+import { authRequestGET } from '../authz/auth-request.js';
+import { type AuthzDeps, authzQuerySchema } from '../authz/endpoint.js';
+import { extAuthzANY } from '../authz/ext-authz.js';
+import { forwardAuthGET } from '../authz/forward-auth.js';
+import { legacyVerifyANY } from '../authz/legacy.js';
 import { consentFormAction, consentFormPOST, consentFormSchema, consentPageGET, consentQuerySchema } from '../portal/handlers/consent.js';
 import { authorizationHandler } from '../oidc/authorization/index.js';
 import { consentPort } from '../oidc/consent.js';
@@ -36,6 +41,7 @@ import { healthGET } from './health.js';
 
 export interface RouteDeps {
   readonly portal: PortalDeps;
+  readonly authz: AuthzDeps;
   /** Absent when `identity_providers.oidc` is not configured: no OpenID Connect routes. */
   readonly oidc?: OidcDeps | undefined;
 }
@@ -45,7 +51,7 @@ export interface RouteDeps {
  * Portal rows carry the portal's security headers (`onSend`); every state-changing portal row
  * is guarded against cross-site requests (`preHandler: sameOrigin`).
  */
-export function routeTable({ portal, oidc }: RouteDeps): RouteOptions[] {
+export function routeTable({ portal, authz, oidc }: RouteDeps): RouteOptions[] {
   const sameOrigin = sameOriginOnly(portal);
   const headers = portalHeaders(portal);
   const page = (url: string, handler: RouteOptions['handler']): RouteOptions => ({
@@ -66,8 +72,23 @@ export function routeTable({ portal, oidc }: RouteDeps): RouteOptions[] {
   const api = (method: 'GET' | 'POST', url: string, handler: RouteOptions['handler'], body?: object): RouteOptions =>
     method === 'GET' ? { method, url, onSend: headers, handler } : post(url, body ?? { type: 'object' }, handler);
 
+  const anyMethod = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+  const check = (method: string[], url: string, handler: RouteOptions['handler']): RouteOptions => ({
+    method,
+    url,
+    schema: { querystring: authzQuerySchema },
+    handler,
+  });
+
   return [
     { method: ['GET', 'HEAD'], url: '/api/health', handler: healthGET },
+
+    // Forward-auth endpoints (authz/): what a reverse proxy asks before letting a request through.
+    check(['GET', 'HEAD'], '/api/authz/forward-auth', forwardAuthGET(authz)),
+    check(['GET', 'HEAD'], '/api/authz/auth-request', authRequestGET(authz)),
+    check(anyMethod, '/api/authz/ext-authz', extAuthzANY(authz)),
+    check(anyMethod, '/api/authz/ext-authz/*', extAuthzANY(authz)),
+    check(anyMethod, '/api/verify', legacyVerifyANY(authz)),
 
     // Portal pages (server-rendered; forms work without JavaScript).
     page('/', loginPageGET(portal)),

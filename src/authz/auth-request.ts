@@ -1,0 +1,27 @@
+/**
+ * `GET|HEAD /api/authz/auth-request` — nginx `auth_request` (and HAProxy, Skipper).
+ *
+ * Enforces:
+ * - forwarded headers are read only from a peer in `server.trusted_proxies` (else 400);
+ * - target = `X-Original-URL` (absolute http(s) URL, required, no spaces, control characters
+ *   or backslashes: a malformed URL fails closed, CVE-2021-32637); method = `X-Original-Method`
+ *   (required); missing, repeated or garbled → 400 naming the header in the log;
+ * - client IP = `X-Forwarded-For` walked back over trusted hops (proxy-addr), for `networks`;
+ * - `Authorization: Basic` (one factor, regulated) before the session cookie;
+ * - login needed → always 401 **with** `Location` (nginx: `error_page 401 =302 $redirection_url`);
+ *   otherwise answers per authz/respond.ts.
+ */
+import type { RouteHandlerMethod } from 'fastify';
+import { parseBasic } from './basic-strategy.js';
+import { type AuthzDeps, authzHandler, cookiesOf, portalOverride } from './endpoint.js';
+
+export function authRequestGET(deps: AuthzDeps): RouteHandlerMethod {
+  return authzHandler(deps, 'auth-request', (request, headers) => ({
+    url: headers.url('X-Original-URL'),
+    method: headers.method('X-Original-Method'),
+    ip: request.ip,
+    cookie: cookiesOf(request),
+    basic: parseBasic(headers.optional('Authorization')),
+    portalUrl: portalOverride(request),
+  }));
+}

@@ -1,0 +1,163 @@
+import { allowsPlainHttp, isWithinDomain, type SessionCookieConfig } from '../config/session.js';
+import type { RuleSet } from '../rules/compile.js';
+import { outcome } from '../rules/outcome.js';
+import { anonymousSubject, type Subject } from '../rules/subject.js';
+import { isRefusal, parseTarget, type Target } from '../rules/target.js';
+import type { SessionManager } from '../session/manager.js';
+import type { Session } from '../session/session.js';
+import type { BasicCheck, BasicCredentials } from './basic-strategy.js';
+
+export { type BasicCredentials, type BasicCheck, basicChecker } from './basic-strategy.js';
+export { identityHeaders, identityHeaderNames } from './identity-headers.js';
+
+/** Who a request was found to be; its four `Remote-*` headers are derived from it. */
+export interface Identity {
+  readonly username: string;
+  readonly displayName: string;
+  readonly groups: readonly string[];
+  readonly emails: readonly string[];
+}
+
+/** One forward-auth question, already read from whatever headers the proxy flavour uses. */
+export interface AuthzQuery {
+  /** The absolute URL the client asked for (`https://app.example.com/path?q`). */
+  readonly url: string;
+  /** Upper-case method of the client's request. */
+  readonly method: string;
+  /** The client address, after walking back over trusted proxies. */
+  readonly ip: string;
+  /** The value of a cookie of the client's request, by name. */
+  readonly cookie: (name: string) => string | undefined;
+  /** HTTP Basic credentials: absent, readable, or present but malformed. */
+  readonly basic?: BasicCredentials | 'malformed' | undefined;
+  /** A portal URL asked for by the proxy (Authelia's `authelia_url`), instead of the cookie domain's. */
+  readonly portalUrl?: string | undefined;
+  /** Whether to fall back to the cookie domain's `portal_url` (false for the legacy endpoint). */
+  readonly portalFromCookie?: boolean;
+}
+
+/** The answer. `reason` is for the log, never for the client. */
+export type Verdict =
+  | { readonly kind: 'allow'; readonly identity: Identity | undefined; readonly target: Target }
+  | { readonly kind: 'forbidden'; readonly reason: string; readonly username: string }
+  | { readonly kind: 'login'; readonly reason: string; readonly redirect: URL | undefined; readonly challenge: boolean }
+  | { readonly kind: 'invalid'; readonly reason: string };
+
+/** What evaluation needs: built once in server/ and shared with the proxy. */
+export interface AuthorizerDeps {
+  readonly rules: RuleSet;
+  readonly sessions: SessionManager;
+  readonly basic: BasicCheck;
+}
+
+/**
+ * Decides a forward-auth question (Authelia §2 semantics), free of HTTP:
+ * 1. the target must parse (`invalid`), be https (http only under `.localhost`) and be under a
+ *    session cookie domain (`invalid`); an unsafe path is `forbidden` (rules/target.ts);
+ * 2. a portal URL override must be a safe URL under that cookie domain (`invalid`);
+ * 3. identity: Basic credentials when given (one factor, regulated; a failure is a `login`
+ *    challenge unless the anonymous rule is `bypass` or names subjects), else the session cookie;
+ * 4. the first matching rule and the level reached give `allow`, `login` or `forbidden`
+ *    (`isAuthzResult`); `login` carries the portal URL with `rd` and `rm`.
+ */
+export class Authorizer {
+  constructor(private readonly deps: AuthorizerDeps) {}
+
+  async evaluate(query: AuthzQuery): Promise<Verdict> {
+    const target = parseTarget(query.url, query.method);
+    if (isRefusal(target)) return { kind: 'forbidden', reason: target.refused, username: '' };
+    const cookie = this.deps.sessions.cookieFor(target.domain);
+    if (!cookie) return invalid(`the target host '${target.domain}' is under no session cookie domain`);
+    if (!schemeAllowed(target.scheme, cookie.domain)) return invalid(`the target scheme '${target.scheme}' is not https`);
+    const portal = portalFor(query, cookie);
+    if (typeof portal === 'string') return invalid(portal);
+
+    let subject: Subject = anonymousSubject(query.ip);
+    let level = 0;
+    let session: Session | undefined;
+    let identity: Identity | undefined;
+    const viaHeader = query.basic !== undefined;
+    if (query.basic !== undefined) {
+      const checked = query.basic === 'malformed' ? { ok: false as const, reason: 'the Authorization header is malformed' } : await this.deps.basic(query.basic, query);
+      if (checked.ok) {
+        subject = { username: checked.user.username, groups: checked.user.groups, ip: query.ip, clientId: '' };
+        level = 1;
+        identity = checked.user;
+      } else {
+        const anonymous = this.deps.rules.decide(subject, target);
+        if (anonymous.policy !== 'bypass' && !anonymous.ruleHasSubject) return { kind: 'login', reason: checked.reason, redirect: undefined, challenge: true };
+      }
+    } else {
+      session = await this.deps.sessions.load(cookie, query.cookie(cookie.name));
+      const state = session?.state;
+      if (state && state.username !== '') {
+        subject = { username: state.username, groups: state.groups, ip: query.ip, clientId: '' };
+        level = state.level;
+        identity = state;
+      }
+    }
+
+    const decision = this.deps.rules.decide(subject, target);
+    const result = outcome(decision, level as 0 | 1 | 2, subject.username === '');
+    if (session && subject.username !== '') await this.deps.sessions.touch(cookie, session);
+    const rule = decision.ruleIndex < 0 ? 'default_policy' : `rule #${decision.ruleIndex + 1}`;
+    switch (result) {
+      case 'allow':
+        return { kind: 'allow', target, identity };
+      case 'forbidden':
+        return { kind: 'forbidden', reason: `${rule} (${decision.policy}) denies it`, username: subject.username };
+      case 'login': {
+        const reason = `${rule} (${decision.policy}) needs a higher level than ${level}`;
+        if (viaHeader) return { kind: 'login', reason, redirect: undefined, challenge: true };
+        return { kind: 'login', reason, challenge: false, redirect: portal && loginUrl(portal, query.url, query.method) };
+      }
+    }
+  }
+}
+
+function invalid(reason: string): Verdict {
+  return { kind: 'invalid', reason };
+}
+
+function schemeAllowed(scheme: string, cookieDomain: string): boolean {
+  return scheme === 'https' || scheme === 'wss' || ((scheme === 'http' || scheme === 'ws') && allowsPlainHttp(cookieDomain));
+}
+
+/** The portal to send the user to; a string is why the override was refused. */
+function portalFor(query: AuthzQuery, cookie: SessionCookieConfig): URL | undefined | string {
+  if (query.portalUrl === undefined || query.portalUrl === '') return query.portalFromCookie === false ? undefined : cookie.portalUrl;
+  let url: URL;
+  try {
+    url = new URL(query.portalUrl);
+  } catch {
+    return `the portal URL override '${query.portalUrl}' is not an absolute URL`;
+  }
+  const schemeOk = url.protocol === 'https:' || (url.protocol === 'http:' && allowsPlainHttp(cookie.domain));
+  if (!schemeOk || url.username !== '' || url.password !== '' || !isWithinDomain(url.hostname, cookie.domain) || /[\s\\]/.test(query.portalUrl)) {
+    return `the portal URL override '${query.portalUrl}' is not an https URL under the cookie domain '${cookie.domain}'`;
+  }
+  return url;
+}
+
+/**
+ * How "go log in" is answered to a browser-facing request (Authelia's `handleUnauthorized`):
+ * 401 for `X-Requested-With: XMLHttpRequest` or an `Accept` without `text/html` (or a leading
+ * `*\/*`; no `Accept` at all counts as non-HTML), else 302 for GET/HEAD/OPTIONS and 303 otherwise.
+ */
+export function loginStatus(method: string, accept: string | undefined, requestedWith: string | undefined): 302 | 303 | 401 {
+  if ((requestedWith ?? '').toLowerCase() === 'xmlhttprequest') return 401;
+  const html = (accept ?? '').split(',').some((entry, i) => {
+    const type = (entry.split(';')[0] ?? '').trim().toLowerCase();
+    return type === 'text/html' || (i === 0 && type === '*/*');
+  });
+  if (!html) return 401;
+  return method === 'GET' || method === 'HEAD' || method === 'OPTIONS' ? 302 : 303;
+}
+
+/** `PORTAL/?rd=<target>&rm=<method>` (path `/` when the portal URL has none). */
+export function loginUrl(portal: URL, target: string, method: string): URL {
+  const url = new URL(portal.href);
+  url.searchParams.set('rd', target);
+  url.searchParams.set('rm', method);
+  return url;
+}

@@ -1,0 +1,35 @@
+/**
+ * `ANY /api/authz/ext-authz/*` — Envoy `ext_authz` (HTTP service, `path_prefix: /api/authz/ext-authz/`).
+ *
+ * Enforces:
+ * - the request is read only from a peer in `server.trusted_proxies` (else 400);
+ * - target = `X-Forwarded-Proto` (default: this listener's scheme) `://` `Host` + the path after
+ *   `/api/authz/ext-authz`; method = this request's method; garbled → 400 naming the header;
+ * - client IP = `X-Forwarded-For` walked back over trusted hops (proxy-addr);
+ * - `Authorization: Basic` (one factor, regulated) before the session cookie;
+ * - `X-Authelia-URL` / `X-Portal-URL` header overrides the portal, only within the cookie domain;
+ * - answers per authz/respond.ts.
+ */
+import type { RouteHandlerMethod } from 'fastify';
+import { parseBasic } from './basic-strategy.js';
+import { type AuthzDeps, authzHandler, cookiesOf } from './endpoint.js';
+import { listenerScheme } from './forward-auth.js';
+
+export const extAuthzPrefix = '/api/authz/ext-authz';
+
+export function extAuthzANY(deps: AuthzDeps): RouteHandlerMethod {
+  return authzHandler(deps, 'ext-authz', (request, headers) => {
+    const proto = headers.proto('X-Forwarded-Proto', listenerScheme(request.raw.socket));
+    const host = headers.host('Host');
+    const rest = (request.raw.url ?? '').slice(extAuthzPrefix.length);
+    const uri = headers.uri('(path after /api/authz/ext-authz)', rest === '' || rest.startsWith('?') ? `/${rest}` : rest);
+    return {
+      url: `${proto}://${host}${uri}`,
+      method: request.method,
+      ip: request.ip,
+      cookie: cookiesOf(request),
+      basic: parseBasic(headers.optional('Authorization')),
+      portalUrl: headers.optional('X-Portal-URL') ?? headers.optional('X-Authelia-URL'),
+    };
+  });
+}

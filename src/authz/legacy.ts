@@ -1,0 +1,46 @@
+/**
+ * `ANY /api/verify` — Authelia's legacy endpoint, kept for existing proxy configurations.
+ *
+ * Enforces:
+ * - the request is read only from a peer in `server.trusted_proxies`;
+ * - target = `X-Original-URL`, else `X-Forwarded-Proto` (default: listener) `://`
+ *   `X-Forwarded-Host` (default `Host`) `X-Forwarded-URI` (default `/`); method =
+ *   `X-Forwarded-Method`, else this request's method;
+ * - credentials: with `?auth=basic`, `Authorization: Basic` is required (absent → 401 with
+ *   `WWW-Authenticate`); otherwise `Proxy-Authorization: Basic` when sent; then the session cookie;
+ * - the portal comes only from the `rd` query or the `X-Authelia-URL` header (never from the
+ *   cookie configuration): without one, "log in" is a plain 401;
+ * - every malformed request is 401 (not 400), as Authelia's legacy endpoint answers.
+ */
+import type { RouteHandlerMethod } from 'fastify';
+import { parseBasic } from './basic-strategy.js';
+import { type AuthzDeps, authzHandler, cookiesOf } from './endpoint.js';
+import { listenerScheme } from './forward-auth.js';
+
+export function legacyVerifyANY(deps: AuthzDeps): RouteHandlerMethod {
+  return authzHandler(deps, 'legacy', (request, headers) => {
+    const original = headers.optional('X-Original-URL');
+    let url: string;
+    if (original !== undefined) url = headers.url('X-Original-URL');
+    else {
+      const proto = headers.proto('X-Forwarded-Proto', listenerScheme(request.raw.socket));
+      const host = headers.optional('X-Forwarded-Host') !== undefined ? headers.host('X-Forwarded-Host') : headers.host('Host');
+      url = `${proto}://${host}${headers.uri('X-Forwarded-URI', '/')}`;
+    }
+    const method = headers.optional('X-Forwarded-Method') !== undefined ? headers.method('X-Forwarded-Method') : request.method;
+    const query = request.query as { rd?: string; auth?: string };
+    const basic =
+      query.auth === 'basic'
+        ? (parseBasic(headers.optional('Authorization')) ?? 'malformed')
+        : parseBasic(headers.optional('Proxy-Authorization'));
+    return {
+      url,
+      method,
+      ip: request.ip,
+      cookie: cookiesOf(request),
+      basic,
+      portalUrl: query.rd ?? headers.optional('X-Authelia-URL'),
+      portalFromCookie: false,
+    };
+  });
+}

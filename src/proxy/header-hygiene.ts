@@ -1,0 +1,63 @@
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { identityHeaders, type Identity } from '../authz/evaluate.js';
+import type { ClientView } from './client-view.js';
+
+/** Hop-by-hop fields (RFC 9110 §7.6.1, plus the legacy ones) that never cross the proxy. */
+const hopByHop = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade', 'proxy-authorization', 'proxy-authenticate', 'expect']);
+/** Never removed even when the client names them in `Connection` (that would reopen request smuggling). */
+const framing = new Set(['content-length', 'transfer-encoding', 'host']);
+
+/**
+ * The client-controlled headers that a proxy must own: identity (`Remote-*`, in any case and with
+ * `_` for `-`, which WSGI/PHP upstreams fold together), forwarding (`X-Forwarded-*`, `Forwarded`,
+ * `X-Real-IP`).
+ */
+function isOwned(name: string): boolean {
+  const n = name.replace(/_/g, '-');
+  return n.startsWith('remote-') || n.startsWith('x-forwarded-') || n === 'forwarded' || n === 'x-real-ip';
+}
+
+/**
+ * Rewrites `req.headers` in place for the upstream: hop-by-hop fields and those listed in
+ * `Connection` removed (framing fields kept); client `Remote-*` / forwarding headers removed and
+ * set by us (`X-Forwarded-For` is the client address only, never appended to the client's
+ * value); the session cookie removed from `Cookie`. With `upgrade`, `Connection: upgrade` and
+ * `Upgrade` are kept for the WebSocket handshake.
+ */
+export function prepareUpstreamHeaders(
+  req: IncomingMessage,
+  view: ClientView,
+  identity: Identity | undefined,
+  options: { readonly sessionCookies: readonly string[]; readonly upgrade?: boolean },
+): void {
+  const headers: IncomingHttpHeaders = req.headers;
+  const listed = (headers.connection ?? '').split(',').map((t) => t.trim().toLowerCase());
+  const upgrade = options.upgrade ? headers.upgrade : undefined;
+  for (const name of Object.keys(headers)) {
+    if (hopByHop.has(name) || isOwned(name) || (listed.includes(name) && !framing.has(name))) delete headers[name];
+  }
+  // A trailing-dot or upper-case host is the same site; leave Host as sent (preserve_host).
+  headers['x-forwarded-for'] = view.ip;
+  headers['x-forwarded-proto'] = view.proto;
+  if (view.host !== undefined) headers['x-forwarded-host'] = view.host;
+  headers['x-real-ip'] = view.ip;
+  if (identity) Object.assign(headers, identityHeaders(identity));
+  if (headers.cookie !== undefined) {
+    const kept = headers.cookie.split(';').filter((pair) => !options.sessionCookies.includes(pair.split('=')[0]?.trim() ?? ''));
+    if (kept.length === 0) delete headers.cookie;
+    else headers.cookie = kept.join(';').trim();
+  }
+  if (upgrade !== undefined) {
+    headers.connection = 'upgrade';
+    headers.upgrade = upgrade;
+  }
+}
+
+/** Removes hop-by-hop fields from an upstream response before it is copied to the client. */
+export function cleanResponseHeaders(headers: IncomingHttpHeaders, keepAlive: boolean): void {
+  const listed = (headers.connection ?? '').split(',').map((t) => t.trim().toLowerCase());
+  for (const name of Object.keys(headers)) {
+    if ((hopByHop.has(name) && name !== 'trailer') || (listed.includes(name) && !framing.has(name))) delete headers[name];
+  }
+  headers.connection = keepAlive ? 'keep-alive' : 'close';
+}

@@ -1,0 +1,141 @@
+/**
+ * The built-in reverse proxy: requests whose host is a configured upstream's `domain` are
+ * authorised and streamed to it; everything else (the portal's host, the API) goes to fastify.
+ *
+ * Enforces:
+ * - the same evaluation as forward-auth (authz/evaluate.ts), on `proto://host/path` as the client
+ *   sent it (trusted proxies' `X-Forwarded-Proto/Host` believed, proxy-addr client IP);
+ * - only origin-form targets (`/path`); absolute-form and dot-segment paths (`/a/../b`,
+ *   `%2e%2e`) are refused with 400 before evaluation, so what is authorised is what is sent;
+ * - allowed → header hygiene (header-hygiene.ts) then streaming through upstream-proxy.ts;
+ *   log in → 302/303 to the portal (401 for XHR / non-HTML); forbidden → 403; malformed → 400;
+ * - WebSocket upgrades only for upstreams with `websocket: true`, authorised the same way.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { parse as parseCookie } from 'cookie';
+import type { Logger } from 'pino';
+import type { UpstreamConfig } from '../config/proxy.js';
+import { type Authorizer, loginStatus, type Verdict } from '../authz/evaluate.js';
+import { type ClientView, clientView, type Trust } from './client-view.js';
+import { prepareUpstreamHeaders } from './header-hygiene.js';
+import { refuseUpgrade, sendPage } from './pages.js';
+import type { UpstreamTable } from './upstream-table.js';
+import { UpstreamProxy, UpstreamTimeoutError } from './upstream-proxy.js';
+
+export interface ReverseProxyOptions {
+  readonly table: UpstreamTable;
+  readonly authorizer: Authorizer;
+  readonly trust: Trust;
+  readonly logger: Logger;
+  /** Names of the session cookies, removed from what upstreams receive. */
+  readonly sessionCookies: readonly string[];
+}
+
+/** A request this proxy takes, with what was read to decide so. */
+export interface ProxyRoute {
+  readonly upstream: UpstreamConfig;
+  readonly view: ClientView;
+}
+
+const dotSegment = /(?:^|\/)(?:\.|%2e){1,2}(?:[/?;#]|$)/i;
+
+export class ReverseProxy {
+  readonly #upstream: UpstreamProxy;
+
+  constructor(private readonly options: ReverseProxyOptions) {
+    this.#upstream = new UpstreamProxy((error, req, res) => this.#failed(error, req, res));
+  }
+
+  /** The upstream `req` is for, or undefined when it is fastify's (portal, API, unknown hosts). */
+  route(req: IncomingMessage): ProxyRoute | undefined {
+    if (this.options.table.size === 0) return undefined;
+    const view = clientView(req, this.options.trust);
+    const target = req.url ?? '/';
+    // An absolute-form target for an upstream host is taken too, so that it is refused (400).
+    const upstream = this.options.table.match(view.host, target.startsWith('/') ? target : '/');
+    return upstream && { upstream, view };
+  }
+
+  /** Authorises and proxies one request. */
+  async web(req: IncomingMessage, res: ServerResponse, route: ProxyRoute): Promise<void> {
+    const verdict = await this.#authorise(req, route);
+    if (verdict.kind !== 'allow') return this.#answer(req, res, verdict);
+    prepareUpstreamHeaders(req, route.view, verdict.identity, { sessionCookies: this.options.sessionCookies });
+    this.#upstream.web(req, res, route.upstream);
+  }
+
+  /** Authorises and proxies one WebSocket handshake; refused ones are answered and closed. */
+  async upgrade(req: IncomingMessage, socket: Socket, head: Buffer): Promise<void> {
+    const route = this.route(req);
+    if (!route?.upstream.websocket || (req.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
+      return refuseUpgrade(socket, 400);
+    }
+    const verdict = await this.#authorise(req, route);
+    if (verdict.kind !== 'allow') {
+      this.#log(req, verdict);
+      return refuseUpgrade(socket, verdict.kind === 'forbidden' ? 403 : verdict.kind === 'login' ? 401 : 400);
+    }
+    prepareUpstreamHeaders(req, route.view, verdict.identity, { sessionCookies: this.options.sessionCookies, upgrade: true });
+    this.#upstream.ws(req, socket, head, route.upstream);
+  }
+
+  /** Ends open WebSockets, so that the listener can close (call before closing it). */
+  closeTunnels(): void {
+    this.#upstream.closeTunnels();
+  }
+
+  close(): void {
+    this.#upstream.close();
+  }
+
+  async #authorise(req: IncomingMessage, { view }: ProxyRoute): Promise<Verdict> {
+    const target = req.url ?? '';
+    if (!target.startsWith('/') || target.startsWith('//')) return { kind: 'invalid', reason: `the request target '${target.slice(0, 80)}' is not origin-form` };
+    if (dotSegment.test(target.split('?')[0] ?? '')) return { kind: 'invalid', reason: `the path '${target.slice(0, 80)}' has dot-segments` };
+    if (countHost(req.rawHeaders) !== 1) return { kind: 'invalid', reason: 'the request has more than one Host header (RFC 9112 §3.2)' };
+    let cookies: Record<string, string | undefined> | undefined;
+    const header = req.headers.cookie;
+    return this.options.authorizer.evaluate({
+      url: `${view.proto}://${view.host ?? ''}${target}`,
+      method: req.method ?? 'GET',
+      ip: view.ip,
+      cookie: (name) => (header === undefined ? undefined : (cookies ??= parseCookie(header))[name]),
+    });
+  }
+
+  #answer(req: IncomingMessage, res: ServerResponse, verdict: Exclude<Verdict, { kind: 'allow' }>): void {
+    this.#log(req, verdict);
+    if (verdict.kind === 'forbidden') return sendPage(res, 403);
+    if (verdict.kind === 'invalid') return sendPage(res, 400);
+    const status = verdict.redirect ? loginStatus(req.method ?? 'GET', req.headers.accept, header(req, 'x-requested-with')) : 401;
+    if (status === 401 || !verdict.redirect) return sendPage(res, 401);
+    res.writeHead(status, { location: verdict.redirect.href, 'content-length': 0, 'cache-control': 'no-store' }).end();
+  }
+
+  #log(req: IncomingMessage, verdict: Exclude<Verdict, { kind: 'allow' }>): void {
+    const entry = { reason: verdict.reason, host: req.headers.host, path: (req.url ?? '').split('?')[0], ip: req.socket.remoteAddress };
+    if (verdict.kind === 'login') this.options.logger.debug(entry, 'proxy: authentication required');
+    else this.options.logger.info(entry, verdict.kind === 'forbidden' ? 'proxy: access forbidden' : 'proxy: request refused as malformed');
+  }
+
+  #failed(error: Error & { code?: string }, req: IncomingMessage, res: ServerResponse | Socket): void {
+    const timeout = error instanceof UpstreamTimeoutError;
+    const clientGone = req.socket.destroyed;
+    this.options.logger[clientGone ? 'debug' : 'warn']({ err: error.message, code: error.code, host: req.headers.host, path: (req.url ?? '').split('?')[0] }, timeout ? 'proxy: upstream timed out' : 'proxy: upstream failed');
+    if (clientGone) return;
+    if ('writeHead' in res) sendPage(res, timeout ? 504 : 502);
+    else refuseUpgrade(res, timeout ? 504 : 502);
+  }
+}
+
+function countHost(raw: readonly string[]): number {
+  let count = 0;
+  for (let i = 0; i < raw.length; i += 2) if ((raw[i] as string).length === 4 && (raw[i] as string).toLowerCase() === 'host') count++;
+  return count;
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value.join(',') : value;
+}
