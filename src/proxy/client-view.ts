@@ -18,10 +18,6 @@ export interface ClientView {
 /** Trust test over `server.trusted_proxies` (the same as fastify's `trustProxy`). */
 export type Trust = (address: string, hop: number) => boolean;
 
-export function compileTrust(cidrs: readonly string[]): Trust {
-  return proxyAddr.compile([...cidrs]);
-}
-
 /** Reads the client view of `req`, believing `X-Forwarded-For/Proto` only from a trusted peer. */
 export function clientView(req: IncomingMessage, trust: Trust): ClientView {
   const peer = req.socket.remoteAddress ?? '';

@@ -4,12 +4,12 @@ import type { UserBackend } from '../auth/users/user.js';
 import { Authorizer, basicChecker } from '../authz/evaluate.js';
 import type { AuthzDeps } from '../authz/endpoint.js';
 import type { Config } from '../config/config.js';
-import { compileTrust } from '../proxy/client-view.js';
 import { ReverseProxy } from '../proxy/reverse-proxy.js';
 import { UpstreamTable } from '../proxy/upstream-table.js';
 import type { RuleSet } from '../rules/compile.js';
 import type { SessionManager } from '../session/manager.js';
 import type { Services } from './build.js';
+import type { TrustFunction } from './trust.js';
 
 /**
  * Builds the forward-auth endpoints' dependencies and, when `proxy.upstreams` is not empty, the
@@ -23,6 +23,7 @@ export function authzServices(
     readonly users: UserBackend;
     readonly regulator: Regulator;
     readonly logger: Logger;
+    readonly trust: TrustFunction;
   },
   closers: (() => Promise<void>)[],
 ): Pick<Services, 'authz' | 'proxy'> {
@@ -31,7 +32,7 @@ export function authzServices(
     sessions: s.sessions,
     basic: basicChecker({ users: s.users, regulator: s.regulator }),
   });
-  const trust = compileTrust(s.config.server.trustedProxies);
+  const trust = s.trust;
   const authz: AuthzDeps = { authorizer, trusted: (address) => trust(address, 0) };
   const table = new UpstreamTable(s.config.proxy.upstreams);
   if (table.size === 0) return { authz, proxy: undefined };

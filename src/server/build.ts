@@ -16,6 +16,7 @@ import { renderError, renderNotFound } from './error-handler.js';
 import { proxyServerFactory } from './listener.js';
 import { RequestLogController } from './request-log.js';
 import { routeTable } from './routes.js';
+import type { TrustFunction } from './trust.js';
 
 /** The services built once at start and handed to every area. */
 export interface Services {
@@ -25,6 +26,8 @@ export interface Services {
   readonly random: Random;
   readonly storage: Storage;
   readonly sessions: SessionManager;
+  /** `server.trusted_proxies` as a memoised trust test, shared by fastify, forward-auth and the proxy. */
+  readonly trust: TrustFunction;
   readonly portal: PortalDeps;
   readonly authz: AuthzDeps;
   /** The OpenID Connect provider; absent when `identity_providers.oidc` is not configured. */
@@ -41,7 +44,7 @@ export async function buildServer(services: Services): Promise<FastifyInstance> 
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     logController: new RequestLogController(),
-    trustProxy: [...config.server.trustedProxies],
+    trustProxy: services.trust,
     return503OnClosing: true,
     // Inputs are validated as sent: a number is not a password, "true" is not a boolean.
     ajv: { customOptions: { coerceTypes: false } },
@@ -69,7 +72,8 @@ function drainOnClose(app: FastifyInstance): void {
   app.addHook('preClose', async () => {
     draining = true;
   });
-  app.addHook('onSend', async (_request, reply) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (draining) void reply.header('connection', 'close');
+    done(null, payload);
   });
 }

@@ -26,6 +26,7 @@ import { buildServer, type Services } from './build.js';
 import { authzServices } from './authz-deps.js';
 import { oidcDeps } from './oidc-deps.js';
 import { portalDeps } from './portal-deps.js';
+import { trustFunction } from './trust.js';
 
 export interface GatewayOptions {
   readonly logger: Logger;
@@ -74,7 +75,8 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
   const closers: (() => Promise<void>)[] = [() => storage.close(), () => closeCryptPool()];
   let app: FastifyInstance | undefined;
   try {
-    const services = await buildServices(config, { clock, random, logger, storage, sessions }, closers);
+    const trust = trustFunction(config.server.trustedProxies);
+    const services = await buildServices(config, { clock, random, logger, storage, sessions, trust }, closers);
     app = await buildServer(services);
     await options.beforeListen?.(app);
     const url = await listen(app, config);
@@ -94,7 +96,7 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
 /** Builds every long-lived service once; registers what must be closed at shutdown in `closers`. */
 async function buildServices(
   config: Config,
-  base: Pick<Services, 'clock' | 'random' | 'logger' | 'storage' | 'sessions'>,
+  base: Pick<Services, 'clock' | 'random' | 'logger' | 'storage' | 'sessions' | 'trust'>,
   closers: (() => Promise<void>)[],
 ): Promise<Services> {
   const { clock, random, logger, storage } = base;
@@ -126,7 +128,7 @@ async function buildServices(
     rules,
     cipher: storage.cipher,
   });
-  const authz = authzServices({ config, rules, sessions: base.sessions, users, regulator, logger }, closers);
+  const authz = authzServices({ config, rules, sessions: base.sessions, users, regulator, logger, trust: base.trust }, closers);
   const oidc = await oidcDeps({ config, storage, sessions: base.sessions, users, clock, random, logger: logger as FastifyBaseLogger });
   return { ...base, config, portal, ...authz, oidc };
 }

@@ -9,6 +9,7 @@ export class RequestLogController extends LogController {
   override incomingRequest(): void {}
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    if (!error && !(reply.log as { isLevelEnabled?: (level: string) => boolean }).isLevelEnabled?.('debug')) return;
     const entry = {
       method: request.method,
       path: request.url.split('?')[0],
