@@ -81,6 +81,12 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
     await options.beforeListen?.(app);
     const url = await listen(app, config);
     sessions.startPurging(defaults.session.purgeInterval, (error) => logger.error({ err: error }, 'session purge failed'));
+    // Expired OpenID Connect codes, tokens, pending requests and replay entries, on the same beat.
+    const oidcPurge = setInterval(() => {
+      storage.oidc.purgeExpired(clock.now()).catch((error: unknown) => logger.error({ err: error }, 'OIDC purge failed'));
+    }, defaults.session.purgeInterval);
+    oidcPurge.unref();
+    closers.push(async () => clearInterval(oidcPurge));
     logger.info({ url, storage: config.storage.local.path }, `Gatehouse ${options.appVersion} listening on ${url}`);
     let closing: Promise<void> | undefined;
     const close = () => (closing ??= shutdown(app!, closers, sessions, logger, options.shutdownGraceMs ?? 30_000));
