@@ -1,6 +1,6 @@
-// Does password hashing block the event loop? Measures the latency of a cheap authenticated
-// request (GET /api/state with a valid session) on its own, then while argon2id logins run
-// concurrently against the same process. Run: npm run build && node bench/login-latency.mjs
+// Does password hashing block the event loop? Measures the latency of forward-auth checks
+// (GET /api/authz/forward-auth with a valid session, as nginx/Traefik ask) on their own, then
+// while argon2id logins run concurrently against the same process. Run: npm run build && node bench/login-latency.mjs
 // Everything stays on 127.0.0.1; the run is bounded (a few thousand requests per phase).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
@@ -22,6 +22,7 @@ writeFileSync(
     `storage: {encryption_key: bench-encryption-key-0123456789, local: {path: "${join(dir, 'db.sqlite3')}"}}`,
     `authentication_backend: {file: {path: "${join(dir, 'users.yml')}"}}`,
     'regulation: {max_retries: 0}',
+    'access_control: {default_policy: deny, rules: [{domain: app.gatehouse.localhost, policy: one_factor}]}',
   ].join('\n'),
 );
 const server = spawn(process.execPath, ['bin/gatehouse.js', 'serve', '--config', join(dir, 'config.yml')], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -36,13 +37,15 @@ const url = await new Promise((resolve, reject) => {
 });
 
 const agent = new Agent({ keepAlive: true, maxSockets: 64 });
-function call(method, path, body, cookie) {
+const forwarded = { 'x-forwarded-method': 'GET', 'x-forwarded-proto': 'http', 'x-forwarded-host': 'app.gatehouse.localhost', 'x-forwarded-uri': '/' };
+function call(method, path, body, cookie, extra = {}) {
   return new Promise((resolve, reject) => {
     const payload = body ? JSON.stringify(body) : undefined;
     const req = request(
-      { host: url.hostname, port: url.port, method, path, agent, headers: { host, ...(payload ? { 'content-type': 'application/json' } : {}), ...(cookie ? { cookie } : {}) } },
+      { host: url.hostname, port: url.port, method, path, agent, headers: { host, ...(payload ? { 'content-type': 'application/json' } : {}), ...(cookie ? { cookie } : {}), ...extra } },
       (res) => {
         res.resume();
+        if (res.statusCode >= 400 && path !== '/api/firstfactor') reject(new Error(`${path} answered ${res.statusCode}`));
         res.on('end', () => resolve(res));
       },
     );
@@ -58,7 +61,7 @@ async function probe(count) {
   const times = [];
   for (let i = 0; i < count; i++) {
     const start = process.hrtime.bigint();
-    await call('GET', '/api/state', undefined, cookie);
+    await call('GET', '/api/authz/forward-auth', undefined, cookie, forwarded);
     times.push(Number(process.hrtime.bigint() - start) / 1e6);
   }
   times.sort((a, b) => a - b);
@@ -83,7 +86,7 @@ await Promise.all(loginLoops);
 const loginRate = logins / ((Date.now() - loginStart) / 1000);
 
 const f = (x) => x.toFixed(2).padStart(7);
-console.log('GET /api/state latency (ms), one client, keep-alive');
+console.log('GET /api/authz/forward-auth latency (ms), one client, keep-alive, valid session');
 console.log('                         p50      p99      max');
 console.log(`idle                 ${f(idle.p50)}  ${f(idle.p99)}  ${f(idle.max)}`);
 console.log(`4 argon2id logins    ${f(busy.p50)}  ${f(busy.p99)}  ${f(busy.max)}   (${loginRate.toFixed(1)} logins/s completed meanwhile)`);
