@@ -1,6 +1,7 @@
 import type { Regulator } from '../auth/regulation/regulator.js';
 import type { UserBackend } from '../auth/users/user.js';
 import type { Identity } from './evaluate.js';
+import { passwordLogin } from '../auth/password-login.js';
 
 /** A user name and password from an `Authorization: Basic` (or `Proxy-Authorization`) header. */
 export interface BasicCredentials {
@@ -25,22 +26,15 @@ export function basicChecker(deps: {
   readonly regulator: Pick<Regulator, 'check' | 'record'>;
 }): BasicCheck {
   return async (credentials, request) => {
-    const login = credentials.username.trim();
-    const username = (await deps.users.find(login))?.username ?? login;
-    const ban = await deps.regulator.check(username, request.ip);
-    const user = await deps.users.checkPassword(login, credentials.password);
-    const successful = user !== undefined && !ban.banned;
-    await deps.regulator.record({
-      username,
+    const { user, username, banned } = await passwordLogin(deps, {
+      login: credentials.username,
+      password: credentials.password,
       ip: request.ip,
-      successful,
-      banned: ban.banned,
-      kind: '1fa',
       requestMethod: request.method,
       requestUri: request.url,
     });
-    if (successful) return { ok: true, user };
-    return { ok: false, reason: ban.banned ? `Basic credentials of banned user '${username}'` : `wrong Basic credentials for '${username}'` };
+    if (user) return { ok: true, user };
+    return { ok: false, reason: banned ? `Basic credentials of banned user '${username}'` : `wrong Basic credentials for '${username}'` };
   };
 }
 

@@ -1,18 +1,9 @@
-import { pbkdf2, scrypt } from 'node:crypto';
-import { promisify } from 'node:util';
 import { hash as argon2Hash } from '@node-rs/argon2';
 import type { PasswordHashingConfig } from '../../config/password-hashing.js';
 import { type Random, systemRandom } from '../../shared/random.js';
 import { runCryptTask } from './crypt-pool.js';
+import { pbkdf2Async, scryptAsync } from './kdf.js';
 import { toAb64, toB64 } from './encoding.js';
-
-const pbkdf2Async = promisify(pbkdf2);
-const scryptAsync = promisify(scrypt) as (
-  password: string,
-  salt: Buffer,
-  keyLength: number,
-  options: { N: number; r: number; p: number; maxmem: number },
-) => Promise<Buffer>;
 
 const argon2Variants = { argon2d: 0, argon2i: 1, argon2id: 2 } as const;
 const pbkdf2KeyLengths = { sha1: 20, sha224: 28, sha256: 32, sha384: 48, sha512: 64 } as const;

@@ -1,17 +1,9 @@
-import { pbkdf2, randomBytes, scrypt } from 'node:crypto';
-import { promisify } from 'node:util';
+import { randomBytes } from 'node:crypto';
 import { hash as argon2Hash } from '@node-rs/argon2';
 import { type HashAlgorithm, argon2Defaults, bcryptDefaults, pbkdf2Defaults, scryptDefaults } from './algorithms.js';
 import { runCryptTask } from './crypt-pool.js';
+import { pbkdf2Async, scryptAsync } from './kdf.js';
 import { toAb64, toB64 } from './encoding.js';
-
-const pbkdf2Async = promisify(pbkdf2);
-const scryptAsync = promisify(scrypt) as (
-  password: string,
-  salt: Buffer,
-  keyLength: number,
-  options: { N: number; r: number; p: number; maxmem: number },
-) => Promise<Buffer>;
 
 /**
  * Hashes `password` into a self-describing digest (`$argon2id$v=19$m=65536,t=3,p=4$…`).

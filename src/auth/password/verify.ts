@@ -1,16 +1,8 @@
-import { pbkdf2, scrypt, timingSafeEqual } from 'node:crypto';
-import { promisify } from 'node:util';
+import { timingSafeEqual } from 'node:crypto';
 import { verify as argon2Verify } from '@node-rs/argon2';
 import { runCryptTask } from './crypt-pool.js';
+import { pbkdf2Async, scryptAsync } from './kdf.js';
 import { fromAb64 } from './encoding.js';
-
-const pbkdf2Async = promisify(pbkdf2);
-const scryptAsync = promisify(scrypt) as (
-  password: string,
-  salt: Buffer,
-  keyLength: number,
-  options: { N: number; r: number; p: number; maxmem: number },
-) => Promise<Buffer>;
 
 /** Thrown for a digest whose format is not one Gatehouse can verify. */
 export class UnsupportedDigestError extends Error {

@@ -1,5 +1,6 @@
 import { AuthLevel, anonymousState } from '../../session/session.js';
 import type { Session } from '../../session/session.js';
+import { passwordLogin } from '../../auth/password-login.js';
 import type { PortalDeps } from '../deps.js';
 import type { PortalRequest } from '../request-context.js';
 import { type NextStep, nextStep } from './next-step.js';
@@ -22,9 +23,8 @@ export type FirstFactorResult = { ok: true; session: Session; next: NextStep } |
 
 /**
  * Password login (`POST /api/firstfactor`, the login form).
- * - The password is always verified, even for banned or unknown users, so the time taken
- *   does not tell them apart; every outcome gives the same generic failure.
- * - Every attempt is recorded for regulation; a banned user or IP fails even with the right password.
+ * - Regulation, timing and the canonical account are passwordLogin's (auth/password-login.ts);
+ *   every failure gives the same generic answer.
  * - Success starts a fresh session under a new ID at level 1 (`amr: ['pwd']`), remembered
  *   when asked and `remember_me` is enabled.
  */
@@ -34,23 +34,15 @@ export async function firstFactor(
   input: FirstFactorInput,
   meta: RequestMeta,
 ): Promise<FirstFactorResult> {
-  // Bans count against the account, however it was named (username or e-mail, any case).
-  const login = input.username.trim();
-  const username = (await deps.users.find(login))?.username ?? login;
-  const ban = await deps.regulation.check(username, meta.ip);
-  const user = await deps.users.checkPassword(login, input.password);
-  const successful = user !== undefined && !ban.banned;
-  await deps.regulation.record({
-    username,
+  const { user, username, banned } = await passwordLogin({ users: deps.users, regulator: deps.regulation }, {
+    login: input.username,
+    password: input.password,
     ip: meta.ip,
-    successful,
-    banned: ban.banned,
-    kind: '1fa',
     requestMethod: meta.method,
     requestUri: meta.uri,
   });
-  if (!successful) {
-    const cause = ban.banned ? 'banned' : 'wrong username or password';
+  if (!user) {
+    const cause = banned ? 'banned' : 'wrong username or password';
     deps.logger.info({ username, ip: meta.ip, cause }, 'first factor failed');
     return { ok: false };
   }
