@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { html } from '../portal/html/escape.js';
-import { layout } from '../portal/html/layout.js';
+import { html } from '../shared/html/escape.js';
+import { layout } from '../shared/html/layout.js';
 import { InvalidClient, InvalidToken, InsufficientScope, type OAuthError, ServerError, UnredirectableError, asOAuthError } from './errors.js';
 
 /**

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
-import { SafeHtml, html } from '../portal/html/escape.js';
+import { SafeHtml, html } from '../shared/html/escape.js';
 
 export type ResponseMode = 'query' | 'form_post';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { crossSiteReason } from '../../src/portal/csrf.js';
-import { html, escapeHtml, SafeHtml } from '../../src/portal/html/escape.js';
+import { html, escapeHtml, SafeHtml } from '../../src/shared/html/escape.js';
 
 const own = 'https://auth.example.com';
 

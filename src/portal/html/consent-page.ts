@@ -1,5 +1,5 @@
-import { html } from './escape.js';
-import { layout } from './layout.js';
+import { html } from '../../shared/html/escape.js';
+import { layout } from '../../shared/html/layout.js';
 import type { PageChrome } from './pages.js';
 
 const scopeText: Readonly<Record<string, string>> = {

@@ -1,5 +1,5 @@
-import { type SafeHtml, html } from './escape.js';
-import { alertBox, layout } from './layout.js';
+import { type SafeHtml, html } from '../../shared/html/escape.js';
+import { alertBox, layout } from '../../shared/html/layout.js';
 
 /** What every page needs to know about the product. */
 export interface PageChrome {
