@@ -136,3 +136,17 @@ describe('token endpoint', () => {
     expect((await w.userinfo(accessToken)).status).toBe(401);
   });
 });
+
+describe('unexpected failures', () => {
+  it('answer server_error with a generic description, never the cause', async () => {
+    const w = await world();
+    const code = await w.code();
+    // Storage gone mid-flight: the repository throws a database error inside the endpoint.
+    await w.gateway.storage.close();
+    const reply = await w.token({ code }, { authorization: basic('confidential') });
+    expect(reply.status).toBe(500);
+    const body = await reply.text();
+    expect(JSON.parse(body)).toEqual({ error: 'server_error', error_description: 'The server could not complete the request.' });
+    expect(body).not.toMatch(/database|sqlite|open/i);
+  });
+});
