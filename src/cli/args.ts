@@ -1,5 +1,7 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { UsageError } from './io.js';
+import { type LoadedConfig, loadConfig } from '../config/load.js';
+import { ConfigError } from '../shared/errors.js';
+import { type CliIO, UsageError } from './io.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -21,4 +23,25 @@ export function configFile(command: string, flag: string | undefined, env: Reado
   const file = flag ?? env.GATEHOUSE_CONFIG;
   if (!file) throw new UsageError(`gatehouse ${command}: needs --config FILE (or the GATEHOUSE_CONFIG environment variable)`);
   return file;
+}
+
+/**
+ * Loads the configuration for a command; on a configuration problem prints every problem
+ * (as `validate-config` does) and returns undefined, so the command exits 1.
+ */
+export function loadConfigOrReport(file: string, io: CliIO): LoadedConfig | undefined {
+  try {
+    return loadConfig(file, io.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    io.stderr.write(formatConfigError(file, error));
+    return undefined;
+  }
+}
+
+/** Every problem, one per line, under a heading naming the file. */
+export function formatConfigError(file: string, error: ConfigError): string {
+  const count = error.problems.length;
+  const heading = `configuration '${file}' has ${count} problem${count === 1 ? '' : 's'}:`;
+  return `${heading}\n${error.problems.map((p) => `  - ${p}`).join('\n')}\n`;
 }

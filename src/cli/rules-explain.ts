@@ -1,11 +1,8 @@
 import ipaddr from 'ipaddr.js';
-import { loadConfig } from '../config/load.js';
 import { type AuthLevel, type Subject, compileRules, isAnonymous, isRefusal, outcome, parseTarget } from '../rules/index.js';
-import { ConfigError } from '../shared/errors.js';
-import { configFile, parseCommandArgs } from './args.js';
+import { configFile, loadConfigOrReport, parseCommandArgs } from './args.js';
 import { type CliIO, UsageError, exitCodes } from './io.js';
 import { rulesHelp } from './rules-help.js';
-import { formatConfigError } from './validate-config.js';
 
 const levels = ['none', 'one_factor', 'two_factor'] as const;
 
@@ -37,14 +34,8 @@ export async function rulesExplainCommand(args: string[], io: CliIO): Promise<nu
   if (subject.ip !== undefined && !ipaddr.isValid(subject.ip)) throw new UsageError(`gatehouse rules explain: --ip must be an IP address but is '${subject.ip}'`);
   if (subject.groups.length > 0 && subject.username === '') throw new UsageError('gatehouse rules explain: --groups needs --user');
   const level = readLevel(values.level, subject);
-  let config;
-  try {
-    config = loadConfig(file, io.env).config;
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    io.stderr.write(formatConfigError(file, error));
-    return exitCodes.failure;
-  }
+  const config = loadConfigOrReport(file, io)?.config;
+  if (!config) return exitCodes.failure;
   const method = values.method.toUpperCase();
   const target = parseTarget(values.url, method);
   const out: string[] = [`request: ${method} ${values.url}`, `subject: ${describeSubject(subject)}, level ${levels[level]}`];

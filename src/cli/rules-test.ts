@@ -8,7 +8,7 @@ import { ConfigError } from '../shared/errors.js';
 import { parseCommandArgs } from './args.js';
 import { type CliIO, UsageError, exitCodes } from './io.js';
 import { rulesHelp } from './rules-help.js';
-import { formatConfigError } from './validate-config.js';
+import { formatConfigError } from './args.js';
 
 interface Suite {
   readonly label: string;

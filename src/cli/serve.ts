@@ -1,10 +1,8 @@
-import { loadConfig } from '../config/load.js';
 import { createLogger } from '../server/logger.js';
 import { startGateway } from '../server/gateway.js';
-import { ConfigError, StartupError } from '../shared/errors.js';
-import { configFile, parseCommandArgs } from './args.js';
+import { StartupError } from '../shared/errors.js';
+import { configFile, loadConfigOrReport, parseCommandArgs } from './args.js';
 import { type CliIO, exitCodes } from './io.js';
-import { formatConfigError } from './validate-config.js';
 import { appVersion } from './version.js';
 
 export const serveHelp = `Usage: gatehouse serve --config FILE
@@ -28,14 +26,8 @@ export async function serveCommand(args: string[], io: CliIO): Promise<number> {
     return exitCodes.ok;
   }
   const file = configFile('serve', values.config, io.env);
-  let loaded;
-  try {
-    loaded = loadConfig(file, io.env);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    io.stderr.write(formatConfigError(file, error));
-    return exitCodes.failure;
-  }
+  const loaded = loadConfigOrReport(file, io);
+  if (!loaded) return exitCodes.failure;
   const { config, warnings } = loaded;
   const logger = createLogger(config.log);
   for (const warning of warnings) logger.warn(`configuration: ${warning}`);

@@ -2,15 +2,12 @@ import { FileUserBackend } from '../auth/users/file-backend.js';
 import { createEnrollment, minimumSecretBytes, parseBase32Secret } from '../auth/totp/enrollment.js';
 import { qrTerminal } from '../auth/totp/qr.js';
 import { TotpService } from '../auth/totp/totp-service.js';
-import type { Config } from '../config/config.js';
-import { loadConfig } from '../config/load.js';
 import { systemClock } from '../shared/clock.js';
-import { ConfigError, StartupError } from '../shared/errors.js';
+import { StartupError } from '../shared/errors.js';
 import { systemRandom } from '../shared/random.js';
 import { SqliteStorage } from '../storage/sqlite/open.js';
-import { configFile, parseCommandArgs } from './args.js';
+import { configFile, loadConfigOrReport, parseCommandArgs } from './args.js';
 import { type CliIO, UsageError, exitCodes } from './io.js';
-import { formatConfigError } from './validate-config.js';
 import { appVersion } from './version.js';
 
 export const totpHelp = `Usage: gatehouse totp enroll USER [--secret BASE32] [--force] --config FILE
@@ -49,14 +46,8 @@ export async function totpCommand(args: string[], io: CliIO): Promise<number> {
   if (login === undefined || extra.length > 0) throw new UsageError('gatehouse totp enroll: expects exactly one USER');
   const secret = values.secret === undefined ? undefined : readSecret(values.secret);
   const file = configFile('totp', values.config, io.env);
-  let config: Config;
-  try {
-    config = loadConfig(file, io.env).config;
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    io.stderr.write(formatConfigError(file, error));
-    return exitCodes.failure;
-  }
+  const config = loadConfigOrReport(file, io)?.config;
+  if (!config) return exitCodes.failure;
   const fail = (message: string) => {
     io.stderr.write(`gatehouse totp enroll: ${message}\n`);
     return exitCodes.failure;
