@@ -82,8 +82,14 @@ export interface OidcRepository {
   deletePending(idHash: string): Promise<void>;
   saveCode(code: StoredAuthorizationCode): Promise<void>;
   /**
-   * Marks the code used, atomically. `firstUse` is false when it had been used before (a replay).
-   * Undefined when there is no such code.
+   * The code and whether it has been used, without changing it: the token endpoint checks the
+   * code's binding (client, redirect_uri, PKCE) before `consumeCode`, so that a party failing
+   * those checks cannot use up another client's code. Undefined when there is no such code.
+   */
+  findCode(codeHash: string): Promise<{ code: StoredAuthorizationCode; used: boolean } | undefined>;
+  /**
+   * Marks the code used, atomically. `firstUse` is false when it had been used before (a replay,
+   * or a concurrent redemption that won). Undefined when there is no such code.
    */
   consumeCode(codeHash: string, now: number): Promise<{ code: StoredAuthorizationCode; firstUse: boolean } | undefined>;
   saveToken(token: StoredToken): Promise<void>;

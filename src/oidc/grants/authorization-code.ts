@@ -1,14 +1,19 @@
 /**
  * The `authorization_code` grant (RFC 6749 §4.1.3, OIDC Core §3.1.3):
- * - the code must exist, be unexpired and belong to the authenticated client;
- * - single use: a second redemption is `invalid_grant` and revokes every token issued from the
- *   code (RFC 6749 §4.1.2, RFC 9700 §4.2.4);
- * - `redirect_uri` must equal the one of the authorization request (§4.1.3);
- * - PKCE (RFC 7636 §4.6): the verifier must match the stored challenge; a verifier for a code
- *   issued without a challenge is refused (PKCE downgrade, RFC 9700 §4.8.2);
+ * - the code must exist and be bound to the request: issued to the authenticated client,
+ *   `redirect_uri` equal to the one of the authorization request (§4.1.3), and PKCE (RFC 7636
+ *   §4.6) — the verifier must match the stored challenge, and a verifier for a code issued
+ *   without a challenge is refused (PKCE downgrade, RFC 9700 §4.8.2);
+ * - these binding checks come before the code is used up: a request failing them is
+ *   `invalid_grant` and leaves the code intact, so that another client (or anyone naming a
+ *   public client without its verifier) cannot burn the code or revoke its tokens;
+ * - single use: a second redemption that passes the binding checks is `invalid_grant` and
+ *   revokes every token issued from the code (RFC 6749 §4.1.2, RFC 9700 §4.2.4);
+ * - the code must be unexpired;
  * - issues an opaque access token (256 bits, stored as an HMAC) and, for `openid`, an ID token.
  */
 import type { OidcClientConfig } from '../../config/oidc.js';
+import type { StoredAuthorizationCode } from '../../storage/oidc-repositories.js';
 import { claimsFor } from '../claims.js';
 import type { OidcDeps } from '../deps.js';
 import { InvalidGrant, InvalidRequest } from '../errors.js';
@@ -31,20 +36,19 @@ export async function exchangeAuthorizationCode(
 ): Promise<TokenResponse> {
   if (!input.code) throw new InvalidRequest('code is required.');
   const now = deps.clock.now();
-  const found = await deps.repository.consumeCode(deps.hasher.hash('code', input.code), now);
+  const codeHash = deps.hasher.hash('code', input.code);
+  const found = await deps.repository.findCode(codeHash);
   if (!found) throw new InvalidGrant('The authorization code is invalid.');
-  const { code, firstUse } = found;
-  if (!firstUse) {
-    const revoked = await deps.repository.revokeGrant(code.grantId, now);
-    await deps.repository.audit({ time: now, event: 'code_reuse', clientId: code.clientId, username: code.username, grantId: code.grantId, detail: `revoked ${revoked} token(s)` });
-    deps.logger.warn({ clientId: code.clientId, username: code.username, revoked }, 'authorization code used twice; tokens issued from it revoked');
-    throw new InvalidGrant('The authorization code was already used; the tokens issued from it are revoked.');
-  }
-  if (code.clientId !== client.id) throw new InvalidGrant('The authorization code was issued to another client.');
-  if (code.expiresAt <= now) throw new InvalidGrant('The authorization code has expired.');
+  const { code } = found;
   const data = code.data;
+  if (code.clientId !== client.id) throw new InvalidGrant('The authorization code was issued to another client.');
   if (input.redirectUri !== data.redirectUri) throw new InvalidGrant('redirect_uri differs from the one of the authorization request.');
   checkVerifier(data.codeChallenge, data.codeChallengeMethod, input.codeVerifier);
+  if (found.used) return refuseReplay(deps, code, now);
+  if (code.expiresAt <= now) throw new InvalidGrant('The authorization code has expired.');
+  const consumed = await deps.repository.consumeCode(codeHash, now);
+  if (!consumed) throw new InvalidGrant('The authorization code is invalid.');
+  if (!consumed.firstUse) return refuseReplay(deps, code, now);
   const user = await deps.users.find(code.username);
   if (!user) throw new InvalidGrant('The user of this authorization code no longer exists.');
   const accessToken = newOpaqueToken(deps.random);
@@ -79,6 +83,14 @@ export async function exchangeAuthorizationCode(
   }
   await deps.repository.audit({ time: now, event: 'access_token', clientId: client.id, username: code.username, grantId: code.grantId, detail: response.id_token ? 'with id_token' : '' });
   return response;
+}
+
+/** A second redemption by the code's own client: revokes what was issued from the code, then refuses. */
+async function refuseReplay(deps: OidcDeps, code: StoredAuthorizationCode, now: number): Promise<never> {
+  const revoked = await deps.repository.revokeGrant(code.grantId, now);
+  await deps.repository.audit({ time: now, event: 'code_reuse', clientId: code.clientId, username: code.username, grantId: code.grantId, detail: `revoked ${revoked} token(s)` });
+  deps.logger.warn({ clientId: code.clientId, username: code.username, revoked }, 'authorization code used twice; tokens issued from it revoked');
+  throw new InvalidGrant('The authorization code was already used; the tokens issued from it are revoked.');
 }
 
 function checkVerifier(challenge: string | undefined, method: 'S256' | 'plain' | undefined, verifier: string | undefined): void {

@@ -40,6 +40,18 @@ interface TokenRow {
   revoked_at: number | null;
 }
 
+function codeOf(row: CodeRow): StoredAuthorizationCode {
+  return {
+    codeHash: row.code_hash,
+    grantId: row.grant_id,
+    clientId: row.client_id,
+    username: row.username,
+    data: JSON.parse(row.data) as StoredAuthorizationCode['data'],
+    issuedAt: row.issued_at,
+    expiresAt: row.expires_at,
+  };
+}
+
 /** The OpenID Connect tables of migration 0003. */
 export class SqliteOidcRepository implements OidcRepository {
   readonly #db: Database;
@@ -122,21 +134,17 @@ export class SqliteOidcRepository implements OidcRepository {
       .run(c.codeHash, c.grantId, c.clientId, c.username, JSON.stringify(c.data), c.issuedAt, c.expiresAt);
   }
 
+  async findCode(codeHash: string): Promise<{ code: StoredAuthorizationCode; used: boolean } | undefined> {
+    const row = this.#prep('SELECT * FROM oidc_authorization_codes WHERE code_hash = ?').get(codeHash) as CodeRow | undefined;
+    return row ? { code: codeOf(row), used: row.consumed_at !== null } : undefined;
+  }
+
   async consumeCode(codeHash: string, now: number): Promise<{ code: StoredAuthorizationCode; firstUse: boolean } | undefined> {
     return this.#db.transaction(() => {
       const row = this.#prep('SELECT * FROM oidc_authorization_codes WHERE code_hash = ?').get(codeHash) as CodeRow | undefined;
       if (!row) return undefined;
       const firstUse = this.#prep('UPDATE oidc_authorization_codes SET consumed_at = ? WHERE code_hash = ? AND consumed_at IS NULL').run(now, codeHash).changes === 1;
-      const code: StoredAuthorizationCode = {
-        codeHash: row.code_hash,
-        grantId: row.grant_id,
-        clientId: row.client_id,
-        username: row.username,
-        data: JSON.parse(row.data) as StoredAuthorizationCode['data'],
-        issuedAt: row.issued_at,
-        expiresAt: row.expires_at,
-      };
-      return { code, firstUse };
+      return { code: codeOf(row), firstUse };
     })();
   }
 
