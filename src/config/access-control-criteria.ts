@@ -8,6 +8,7 @@ import {
   queryOperators,
   ruleMethods,
 } from './access-control-rule.js';
+import { canonicalHostname } from '../shared/authority.js';
 import type { NamedNetworks } from './definitions.js';
 import { describe, indexPath, keyPath } from './problems.js';
 import { type ReadContext, readChoice, readList, readMapping } from './reader.js';
@@ -33,14 +34,33 @@ function readStrings(ctx: ReadContext, path: string, value: unknown): { text: st
   });
 }
 
-/** `domain`: lower-cased; `*foo` without a dot is accepted with Authelia's warning. */
+/** What may precede a host name in a `domain` entry (compared ignoring case). */
+const domainPrefixes = ['*.', '{user}.', '{group}.'] as const;
+
+/**
+ * `domain`: each entry a host name, optionally after `*.`, `{user}.` or `{group}.`, in the form
+ * request hosts are compared in (`canonicalHostname`: IDNA to punycode, lower case, one
+ * trailing dot dropped), so `Bücher.example.com.` matches a request for
+ * `xn--bcher-kva.example.com`. An entry that is no host name is an error: it could never
+ * match. `*foo` without a dot is kept as written with Authelia's warning.
+ */
 export function readDomains(ctx: ReadContext, path: string, value: unknown): string[] {
-  return readStrings(ctx, path, value).map(({ text, at }) => {
-    const domain = text.trim().toLowerCase();
-    if (domain.startsWith('*') && !domain.startsWith('*.')) {
+  return readStrings(ctx, path, value).flatMap(({ text, at }) => {
+    const written = text.trim();
+    const lower = written.toLowerCase();
+    if (lower.startsWith('*') && !lower.startsWith('*.')) {
       ctx.problems.warn(at, `should start with '*.' to match subdomains (a '*' elsewhere is matched literally) but is '${text}'`);
+      return [lower];
     }
-    return domain;
+    const prefix = domainPrefixes.find((p) => lower.startsWith(p)) ?? '';
+    const rest = written.slice(prefix.length);
+    const name = rest === '' ? { reason: 'is empty' } : canonicalHostname(rest);
+    if (typeof name !== 'string') {
+      const which = prefix === '' ? 'which' : `whose host name after '${prefix}'`;
+      ctx.problems.error(at, `must be a host name such as 'app.example.com', '*.example.com' or '{user}.example.com' but is '${text}', ${which} ${name.reason}`);
+      return [];
+    }
+    return [prefix + name];
   });
 }
 

@@ -54,7 +54,10 @@ export interface AccessRuleConfig {
   /** Where the rule was written, for messages: `access_control.rules[3]` or `rules/apps.yml:rules[0]`. */
   readonly source: string;
   readonly policy: Policy;
-  /** Lower-case: `app.example.com`, `*.example.com`, `{user}.example.com`, `{group}.example.com`. */
+  /**
+   * Canonical host names (punycode, lower case, no trailing dot), each optionally after `*.`,
+   * `{user}.` or `{group}.`: `app.example.com`, `*.example.com`, `{user}.example.com`.
+   */
   readonly domain: readonly string[];
   readonly domainRegex: readonly RegexConfig[];
   /** Regexes over the normalised `path?query`. */

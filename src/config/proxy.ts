@@ -1,3 +1,4 @@
+import { canonicalHostname } from '../shared/authority.js';
 import { defaults } from './defaults.js';
 import { describe, keyPath } from './problems.js';
 import { type ReadContext, readBoolean, readDuration, readList, readMapping, readString } from './reader.js';
@@ -5,7 +6,7 @@ import { isWithinDomain, type SessionCookieConfig } from './session.js';
 
 /** One site the built-in reverse proxy fronts: requests for `domain` under `pathPrefix` go to `target`. */
 export interface UpstreamConfig {
-  /** Lower-case host name, no port, no trailing dot. */
+  /** Canonical host name (`canonicalHostname`: punycode, lower case, no trailing dot), as request hosts are compared. */
   readonly domain: string;
   /** Starts and ends with `/` (`/` matches every path). */
   readonly pathPrefix: string;
@@ -24,7 +25,6 @@ export interface ProxyConfig {
 }
 
 const upstreamKeys = ['domain', 'path_prefix', 'target', 'preserve_host', 'websocket', 'timeout'] as const;
-const hostPattern = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*$/;
 
 /**
  * Reads `proxy`. Each upstream's domain must be under a session cookie domain (its users must be
@@ -65,9 +65,9 @@ function readUpstream(ctx: ReadContext, at: string, value: unknown, cookies: rea
 function readDomain(ctx: ReadContext, path: string, value: unknown, cookies: readonly SessionCookieConfig[]): string | undefined {
   const text = readString(ctx, path, value, { required: true });
   if (text === undefined) return undefined;
-  const domain = text.toLowerCase().replace(/\.$/, '');
-  if (!hostPattern.test(domain)) {
-    ctx.problems.error(path, `must be a host name such as 'app.example.com' (no scheme, port or path) but is '${text}'`);
+  const domain = canonicalHostname(text.trim());
+  if (typeof domain !== 'string') {
+    ctx.problems.error(path, `must be a host name such as 'app.example.com' (no scheme, port or path) but is '${text}', which ${domain.reason}`);
     return undefined;
   }
   if (!cookies.some((c) => isWithinDomain(domain, c.domain))) {

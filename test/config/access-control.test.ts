@@ -128,6 +128,34 @@ describe('access_control validation', () => {
     );
   });
 
+  it('reads domains in the form request hosts are compared in (punycode, lower case, no trailing dot)', () => {
+    const domain = ['Bücher.Example.com.', '*.bücher.example.com', '{USER}.Bücher.example.com', '{group}.app.example.com.', 'APP.example.com.', '[::1]'];
+    expect(load(rule({ domain })).config.accessControl.rules[0]!.domain).toEqual([
+      'xn--bcher-kva.example.com',
+      '*.xn--bcher-kva.example.com',
+      '{user}.xn--bcher-kva.example.com',
+      '{group}.app.example.com',
+      'app.example.com',
+      '::1',
+    ]);
+  });
+
+  it('refuses a domain that no request host can have, naming why', () => {
+    const domain = ['a..example.com', '*.', '*.example.com..', '{user}.app..example.com', 'app.{user}.example.com', 'app.example.com:443', 'https://app.example.com', 'bü cher.example.com'];
+    const must = "must be a host name such as 'app.example.com', '*.example.com' or '{user}.example.com' but is";
+    const emptyLabel = 'has an empty label (two dots in a row, or a leading or second trailing dot)';
+    expect(problems(rule({ domain }))).toEqual([
+      `${at}.domain[0]: ${must} 'a..example.com', which ${emptyLabel}`,
+      `${at}.domain[1]: ${must} '*.', whose host name after '*.' is empty`,
+      `${at}.domain[2]: ${must} '*.example.com..', whose host name after '*.' ${emptyLabel}`,
+      `${at}.domain[3]: ${must} '{user}.app..example.com', whose host name after '{user}.' ${emptyLabel}`,
+      `${at}.domain[4]: ${must} 'app.{user}.example.com', which contains '{', which no host name has`,
+      `${at}.domain[5]: ${must} 'app.example.com:443', which must not contain a port or a colon`,
+      `${at}.domain[6]: ${must} 'https://app.example.com', which must not contain a port or a colon`,
+      `${at}.domain[7]: ${must} 'bü cher.example.com', which is not a valid internationalised domain name`,
+    ]);
+  });
+
   it('warns about a domain pattern that is not a wildcard', () => {
     expect(load(rule({ domain: '*example.com' })).warnings).toContain(
       `${at}.domain[0]: should start with '*.' to match subdomains (a '*' elsewhere is matched literally) but is '*example.com'`,

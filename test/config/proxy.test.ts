@@ -31,7 +31,7 @@ describe('proxy.upstreams', () => {
     ).toEqual([
       "proxy.upstreams[0].domain: must be under a session cookie domain ('example.com') but is 'app.other.org'",
       "proxy.upstreams[1].domain: must not be the portal's host (session cookie 'example.com' portal_url) but is 'auth.example.com'",
-      "proxy.upstreams[2].domain: must be a host name such as 'app.example.com' (no scheme, port or path) but is 'https://app.example.com'",
+      "proxy.upstreams[2].domain: must be a host name such as 'app.example.com' (no scheme, port or path) but is 'https://app.example.com', which must not contain a port or a colon",
       "proxy.upstreams[3].path_prefix: must be a path such as '/' or '/app/' (no '.', '..', '//', '%', '?' or '#') but is '/a/../b'",
       "proxy.upstreams[3].target: must be an http or https origin such as 'http://127.0.0.1:8080' (no path, query or user name) but is 'http://127.0.0.1:1/path'",
       "proxy.upstreams[4].path_prefx: is not a known key, did you mean 'path_prefix'?",
@@ -40,6 +40,38 @@ describe('proxy.upstreams', () => {
       "proxy.upstreams[4].timeout: must be a duration such as '90s', '5m', '1h', '2d', '1w', '1M', '1y' or a number of seconds but is 'soon'",
       "proxy.upstreams[6].path_prefix: must not repeat the domain and path prefix of proxy.upstreams[5] but is '/'",
       "proxy.upstreams[7]: must be a mapping but is 'app.example.com'",
+    ]);
+  });
+
+  it('reads the domain in the form request hosts are compared in (punycode, lower case, no trailing dot)', () => {
+    const config = configOf(
+      raw([
+        { domain: 'Bücher.Example.com.', target: 'http://127.0.0.1:8080' },
+        { domain: 'xn--bcher-kva.example.com', path_prefix: '/api', target: 'http://127.0.0.1:8081' },
+      ]),
+    );
+    expect(config.proxy.upstreams.map((u) => `${u.domain}${u.pathPrefix}`)).toEqual(['xn--bcher-kva.example.com/', 'xn--bcher-kva.example.com/api/']);
+    expect(problemsOf(raw([
+      { domain: 'bücher.example.com', target: 'http://127.0.0.1:1' },
+      { domain: 'xn--bcher-kva.example.com.', target: 'http://127.0.0.1:2' },
+    ]))).toEqual(["proxy.upstreams[1].path_prefix: must not repeat the domain and path prefix of proxy.upstreams[0] but is '/'"]);
+  });
+
+  it('refuses a domain that no request host can have', () => {
+    expect(
+      problemsOf(
+        raw([
+          { domain: 'app..example.com', target: 'http://127.0.0.1:1' },
+          { domain: 'app.example.com..', target: 'http://127.0.0.1:1' },
+          { domain: 'app.example.com:8443', target: 'http://127.0.0.1:1' },
+          { domain: 'app example.com', target: 'http://127.0.0.1:1' },
+        ]),
+      ),
+    ).toEqual([
+      "proxy.upstreams[0].domain: must be a host name such as 'app.example.com' (no scheme, port or path) but is 'app..example.com', which has an empty label (two dots in a row, or a leading or second trailing dot)",
+      "proxy.upstreams[1].domain: must be a host name such as 'app.example.com' (no scheme, port or path) but is 'app.example.com..', which has an empty label (two dots in a row, or a leading or second trailing dot)",
+      "proxy.upstreams[2].domain: must be a host name such as 'app.example.com' (no scheme, port or path) but is 'app.example.com:8443', which must not contain a port or a colon",
+      "proxy.upstreams[3].domain: must be a host name such as 'app.example.com' (no scheme, port or path) but is 'app example.com', which contains the character U+0020, which no host name has",
     ]);
   });
 
