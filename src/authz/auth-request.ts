@@ -4,7 +4,8 @@
  * Enforces:
  * - forwarded headers are read only from a peer in `server.trusted_proxies` (else 400);
  * - target = `X-Original-URL` (absolute http(s) URL, required, no spaces, control characters
- *   or backslashes: a malformed URL fails closed, CVE-2021-32637); method = `X-Original-Method`
+ *   or backslashes: a malformed URL fails closed, CVE-2021-32637; its host parsed by
+ *   shared/authority.ts, userinfo refused); method = `X-Original-Method`
  *   (required); missing, repeated or garbled → 400 naming the header in the log;
  * - client IP = `X-Forwarded-For` walked back over trusted hops (proxy-addr), for `networks`;
  * - `Authorization: Basic` (one factor, regulated) before the session cookie;
@@ -16,10 +17,10 @@ import { parseBasic } from './basic-strategy.js';
 import { type AuthzDeps, authzHandler, cookiesOf, portalOverride } from './endpoint.js';
 
 export function authRequestGET(deps: AuthzDeps): RouteHandlerMethod {
-  return authzHandler(deps, 'auth-request', (request, headers) => ({
+  return authzHandler(deps, 'auth-request', (request, headers, view) => ({
     url: headers.url('X-Original-URL'),
     method: headers.method('X-Original-Method'),
-    ip: request.ip,
+    ip: view.ip,
     cookie: cookiesOf(request),
     basic: parseBasic(headers.optional('Authorization')),
     portalUrl: portalOverride(request),

@@ -12,7 +12,7 @@ export interface BasicCredentials {
 /** Checks Basic credentials for one request; `reason` is for the log. */
 export type BasicCheck = (
   credentials: BasicCredentials,
-  request: { readonly ip: string; readonly method: string; readonly url: string },
+  request: { readonly ip: string; readonly method: string; readonly url: { readonly href: string } },
 ) => Promise<{ readonly ok: true; readonly user: Identity } | { readonly ok: false; readonly reason: string }>;
 
 /**
@@ -31,7 +31,7 @@ export function basicChecker(deps: {
       password: credentials.password,
       ip: request.ip,
       requestMethod: request.method,
-      requestUri: request.url,
+      requestUri: request.url.href,
     });
     if (user) return { ok: true, user };
     return { ok: false, reason: banned ? `Basic credentials of banned user '${username}'` : `wrong Basic credentials for '${username}'` };

@@ -1,9 +1,11 @@
-import { allowsPlainHttp, isWithinDomain, type SessionCookieConfig } from '../config/session.js';
+import { allowsPlainHttp, type SessionCookieConfig } from '../config/session.js';
 import type { RuleSet } from '../rules/compile.js';
 import { outcome } from '../rules/outcome.js';
 import { anonymousSubject, type Subject } from '../rules/subject.js';
-import { isRefusal, parseTarget, type Target } from '../rules/target.js';
+import { isRefusal, type Target, targetOf } from '../rules/target.js';
+import type { RequestUrl } from '../shared/request-url.js';
 import type { SessionManager } from '../session/manager.js';
+import { safeRedirect } from '../session/safe-redirect.js';
 import type { Session } from '../session/session.js';
 import type { BasicCheck, BasicCredentials } from './basic-strategy.js';
 
@@ -20,8 +22,8 @@ export interface Identity {
 
 /** One forward-auth question, already read from whatever headers the proxy flavour uses. */
 export interface AuthzQuery {
-  /** The absolute URL the client asked for (`https://app.example.com/path?q`). */
-  readonly url: string;
+  /** What the client asked for, its host parsed once (shared/request-url.ts). */
+  readonly url: RequestUrl;
   /** Upper-case method of the client's request. */
   readonly method: string;
   /** The client address, after walking back over trusted proxies. */
@@ -64,7 +66,7 @@ export class Authorizer {
   constructor(private readonly deps: AuthorizerDeps) {}
 
   async evaluate(query: AuthzQuery): Promise<Verdict> {
-    const target = parseTarget(query.url, query.method);
+    const target = targetOf(query.url, query.method);
     if (isRefusal(target)) return { kind: 'forbidden', reason: target.refused, username: '' };
     const cookie = this.deps.sessions.cookieFor(target.domain);
     if (!cookie) return invalid(`the target host '${target.domain}' is under no session cookie domain`);
@@ -109,7 +111,7 @@ export class Authorizer {
       case 'login': {
         const reason = `${rule} (${decision.policy}) needs a higher level than ${level}`;
         if (viaHeader) return { kind: 'login', reason, redirect: undefined, challenge: true };
-        return { kind: 'login', reason, challenge: false, redirect: portal && loginUrl(portal, query.url, query.method) };
+        return { kind: 'login', reason, challenge: false, redirect: portal && loginUrl(portal, query.url.href, query.method) };
       }
     }
   }
@@ -126,17 +128,7 @@ function schemeAllowed(scheme: string, cookieDomain: string): boolean {
 /** The portal to send the user to; a string is why the override was refused. */
 function portalFor(query: AuthzQuery, cookie: SessionCookieConfig): URL | undefined | string {
   if (query.portalUrl === undefined || query.portalUrl === '') return query.portalFromCookie === false ? undefined : cookie.portalUrl;
-  let url: URL;
-  try {
-    url = new URL(query.portalUrl);
-  } catch {
-    return `the portal URL override '${query.portalUrl}' is not an absolute URL`;
-  }
-  const schemeOk = url.protocol === 'https:' || (url.protocol === 'http:' && allowsPlainHttp(cookie.domain));
-  if (!schemeOk || url.username !== '' || url.password !== '' || !isWithinDomain(url.hostname, cookie.domain) || /[\s\\]/.test(query.portalUrl)) {
-    return `the portal URL override '${query.portalUrl}' is not an https URL under the cookie domain '${cookie.domain}'`;
-  }
-  return url;
+  return safeRedirect(query.portalUrl, [cookie]) ?? `the portal URL override '${query.portalUrl.slice(0, 200)}' is not an https URL under the cookie domain '${cookie.domain}'`;
 }
 
 /**

@@ -12,21 +12,20 @@
  */
 import type { RouteHandlerMethod } from 'fastify';
 import { parseBasic } from './basic-strategy.js';
-import { type AuthzDeps, authzHandler, cookiesOf } from './endpoint.js';
-import { listenerScheme } from './forward-auth.js';
+import { requestUrl } from '../shared/request-url.js';
+import { type AuthzDeps, authzHandler, cookiesOf, requiredHost } from './endpoint.js';
 
 export const extAuthzPrefix = '/api/authz/ext-authz';
 
 export function extAuthzANY(deps: AuthzDeps): RouteHandlerMethod {
-  return authzHandler(deps, 'ext-authz', (request, headers) => {
-    const proto = headers.proto('X-Forwarded-Proto', listenerScheme(request.raw.socket));
-    const host = headers.host('Host');
+  return authzHandler(deps, 'ext-authz', (request, headers, view) => {
+    const host = requiredHost('Host', view.host);
     const rest = (request.raw.url ?? '').slice(extAuthzPrefix.length);
     const uri = headers.uri('(path after /api/authz/ext-authz)', rest === '' || rest.startsWith('?') ? `/${rest}` : rest);
     return {
-      url: `${proto}://${host}${uri}`,
+      url: requestUrl(view.proto, host, uri),
       method: request.method,
-      ip: request.ip,
+      ip: view.ip,
       cookie: cookiesOf(request),
       basic: parseBasic(headers.optional('Authorization')),
       portalUrl: headers.optional('X-Portal-URL') ?? headers.optional('X-Authelia-URL'),

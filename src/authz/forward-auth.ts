@@ -5,7 +5,8 @@
  * - forwarded headers are read only from a peer in `server.trusted_proxies` (else 400);
  * - target = `X-Forwarded-Proto` (default: this listener's scheme) `://` `X-Forwarded-Host`
  *   `X-Forwarded-URI` (default `/`); method = `X-Forwarded-Method` (required, upper-case);
- *   each read once — missing, repeated or garbled → 400 naming the header in the log;
+ *   each read once (the host and proto by the listener, shared/http/request-view.ts) — missing,
+ *   repeated or garbled → 400 naming the header in the log;
  * - client IP = `X-Forwarded-For` walked back over trusted hops (proxy-addr), for `networks`;
  * - `Authorization: Basic` (one factor, regulated) before the session cookie;
  * - `authelia_url` / `portal_url` query overrides the portal, only within the cookie domain;
@@ -13,25 +14,19 @@
  */
 import type { RouteHandlerMethod } from 'fastify';
 import { parseBasic } from './basic-strategy.js';
-import { type AuthzDeps, authzHandler, cookiesOf, portalOverride } from './endpoint.js';
+import { requestUrl } from '../shared/request-url.js';
+import { type AuthzDeps, authzHandler, cookiesOf, portalOverride, requiredHost } from './endpoint.js';
 
 export function forwardAuthGET(deps: AuthzDeps): RouteHandlerMethod {
-  return authzHandler(deps, 'forward-auth', (request, headers) => {
-    const proto = headers.proto('X-Forwarded-Proto', listenerScheme(request.raw.socket));
-    const host = headers.host('X-Forwarded-Host');
-    const uri = headers.uri('X-Forwarded-URI', '/');
+  return authzHandler(deps, 'forward-auth', (request, headers, view) => {
+    const host = requiredHost('X-Forwarded-Host', view.forwardedHost);
     return {
-      url: `${proto}://${host}${uri}`,
+      url: requestUrl(view.proto, host, headers.uri('X-Forwarded-URI', '/')),
       method: headers.method('X-Forwarded-Method'),
-      ip: request.ip,
+      ip: view.ip,
       cookie: cookiesOf(request),
       basic: parseBasic(headers.optional('Authorization')),
       portalUrl: portalOverride(request),
     };
   });
-}
-
-/** `https` when this listener terminates TLS, else `http`. */
-export function listenerScheme(socket: unknown): string {
-  return (socket as { encrypted?: boolean } | undefined)?.encrypted ? 'https' : 'http';
 }

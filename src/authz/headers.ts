@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { parseRequestUrl, type RequestUrl } from '../shared/request-url.js';
 
 /** A forwarded header is missing, repeated or garbled; `header` names it for the log. */
 export class ForwardedHeaderError extends Error {
@@ -44,24 +45,6 @@ export class ForwardedHeaders {
     return value;
   }
 
-  /** `http` or `https` (any case), lower-cased; `fallback` when absent. */
-  proto(name: string, fallback: string): string {
-    const value = this.optional(name);
-    if (value === undefined) return fallback;
-    const proto = value.toLowerCase();
-    if (proto !== 'http' && proto !== 'https') throw new ForwardedHeaderError(name, `must be 'http' or 'https' but is '${value.slice(0, 40)}'`);
-    return proto;
-  }
-
-  /** A host with an optional port (`App.Example.com.:8443`, `[::1]:80`), as sent. */
-  host(name: string): string {
-    const value = this.required(name);
-    if (!/^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/.test(value)) {
-      throw new ForwardedHeaderError(name, `must be a host name with an optional port but is '${value.slice(0, 80)}'`);
-    }
-    return value;
-  }
-
   /** An origin-form request target (`/path?query`); `fallback` when absent. */
   uri(name: string, fallback: string): string {
     const value = this.optional(name) ?? fallback;
@@ -70,17 +53,14 @@ export class ForwardedHeaders {
     return value;
   }
 
-  /** An absolute http(s) URL. */
-  url(name: string): string {
+  /** An absolute http(s) URL, its host parsed under shared/authority.ts (userinfo refused). */
+  url(name: string): RequestUrl {
     const value = this.required(name);
     checkText(name, value);
-    if (!/^https?:\/\/[^/?#\\@]+(?:[/?#]|$)/i.test(value)) throw new ForwardedHeaderError(name, `must be an absolute http(s) URL but is '${value.slice(0, 80)}'`);
-    try {
-      new URL(value);
-    } catch {
-      throw new ForwardedHeaderError(name, `is not a valid URL: '${value.slice(0, 80)}'`);
-    }
-    return value;
+    const url = parseRequestUrl(value);
+    if ('reason' in url) throw new ForwardedHeaderError(name, `'${value.slice(0, 80)}' ${url.reason}`);
+    if (url.scheme !== 'http' && url.scheme !== 'https') throw new ForwardedHeaderError(name, `must be an absolute http(s) URL but is '${value.slice(0, 80)}'`);
+    return url;
   }
 
   #all(): Map<string, string[]> {

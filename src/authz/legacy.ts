@@ -14,19 +14,16 @@
  */
 import type { RouteHandlerMethod } from 'fastify';
 import { parseBasic } from './basic-strategy.js';
-import { type AuthzDeps, authzHandler, cookiesOf } from './endpoint.js';
-import { listenerScheme } from './forward-auth.js';
+import { requestUrl } from '../shared/request-url.js';
+import { type AuthzDeps, authzHandler, cookiesOf, requiredHost } from './endpoint.js';
 
 export function legacyVerifyANY(deps: AuthzDeps): RouteHandlerMethod {
-  return authzHandler(deps, 'legacy', (request, headers) => {
+  return authzHandler(deps, 'legacy', (request, headers, view) => {
     const original = headers.optional('X-Original-URL');
-    let url: string;
-    if (original !== undefined) url = headers.url('X-Original-URL');
-    else {
-      const proto = headers.proto('X-Forwarded-Proto', listenerScheme(request.raw.socket));
-      const host = headers.optional('X-Forwarded-Host') !== undefined ? headers.host('X-Forwarded-Host') : headers.host('Host');
-      url = `${proto}://${host}${headers.uri('X-Forwarded-URI', '/')}`;
-    }
+    const url =
+      original !== undefined
+        ? headers.url('X-Original-URL')
+        : requestUrl(view.proto, requiredHost(view.forwardedHost ? 'X-Forwarded-Host' : 'Host', view.authority), headers.uri('X-Forwarded-URI', '/'));
     const method = headers.optional('X-Forwarded-Method') !== undefined ? headers.method('X-Forwarded-Method') : request.method;
     const query = request.query as { rd?: string; auth?: string };
     const basic =
@@ -36,7 +33,7 @@ export function legacyVerifyANY(deps: AuthzDeps): RouteHandlerMethod {
     return {
       url,
       method,
-      ip: request.ip,
+      ip: view.ip,
       cookie: cookiesOf(request),
       basic,
       portalUrl: query.rd ?? headers.optional('X-Authelia-URL'),

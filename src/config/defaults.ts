@@ -7,6 +7,13 @@ export const defaults = {
     address: 'tcp://:9091',
     port: 9091,
     trustedProxies: ['127.0.0.0/8', '::1/128'],
+    /** Authelia's `server.timeouts` defaults. */
+    timeouts: { read: 6_000, write: 6_000, idle: 30_000 },
+    /**
+     * Connections per listener. A proxied request holds two file descriptors (client and
+     * upstream): keep this under half the process's open-file limit (`ulimit -n`).
+     */
+    maxConnections: 4_096,
   },
   log: {
     level: 'info',

@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import ipaddr from 'ipaddr.js';
 import { defaults } from './defaults.js';
 import { keyPath } from './problems.js';
-import { type ReadContext, readList, readMapping, readPath, readString } from './reader.js';
+import { type ReadContext, readDuration, readInteger, readList, readMapping, readPath, readString } from './reader.js';
 
 export type ListenAddress =
   | { readonly kind: 'tcp'; readonly host: string; readonly port: number }
@@ -14,12 +14,25 @@ export interface ServerConfig {
   /** CIDRs whose `X-Forwarded-*` / `X-Original-*` headers are believed. */
   readonly trustedProxies: readonly string[];
   readonly tls: { readonly key: string; readonly certificate: string } | undefined;
+  /** Authelia's `server.timeouts`, in milliseconds (see docs/forward-auth-and-proxy.md for what each bounds). */
+  readonly timeouts: ServerTimeouts;
+  /** Most connections one listener holds open at once; more are closed as they arrive. */
+  readonly maxConnections: number;
+}
+
+export interface ServerTimeouts {
+  /** Receiving a request: its headers, and the body of a request to Gatehouse itself. */
+  readonly read: number;
+  /** Writing Gatehouse's own answer: the connection may stall this long before it is closed. */
+  readonly write: number;
+  /** A keep-alive connection may wait this long for its next request. */
+  readonly idle: number;
 }
 
 /** Reads `server`. */
 export function readServer(ctx: ReadContext, value: unknown): ServerConfig {
   const path = 'server';
-  const raw = readMapping(ctx, path, value, ['address', 'trusted_proxies', 'tls']) ?? {};
+  const raw = readMapping(ctx, path, value, ['address', 'trusted_proxies', 'tls', 'timeouts', 'max_connections']) ?? {};
   const addressText = readString(ctx, keyPath(path, 'address'), raw.address) ?? defaults.server.address;
   const address = parseListenAddress(addressText);
   if (!address) {
@@ -36,6 +49,18 @@ export function readServer(ctx: ReadContext, value: unknown): ServerConfig {
     address: address ?? { kind: 'tcp', host: '', port: defaults.server.port },
     trustedProxies,
     tls: readTls(ctx, keyPath(path, 'tls'), raw.tls),
+    timeouts: readTimeouts(ctx, keyPath(path, 'timeouts'), raw.timeouts),
+    maxConnections: readInteger(ctx, keyPath(path, 'max_connections'), raw.max_connections, defaults.server.maxConnections, { min: 1 }),
+  };
+}
+
+function readTimeouts(ctx: ReadContext, path: string, value: unknown): ServerTimeouts {
+  const raw = readMapping(ctx, path, value, ['read', 'write', 'idle']) ?? {};
+  const fallback = defaults.server.timeouts;
+  return {
+    read: readDuration(ctx, keyPath(path, 'read'), raw.read, fallback.read, { min: 1000 }),
+    write: readDuration(ctx, keyPath(path, 'write'), raw.write, fallback.write, { min: 1000 }),
+    idle: readDuration(ctx, keyPath(path, 'idle'), raw.idle, fallback.idle, { min: 1000 }),
   };
 }
 

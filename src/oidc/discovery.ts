@@ -48,7 +48,7 @@ export function discoveryGET(deps: OidcDeps): RouteHandlerMethod {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     void reply.header('access-control-allow-origin', '*');
     try {
-      return reply.header('cache-control', 'public, max-age=300').send(providerMetadata(deps, issuerOf(deps.sessions, request)));
+      return reply.header('cache-control', 'public, max-age=300').send(providerMetadata(deps, issuerOf(deps.sessions, request).issuer));
     } catch (error) {
       return sendOAuthErrorJson(reply, error, request);
     }

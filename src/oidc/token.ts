@@ -17,7 +17,7 @@ export function tokenPOST(deps: OidcDeps): RouteHandlerMethod {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     void reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
     try {
-      const issuer = issuerOf(deps.sessions, request);
+      const { issuer } = issuerOf(deps.sessions, request);
       if (!String(request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
         throw new InvalidRequest('The token request must be application/x-www-form-urlencoded.');
       }

@@ -20,7 +20,7 @@ export function userinfoHandler(deps: OidcDeps): RouteHandlerMethod {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     void reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
     try {
-      const issuer = issuerOf(deps.sessions, request);
+      const { issuer } = issuerOf(deps.sessions, request);
       const token = bearerToken(request);
       const now = deps.clock.now();
       const stored = await deps.repository.findToken(deps.hasher.hash('access', token));

@@ -1,4 +1,6 @@
 import type { FastifyReply, FastifyRequest, onSendHookHandler, preHandlerHookHandler } from 'fastify';
+import { originOf } from '../shared/authority.js';
+import { requestViewOf } from '../shared/http/request-view.js';
 import { crossSiteReason } from './csrf.js';
 import type { PortalDeps } from './deps.js';
 import { portalSecurityHeaders } from './security-headers.js';
@@ -10,10 +12,10 @@ export function sameOriginOnly(deps: PortalDeps): preHandlerHookHandler {
       secFetchSite: header(request, 'sec-fetch-site'),
       origin: header(request, 'origin'),
       contentType: header(request, 'content-type'),
-      ownOrigin: `${request.protocol}://${request.host}`,
+      ownOrigin: ownOrigin(request),
     });
     if (reason === undefined) return done();
-    deps.logger.warn({ ip: request.ip, path: request.url, reason }, 'cross-site request refused');
+    deps.logger.warn({ ip: requestViewOf(request.raw).ip, path: request.url, reason }, 'cross-site request refused');
     void reply.status(403).header('cache-control', 'no-store').send({ status: 'KO', message: 'Forbidden' });
   };
 }
@@ -27,6 +29,12 @@ export function portalHeaders(deps: PortalDeps): onSendHookHandler {
     }
     done(null, payload);
   };
+}
+
+/** `https://auth.example.com` as the browser names it in `Origin` (default port left out). */
+function ownOrigin(request: FastifyRequest): string {
+  const view = requestViewOf(request.raw);
+  return view.authority ? originOf(view.proto, view.authority) : '';
 }
 
 function header(request: FastifyRequest, name: string): string | undefined {

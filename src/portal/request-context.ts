@@ -1,5 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { SessionCookieConfig } from '../config/session.js';
+import { allowsPlainHttp, type SessionCookieConfig } from '../config/session.js';
+import { originOf } from '../shared/authority.js';
+import { requestViewOf } from '../shared/http/request-view.js';
 import type { Session } from '../session/session.js';
 import { GatehouseError } from '../shared/errors.js';
 import type { PortalDeps } from './deps.js';
@@ -22,16 +24,34 @@ export class UnknownHostError extends GatehouseError {
   }
 }
 
+/** The portal of an https cookie domain was reached over plain http. */
+export class PlainHttpError extends GatehouseError {
+  constructor(domain: string) {
+    super(
+      'GH_PORTAL_PLAIN_HTTP',
+      `This sign-in portal (cookie domain ${domain}) is served over https only, but this request arrived over plain http. ` +
+        'Behind a TLS-terminating proxy, have it send X-Forwarded-Proto and list it in server.trusted_proxies.',
+      { status: 400, expose: true },
+    );
+  }
+}
+
 /**
- * Resolves the cookie domain from the request host and loads the session from its cookie.
+ * Resolves the cookie domain from the request's authority (parsed once by the listener:
+ * shared/http/request-view.ts) and loads the session from its cookie.
  * @throws UnknownHostError when the host is under no cookie domain.
+ * @throws PlainHttpError when the request came over plain http for a cookie domain that needs
+ * https (all but `.localhost`): a password must not be typed into, nor a session cookie flow
+ * through, a page the browser reached unencrypted.
  */
 export async function portalRequest(deps: PortalDeps, request: FastifyRequest): Promise<PortalRequest> {
-  const host = request.hostname;
-  const cookie = deps.sessions.cookieFor(host);
-  if (!cookie) throw new UnknownHostError(host);
+  const view = requestViewOf(request.raw);
+  const authority = view.authority;
+  const cookie = authority && deps.sessions.cookieFor(authority.hostname);
+  if (!cookie) throw new UnknownHostError(authority?.host ?? '(no Host header)');
+  if (view.proto === 'http' && !allowsPlainHttp(cookie.domain)) throw new PlainHttpError(cookie.domain);
   const session = await deps.sessions.load(cookie, request.cookies[cookie.name]);
-  return { cookie, session, origin: `${request.protocol}://${request.host}` };
+  return { cookie, session, origin: originOf(view.proto, authority) };
 }
 
 /** Saves `session` and hands its cookie to the browser. */

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { identityHeaders, type Identity } from '../authz/evaluate.js';
-import type { ClientView } from './client-view.js';
+import type { RequestView } from '../shared/http/request-view.js';
 
 /** Hop-by-hop fields (RFC 9110 §7.6.1, plus the legacy ones) that never cross the proxy. */
 const hopByHop = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade', 'proxy-authorization', 'proxy-authenticate', 'expect']);
@@ -8,25 +8,33 @@ const hopByHop = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 
 const framing = new Set(['content-length', 'transfer-encoding', 'host']);
 
 /**
+ * Method overrides: frameworks (Rails, Laravel, Express's method-override, Spring's
+ * HiddenHttpMethodFilter for headers) let these replace the method, while the rules judged the
+ * request's real one; they never reach an upstream.
+ */
+const methodOverrides = new Set(['x-http-method-override', 'x-http-method', 'x-method-override']);
+
+/**
  * The client-controlled headers that a proxy must own: identity (`Remote-*`, in any case and with
  * `_` for `-`, which WSGI/PHP upstreams fold together), forwarding (`X-Forwarded-*`, `Forwarded`,
- * `X-Real-IP`).
+ * `X-Real-IP`), and method overrides.
  */
 function isOwned(name: string): boolean {
   const n = name.replace(/_/g, '-');
-  return n.startsWith('remote-') || n.startsWith('x-forwarded-') || n === 'forwarded' || n === 'x-real-ip';
+  return n.startsWith('remote-') || n.startsWith('x-forwarded-') || n === 'forwarded' || n === 'x-real-ip' || methodOverrides.has(n);
 }
 
 /**
  * Rewrites `req.headers` in place for the upstream: hop-by-hop fields and those listed in
- * `Connection` removed (framing fields kept); client `Remote-*` / forwarding headers removed and
+ * `Connection` removed (framing fields kept); `Host` in canonical form (replaced by the target's
+ * when `preserve_host` is off); client `Remote-*` / forwarding / method-override headers removed and
  * set by us (`X-Forwarded-For` is the client address only, never appended to the client's
  * value); the session cookie removed from `Cookie`. With `upgrade`, `Connection: upgrade` and
  * `Upgrade` are kept for the WebSocket handshake.
  */
 export function prepareUpstreamHeaders(
   req: IncomingMessage,
-  view: ClientView,
+  view: RequestView,
   identity: Identity | undefined,
   options: { readonly sessionCookies: readonly string[]; readonly upgrade?: boolean },
 ): void {
@@ -36,10 +44,14 @@ export function prepareUpstreamHeaders(
   for (const name of Object.keys(headers)) {
     if (hopByHop.has(name) || isOwned(name) || (listed.includes(name) && !framing.has(name))) delete headers[name];
   }
-  // A trailing-dot or upper-case host is the same site; leave Host as sent (preserve_host).
+  // The host the rules judged, in canonical form: an upstream routing on `Host` (a second proxy,
+  // a virtual host) sees that one host, not a spelling it may read differently (`App.Example.com.`).
+  if (view.host !== undefined) {
+    headers.host = view.host.host;
+    headers['x-forwarded-host'] = view.host.host;
+  }
   headers['x-forwarded-for'] = view.ip;
   headers['x-forwarded-proto'] = view.proto;
-  if (view.host !== undefined) headers['x-forwarded-host'] = view.host;
   headers['x-real-ip'] = view.ip;
   if (identity) Object.assign(headers, identityHeaders(identity));
   if (headers.cookie !== undefined) {

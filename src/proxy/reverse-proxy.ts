@@ -3,8 +3,12 @@
  * authorised and streamed to it; everything else (the portal's host, the API) goes to fastify.
  *
  * Enforces:
- * - the same evaluation as forward-auth (authz/evaluate.ts), on `proto://host/path` as the client
- *   sent it (trusted proxies' `X-Forwarded-Proto/Host` believed, proxy-addr client IP);
+ * - one host decides and routes: the request's `Host`, parsed once by the listener
+ *   (shared/http/request-view.ts), picks the upstream AND is the host the rules judge; a
+ *   malformed `Host` never gets here (400). `X-Forwarded-Host` is not used for routing, even from
+ *   a trusted peer: the host a front proxy routed on is the `Host` it passes (proxy.conf);
+ * - the same evaluation as forward-auth (authz/evaluate.ts) on `proto://host/path`
+ *   (a trusted peer's `X-Forwarded-Proto` believed, proxy-addr client IP);
  * - only origin-form targets (`/path`); absolute-form and dot-segment paths (`/a/../b`,
  *   `%2e%2e`) are refused with 400 before evaluation, so what is authorised is what is sent;
  * - allowed → header hygiene (header-hygiene.ts) then streaming through upstream-proxy.ts;
@@ -17,7 +21,9 @@ import { parse as parseCookie } from 'cookie';
 import type { Logger } from 'pino';
 import type { UpstreamConfig } from '../config/proxy.js';
 import { type Authorizer, loginStatus, type Verdict } from '../authz/evaluate.js';
-import { type ClientView, clientView, type Trust } from './client-view.js';
+import type { Authority } from '../shared/authority.js';
+import type { RequestView } from '../shared/http/request-view.js';
+import { requestUrl } from '../shared/request-url.js';
 import { prepareUpstreamHeaders } from './header-hygiene.js';
 import { refuseUpgrade, sendPage } from './pages.js';
 import type { UpstreamTable } from './upstream-table.js';
@@ -26,7 +32,6 @@ import { UpstreamProxy, UpstreamTimeoutError } from './upstream-proxy.js';
 export interface ReverseProxyOptions {
   readonly table: UpstreamTable;
   readonly authorizer: Authorizer;
-  readonly trust: Trust;
   readonly logger: Logger;
   /** Names of the session cookies, removed from what upstreams receive. */
   readonly sessionCookies: readonly string[];
@@ -35,7 +40,9 @@ export interface ReverseProxyOptions {
 /** A request this proxy takes, with what was read to decide so. */
 export interface ProxyRoute {
   readonly upstream: UpstreamConfig;
-  readonly view: ClientView;
+  readonly view: RequestView;
+  /** The parsed `Host` that chose `upstream`: the rules judge this same value. */
+  readonly host: Authority;
 }
 
 const dotSegment = /(?:^|\/)(?:\.|%2e){1,2}(?:[/?;#]|$)/i;
@@ -48,13 +55,13 @@ export class ReverseProxy {
   }
 
   /** The upstream `req` is for, or undefined when it is fastify's (portal, API, unknown hosts). */
-  route(req: IncomingMessage): ProxyRoute | undefined {
-    if (this.options.table.size === 0) return undefined;
-    const view = clientView(req, this.options.trust);
+  route(req: IncomingMessage, view: RequestView): ProxyRoute | undefined {
+    const host = view.host;
+    if (host === undefined || this.options.table.size === 0) return undefined;
     const target = req.url ?? '/';
     // An absolute-form target for an upstream host is taken too, so that it is refused (400).
-    const upstream = this.options.table.match(view.host, target.startsWith('/') ? target : '/');
-    return upstream && { upstream, view };
+    const upstream = this.options.table.match(host.hostname, target.startsWith('/') ? target : '/');
+    return upstream && { upstream, view, host };
   }
 
   /** Authorises and proxies one request. */
@@ -66,8 +73,8 @@ export class ReverseProxy {
   }
 
   /** Authorises and proxies one WebSocket handshake; refused ones are answered and closed. */
-  async upgrade(req: IncomingMessage, socket: Socket, head: Buffer): Promise<void> {
-    const route = this.route(req);
+  async upgrade(req: IncomingMessage, socket: Socket, head: Buffer, view: RequestView): Promise<void> {
+    const route = this.route(req, view);
     if (!route?.upstream.websocket || (req.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
       return refuseUpgrade(socket, 400);
     }
@@ -89,15 +96,14 @@ export class ReverseProxy {
     this.#upstream.close();
   }
 
-  async #authorise(req: IncomingMessage, { view }: ProxyRoute): Promise<Verdict> {
+  async #authorise(req: IncomingMessage, { view, host }: ProxyRoute): Promise<Verdict> {
     const target = req.url ?? '';
     if (!target.startsWith('/') || target.startsWith('//')) return { kind: 'invalid', reason: `the request target '${target.slice(0, 80)}' is not origin-form` };
     if (dotSegment.test(target.split('?')[0] ?? '')) return { kind: 'invalid', reason: `the path '${target.slice(0, 80)}' has dot-segments` };
-    if (countHost(req.rawHeaders) !== 1) return { kind: 'invalid', reason: 'the request has more than one Host header (RFC 9112 §3.2)' };
     let cookies: Record<string, string | undefined> | undefined;
     const header = req.headers.cookie;
     return this.options.authorizer.evaluate({
-      url: `${view.proto}://${view.host ?? ''}${target}`,
+      url: requestUrl(view.proto, host, target),
       method: req.method ?? 'GET',
       ip: view.ip,
       cookie: (name) => (header === undefined ? undefined : (cookies ??= parseCookie(header))[name]),
@@ -127,12 +133,6 @@ export class ReverseProxy {
     if ('writeHead' in res) sendPage(res, timeout ? 504 : 502);
     else refuseUpgrade(res, timeout ? 504 : 502);
   }
-}
-
-function countHost(raw: readonly string[]): number {
-  let count = 0;
-  for (let i = 0; i < raw.length; i += 2) if ((raw[i] as string).length === 4 && (raw[i] as string).toLowerCase() === 'host') count++;
-  return count;
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {

@@ -5,6 +5,6 @@ export type { CriterionName } from './criteria.js';
 export { outcome, type AuthLevel, type Outcome } from './outcome.js';
 export { normalizePath, type NormalizedPath } from './normalize-path.js';
 export { normalizeQuery } from './normalize-query.js';
-export { parseTarget, isRefusal, type Target, type Refusal } from './target.js';
+export { parseTarget, targetOf, isRefusal, type Target, type Refusal } from './target.js';
 export { isAnonymous, anonymousSubject, type Subject } from './subject.js';
 export { runCase, type CaseResult } from './cases.js';

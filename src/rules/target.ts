@@ -1,9 +1,10 @@
+import { parseRequestUrl, type RequestUrl } from '../shared/request-url.js';
 import { normalizePath } from './normalize-path.js';
 import { normalizeQuery } from './normalize-query.js';
 
 /** What a request asks for, normalised once; rules match against this. */
 export interface Target {
-  /** The URL as given. */
+  /** The URL from its canonical parts (lower-case host without a trailing dot). */
   readonly url: string;
   /** Lower-case: `https`. */
   readonly scheme: string;
@@ -26,28 +27,15 @@ export interface Refusal {
   readonly refused: string;
 }
 
-const absolute = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#\\]*)([^#]*)/;
-
 /**
- * Builds the target of a request from its absolute URL (as forwarded by the proxy, fragment
- * ignored) and method.
- * @returns a Refusal when the URL is not absolute, its host is invalid, its path cannot be
- * normalised safely, or the method is not upper-case letters.
+ * Builds the target of a request from its URL, split and canonicalised once
+ * (shared/request-url.ts: the same host value that routed the request), and its method.
+ * @returns a Refusal when the path cannot be normalised safely or the method is not
+ * upper-case letters.
  */
-export function parseTarget(url: string, method: string): Target | Refusal {
+export function targetOf(url: RequestUrl, method: string): Target | Refusal {
   if (!/^[A-Z]+$/.test(method)) return { refused: `the method '${method}' is not upper-case letters` };
-  const parts = absolute.exec(url);
-  if (!parts) return { refused: `'${url}' is not an absolute URL` };
-  const [, schemeText = '', authority = '', rest = ''] = parts;
-  const scheme = schemeText.toLowerCase();
-  let host: string;
-  try {
-    host = new URL(`${scheme}://${authority}/`).hostname;
-  } catch {
-    return { refused: `'${authority}' is not a valid host` };
-  }
-  const domain = host.replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '').toLowerCase();
-  if (domain === '') return { refused: `'${url}' has no host` };
+  const rest = url.target;
   const questionMark = rest.indexOf('?');
   const rawPath = questionMark < 0 ? rest : rest.slice(0, questionMark);
   const path = normalizePath(rawPath);
@@ -55,15 +43,25 @@ export function parseTarget(url: string, method: string): Target | Refusal {
   const query = normalizeQuery(questionMark < 0 ? '' : rest.slice(questionMark + 1));
   if (query === undefined) return { refused: 'the query contains a control character' };
   return {
-    url,
-    scheme,
-    domain,
+    url: url.href,
+    scheme: url.scheme,
+    domain: url.authority.hostname,
     method,
     path: path.path,
     query,
     resource: query === '' ? path.path : `${path.path}?${query}`,
     params: new URLSearchParams(query),
   };
+}
+
+/**
+ * {@link targetOf} for an absolute URL given as text (a rule test case, `gatehouse rules explain`):
+ * refused when the URL is not absolute or its host is not one (shared/authority.ts).
+ */
+export function parseTarget(url: string, method: string): Target | Refusal {
+  const parsed = parseRequestUrl(url);
+  if ('reason' in parsed) return { refused: `'${url.slice(0, 200)}' ${parsed.reason}` };
+  return targetOf(parsed, method);
 }
 
 /** Whether `parseTarget` refused the request. */

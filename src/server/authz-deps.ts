@@ -32,14 +32,12 @@ export function authzServices(
     sessions: s.sessions,
     basic: basicChecker({ users: s.users, regulator: s.regulator }),
   });
-  const trust = s.trust;
-  const authz: AuthzDeps = { authorizer, trusted: (address) => trust(address, 0) };
+  const authz: AuthzDeps = { authorizer };
   const table = new UpstreamTable(s.config.proxy.upstreams);
   if (table.size === 0) return { authz, proxy: undefined };
   const server = new ReverseProxy({
     table,
     authorizer,
-    trust,
     logger: s.logger,
     sessionCookies: [...new Set(s.config.session.cookies.map((c) => c.name))],
   });

@@ -13,10 +13,10 @@ import type { Clock } from '../shared/clock.js';
 import type { Random } from '../shared/random.js';
 import type { Storage } from '../storage/storage.js';
 import { renderError, renderNotFound } from './error-handler.js';
-import { proxyServerFactory } from './listener.js';
+import { badRequestHeaders, serverFactory } from './listener.js';
 import { RequestLogController } from './request-log.js';
 import { routeTable } from './routes.js';
-import type { TrustFunction } from './trust.js';
+import { isRequestViewError, readRequestView, type TrustFunction } from '../shared/http/request-view.js';
 
 /** The services built once at start and handed to every area. */
 export interface Services {
@@ -50,8 +50,15 @@ export async function buildServer(services: Services): Promise<FastifyInstance> 
     ajv: { customOptions: { coerceTypes: false } },
     forceCloseConnections: 'idle',
     ...(tls ? { https: { key: readFileSync(tls.key), cert: readFileSync(tls.certificate) } } : {}),
-    ...(services.proxy ? { serverFactory: proxyServerFactory(services.proxy.server, services.proxy.websocket, logger) } : {}),
+    serverFactory: serverFactory({
+      trust: services.trust,
+      timeouts: config.server.timeouts,
+      maxConnections: config.server.maxConnections,
+      logger,
+      proxy: services.proxy,
+    }),
   }) as unknown as FastifyInstance;
+  readViewFirst(app, services.trust);
   await app.register(cookie);
   await app.register(formbody);
   drainOnClose(app);
@@ -61,6 +68,20 @@ export async function buildServer(services: Services): Promise<FastifyInstance> 
   app.setNotFoundHandler(renderNotFound);
   for (const route of routeTable({ portal: services.portal, authz: services.authz, oidc: services.oidc })) app.route(route);
   return app;
+}
+
+/**
+ * Every fastify request has its view (host, forwarding headers, client IP) read before routing:
+ * the listener reads it first for real connections; this gate covers `inject` and refuses a
+ * malformed host with the listener's 400, so handlers can rely on `requestViewOf`.
+ */
+function readViewFirst(app: FastifyInstance, trust: TrustFunction): void {
+  app.addHook('onRequest', (request, reply, done) => {
+    const view = readRequestView(request.raw, trust);
+    if (!isRequestViewError(view)) return done();
+    request.log.info({ header: view.header, reason: view.message }, 'request refused: malformed host or forwarding header');
+    void reply.status(400).headers(badRequestHeaders).send(`400 Bad Request\n${view.message}\n`);
+  });
 }
 
 /**

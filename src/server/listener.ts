@@ -1,43 +1,84 @@
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type ServerOptions as HttpsOptions } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { sendPage } from '../proxy/pages.js';
+import type { ServerTimeouts } from '../config/server.js';
+import { refuseUpgrade, sendPage } from '../proxy/pages.js';
 import type { ReverseProxy } from '../proxy/reverse-proxy.js';
+import { isRequestViewError, readRequestView, type RequestViewError, type TrustFunction } from '../shared/http/request-view.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 interface FactoryOptions {
   readonly https?: HttpsOptions | boolean | null;
-  readonly keepAliveTimeout?: number;
-  readonly requestTimeout?: number;
-  readonly connectionTimeout?: number;
+}
+
+export interface ListenerOptions {
+  readonly trust: TrustFunction;
+  readonly timeouts: ServerTimeouts;
+  readonly maxConnections: number;
+  readonly logger: Logger;
+  /** The built-in reverse proxy, when `proxy.upstreams` is not empty. */
+  readonly proxy: { readonly server: ReverseProxy; readonly websocket: boolean } | undefined;
 }
 
 /**
- * fastify's `serverFactory` when proxy upstreams are configured: one listener where requests for
- * an upstream's host go to the reverse proxy (no fastify routing, hooks or body parsing on the
- * way) and everything else — the portal's host, the API, OIDC — to fastify. WebSocket
- * handshakes are listened for only when some upstream takes them.
+ * fastify's `serverFactory`: the one request listener of every Gatehouse listener.
+ *
+ * Enforces, before any routing:
+ * - the request's host and forwarding headers are read once (shared/http/request-view.ts); a
+ *   malformed `Host`, a trusted peer's malformed `X-Forwarded-Host/Proto`, or an absolute-form
+ *   target naming another host → 400 naming the header, before routing or deciding;
+ * - a forward-auth question from a trusted peer (`/api/authz/…`, `/api/verify`) is answered by
+ *   Gatehouse whatever its `Host`, even when that host is also a proxied upstream's;
+ * - requests for a `proxy.upstreams` host go to the reverse proxy (no fastify routing, hooks or
+ *   body parsing on the way), everything else to fastify;
+ * - `server.timeouts`: headers within `read`; the body of a request to Gatehouse itself within
+ *   `read` of its headers; Gatehouse's own answer may stall at most `write`; a keep-alive
+ *   connection waits at most `idle` for its next request. A proxied request's body and answer are
+ *   bounded by the upstream's `timeout` instead (a long upload or download keeps flowing);
+ * - at most `server.max_connections` connections at once.
  */
-export function proxyServerFactory(proxy: ReverseProxy, websocket: boolean, logger: Logger) {
-  return (fastifyHandler: Handler, options: FactoryOptions): Server => {
+export function serverFactory(options: ListenerOptions) {
+  const { trust, timeouts, logger } = options;
+  const proxy = options.proxy?.server;
+  return (fastifyHandler: Handler, fastifyOptions: FactoryOptions): Server => {
     const dispatch: Handler = (req, res) => {
-      const route = proxy.route(req);
-      if (route === undefined) return fastifyHandler(req, res);
-      proxy.web(req, res, route).catch((error: unknown) => {
-        logger.error({ err: error, host: req.headers.host }, 'proxy: request failed');
+      const view = readRequestView(req, trust);
+      if (isRequestViewError(view)) return refuse(req, res, view, logger);
+      const route = proxy !== undefined && !(view.trusted && isAuthzPath(req.url)) ? proxy.route(req, view) : undefined;
+      if (route === undefined) {
+        if (hasBody(req)) bodyDeadline(req, res, timeouts.read);
+        return fastifyHandler(req, res);
+      }
+      // The upstream's `timeout` bounds a proxied exchange, not `server.timeouts.write`.
+      req.socket.setTimeout(0);
+      proxy!.web(req, res, route).catch((error: unknown) => {
+        logger.error({ err: error, host: route.view.host?.host }, 'proxy: request failed');
         sendPage(res, 500);
       });
     };
-    const tls = typeof options.https === 'object' && options.https !== null ? options.https : undefined;
-    const server = tls ? createHttpsServer(tls, dispatch) : createHttpServer(dispatch);
-    if (options.keepAliveTimeout !== undefined) server.keepAliveTimeout = options.keepAliveTimeout;
-    if (options.requestTimeout !== undefined) server.requestTimeout = options.requestTimeout;
-    if (options.connectionTimeout !== undefined) server.setTimeout(options.connectionTimeout);
-    if (websocket) {
+    const tls = typeof fastifyOptions.https === 'object' && fastifyOptions.https !== null ? fastifyOptions.https : undefined;
+    const http: ServerOptions = {
+      headersTimeout: timeouts.read,
+      // Node's requestTimeout would also cut a long proxied upload: bodies are timed in bodyDeadline.
+      requestTimeout: 0,
+      keepAliveTimeout: timeouts.idle,
+      connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(timeouts.read / 4))),
+    };
+    const server = tls ? createHttpsServer({ ...tls, ...http }, dispatch) : createHttpServer(http, dispatch);
+    server.keepAliveTimeout = timeouts.idle;
+    server.setTimeout(timeouts.write);
+    server.maxConnections = options.maxConnections;
+    if (options.proxy?.websocket && proxy) {
       server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
         socket.on('error', () => socket.destroy());
-        proxy.upgrade(req, socket, head).catch((error: unknown) => {
+        const view = readRequestView(req, trust);
+        if (isRequestViewError(view)) {
+          logger.info({ ip: req.socket.remoteAddress, header: view.header, reason: view.message }, 'request refused: malformed host or forwarding header');
+          return refuseUpgrade(socket, 400);
+        }
+        socket.setTimeout(0);
+        proxy.upgrade(req, socket, head, view).catch((error: unknown) => {
           logger.error({ err: error, host: req.headers.host }, 'proxy: upgrade failed');
           socket.destroy();
         });
@@ -46,3 +87,43 @@ export function proxyServerFactory(proxy: ReverseProxy, websocket: boolean, logg
     return server;
   };
 }
+
+/** The forward-auth endpoints' paths: Gatehouse answers them on every host. */
+export function isAuthzPath(url: string | undefined): boolean {
+  if (url === undefined) return false;
+  if (url.startsWith('/api/authz/')) return true;
+  return url.startsWith('/api/verify') && (url.length === 11 || url[11] === '?' || url[11] === '/');
+}
+
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+/** Ends the connection with 408 when the body of a request to Gatehouse has not arrived within `ms`. */
+function bodyDeadline(req: IncomingMessage, res: ServerResponse, ms: number): void {
+  const timer = setTimeout(() => {
+    const socket = req.socket;
+    if (!res.headersSent && socket.writable) socket.write('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    socket.destroy();
+  }, ms);
+  const clear = () => clearTimeout(timer);
+  req.once('end', clear);
+  req.once('close', clear);
+  res.once('finish', clear);
+}
+
+/** The 400 answer to a request whose host or forwarding headers cannot be read. */
+function refuse(req: IncomingMessage, res: ServerResponse, error: RequestViewError, logger: Logger): void {
+  logger.info({ ip: req.socket.remoteAddress, header: error.header, reason: error.message }, 'request refused: malformed host or forwarding header');
+  res.writeHead(400, badRequestHeaders);
+  res.end(req.method === 'HEAD' ? undefined : `400 Bad Request\n${error.message}\n`);
+}
+
+/** Headers of the plain-text 400 answer (also used by fastify's gate in build.ts). */
+export const badRequestHeaders = {
+  'content-type': 'text/plain; charset=utf-8',
+  'x-content-type-options': 'nosniff',
+  'cache-control': 'no-store',
+  connection: 'close',
+} as const;

@@ -1,7 +1,8 @@
 import proxyAddr from '@fastify/proxy-addr';
 
-/** Whether a peer address is a trusted proxy (`server.trusted_proxies`); proxy-addr's signature. */
-export type TrustFunction = (address: string, hop: number) => boolean;
+import type { TrustFunction } from '../shared/http/request-view.js';
+
+export type { TrustFunction };
 
 /**
  * The trust test over `server.trusted_proxies`, memoised per address: proxy-addr parses the

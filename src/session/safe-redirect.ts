@@ -1,4 +1,5 @@
 import { allowsPlainHttp, isWithinDomain, type SessionCookieConfig } from '../config/session.js';
+import { isAuthorityError, parseAuthority } from '../shared/authority.js';
 
 /**
  * Whether `target` may be redirected to after login or logout, and its normalised form.
@@ -7,8 +8,10 @@ import { allowsPlainHttp, isWithinDomain, type SessionCookieConfig } from '../co
  * or `http:` when the matching cookie domain is under `.localhost` — with no user name or
  * password, whose host is a configured cookie domain or below it. Everything else (relative
  * and scheme-relative paths, `javascript:`/`data:`, backslash and userinfo tricks, look-alike
- * hosts, control characters) is refused. The returned href is the parser's serialisation,
- * so what is checked is exactly what the browser is sent to.
+ * hosts, control characters, hosts with empty labels such as `app.example.com..`) is refused.
+ * The host is put in the one canonical form that rules and routing use (shared/authority.ts:
+ * no trailing dot), and the returned href is the parser's serialisation of that, so what is
+ * checked is exactly what the browser is sent to.
  */
 export function safeRedirect(target: string | undefined, cookies: readonly SessionCookieConfig[]): URL | undefined {
   if (target === undefined || target === '' || target.length > 8192) return undefined;
@@ -21,8 +24,11 @@ export function safeRedirect(target: string | undefined, cookies: readonly Sessi
     return undefined;
   }
   if (url.username !== '' || url.password !== '') return undefined;
-  const cookie = cookies.find((c) => isWithinDomain(url.hostname, c.domain));
+  const authority = parseAuthority(url.host);
+  if (isAuthorityError(authority)) return undefined;
+  const cookie = cookies.find((c) => isWithinDomain(authority.hostname, c.domain));
   if (!cookie) return undefined;
+  if (url.hostname !== authority.hostname) url.hostname = authority.hostname;
   if (url.protocol === 'https:') return url;
   if (url.protocol === 'http:' && allowsPlainHttp(cookie.domain)) return url;
   return undefined;

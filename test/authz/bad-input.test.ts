@@ -26,9 +26,10 @@ describe('forward-auth bad input (issue 5, "Bad input")', () => {
       [{ ...good, 'x-forwarded-method': '' }, 'X-Forwarded-Method: is missing'],
       [{ ...good, 'x-forwarded-method': 'get' }, 'X-Forwarded-Method: must be an upper-case method'],
       [{ ...good, 'x-forwarded-host': '' }, 'X-Forwarded-Host: is missing'],
-      [{ ...good, 'x-forwarded-host': 'app.example.com, evil.com' }, 'X-Forwarded-Host: must be a host name'],
-      [{ ...good, 'x-forwarded-host': 'app.example.com/x' }, 'X-Forwarded-Host: must be a host name'],
-      [{ ...good, 'x-forwarded-host': 'user@app.example.com' }, 'X-Forwarded-Host: must be a host name'],
+      [{ ...good, 'x-forwarded-host': 'app.example.com, evil.com' }, "X-Forwarded-Host: is repeated or a list ('app.example.com, evil.com')"],
+      [{ ...good, 'x-forwarded-host': 'app.example.com/x' }, "X-Forwarded-Host: the host 'app.example.com/x' contains '/'"],
+      [{ ...good, 'x-forwarded-host': 'user@app.example.com' }, "X-Forwarded-Host: the host 'user@app.example.com' contains '@'"],
+      [{ ...good, 'x-forwarded-host': 'app.example.com..' }, "X-Forwarded-Host: the host 'app.example.com..' has an empty label"],
       [{ ...good, 'x-forwarded-proto': 'ftp' }, "X-Forwarded-Proto: must be 'http' or 'https'"],
       [{ ...good, 'x-forwarded-uri': 'http://evil.com/' }, "X-Forwarded-URI: must be a path starting with '/'"],
       [{ ...good, 'x-forwarded-uri': '//evil.com/' }, "X-Forwarded-URI: must be a path starting with '/'"],
@@ -39,7 +40,8 @@ describe('forward-auth bad input (issue 5, "Bad input")', () => {
     ];
     for (const [headers, logged] of cases) {
       const reply = await forwardAuth(w, headers);
-      expect([logged, reply.statusCode, reply.body]).toEqual([logged, 400, '400 Bad Request']);
+      // A malformed host is refused by the listener before routing, with the reason in the body.
+      expect([logged, reply.statusCode, reply.body.split('\n')[0]]).toEqual([logged, 400, '400 Bad Request']);
       expect(w.logs()).toContain(logged);
     }
   });
@@ -60,16 +62,16 @@ describe('forward-auth bad input (issue 5, "Bad input")', () => {
       socket.on('end', () => resolve(text)).on('error', reject);
     });
     expect(raw).toMatch(/^HTTP\/1\.1 400 /);
-    expect(w.logs()).toContain('X-Forwarded-Host: is repeated (2 times)');
+    expect(w.logs()).toContain("X-Forwarded-Host: is repeated or a list ('public.example.com, deny.example.com')");
   });
 
-  it('treats a Host with a port, a trailing dot or upper case as the same site', async () => {
+  it('treats a Host with a port, a trailing dot or upper case as the same site, sending the canonical form to the portal', async () => {
     const w = await startAuthzGateway();
     for (const host of ['DENY.example.com', 'deny.example.com.', 'deny.example.com:8443', 'Deny.Example.Com.:443']) {
       expect([host, (await forwardAuth(w, { ...good, 'x-forwarded-host': host })).statusCode]).toEqual([host, 403]);
     }
     const reply = await forwardAuth(w, { ...good, 'x-forwarded-host': 'App.Example.com:8443' });
-    expect([reply.statusCode, reply.headers.location]).toEqual([302, `https://auth.example.com/?rd=${encodeURIComponent('https://App.Example.com:8443/')}&rm=GET`]);
+    expect([reply.statusCode, reply.headers.location]).toEqual([302, `https://auth.example.com/?rd=${encodeURIComponent('https://app.example.com:8443/')}&rm=GET`]);
   });
 
   it('forbids encoded slashes, backslashes, control characters and NUL in the path (fail closed)', async () => {

@@ -3,6 +3,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserAvailable, launchChromium, screenshotDir } from '../helpers/browser.js';
 import { callback, loopbackFetch, secret, startProvider } from '../helpers/oidc.js';
+import { freePorts } from './forward-auth/fronts.js';
 
 const run = browserAvailable();
 
@@ -19,7 +20,9 @@ describe.runIf(run)('OpenID Connect login and consent in Chromium', () => {
   });
 
   it('signs in on the portal, consents, and hands the client a code it can exchange', async () => {
-    const world = await startProvider();
+    // The issuer must be portal_url's origin, port included: the browser uses the real port.
+    const [port] = await freePorts(1);
+    const world = await startProvider({}, { port });
     const portal = world.gateway.url.replace('127.0.0.1', 'auth.gatehouse.localhost');
     const context = await browser.newContext();
     const page = await context.newPage();

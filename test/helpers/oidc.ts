@@ -45,10 +45,11 @@ export function testClients(): Record<string, unknown>[] {
 }
 
 /** The portal world of the portal tests plus an OpenID Connect provider with the test clients. */
-export async function startProvider(oidc: Record<string, unknown> = {}) {
-  const world = await startPortal({
-    identity_providers: { oidc: { hmac_secret: 'a-very-long-hmac-secret-for-tests', clients: testClients(), ...oidc } },
-  });
+export async function startProvider(oidc: Record<string, unknown> = {}, options: { port?: number } = {}) {
+  const world = await startPortal(
+    { identity_providers: { oidc: { hmac_secret: 'a-very-long-hmac-secret-for-tests', clients: testClients(), ...oidc } } },
+    options,
+  );
   const fetch = loopbackFetch(new URL(world.gateway.url));
   providerClock = world.clock;
   return { ...world, fetch };

@@ -18,7 +18,7 @@ export const portalHost = 'auth.gatehouse.localhost';
 export const portalOrigin = `http://${portalHost}`;
 
 /** A portal test world: users john (admins, dev; e-mail), bob (no e-mail), a notifier file, a manual clock. */
-export async function startPortal(overrides: Record<string, unknown> = {}, options: { search?: Record<string, boolean> } = {}) {
+export async function startPortal(overrides: Record<string, unknown> = {}, options: { search?: Record<string, boolean>; port?: number } = {}) {
   const dir = tempDir();
   const usersFile = join(dir, 'users.yml');
   writeFileSync(
@@ -40,13 +40,14 @@ export async function startPortal(overrides: Record<string, unknown> = {}, optio
   const clock = new ManualClock(Date.UTC(2026, 10, 25, 12, 0, 0));
   const config = configOf(
     {
-      server: { address: 'tcp://127.0.0.1:0' },
+      server: { address: `tcp://127.0.0.1:${options.port ?? 0}` },
       log: { level: 'warn', format: 'json' },
       session: {
         cookies: [
           {
             domain: 'gatehouse.localhost',
-            portal_url: portalOrigin,
+            // A browser test reaches the portal on its real port: portal_url names it.
+            portal_url: options.port === undefined ? portalOrigin : `${portalOrigin}:${options.port}`,
             default_redirection_url: 'http://home.gatehouse.localhost',
           },
         ],

@@ -95,10 +95,10 @@ describe('parseTarget', () => {
   });
 
   it.each([
-    ['not a url', 'GET', "'not a url' is not an absolute URL"],
+    ['not a url', 'GET', "'not a url' is not an absolute URL (scheme://host/path)"],
     ['https://x.example.com/', 'get', "the method 'get' is not upper-case letters"],
     ['https://x.example.com/%2f', 'GET', "the path '/%2f' is refused: it contains an encoded slash or backslash ('%2f')"],
-    ['https://exa mple.com/', 'GET', "'exa mple.com' is not a valid host"],
+    ['https://exa mple.com/', 'GET', "'https://exa mple.com/' has the host 'exa mple.com', which contains the character U+0020, which no host name has"],
   ])('refuses %s %s', (url, method, refused) => {
     expect(parseTarget(url, method)).toEqual({ refused });
   });

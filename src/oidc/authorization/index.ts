@@ -51,8 +51,7 @@ export function authorizationHandler(deps: OidcDeps): RouteHandlerMethod {
     void reply.header('cache-control', 'no-store');
     let ctx: AuthorizationContext | undefined;
     try {
-      const issuer = issuerOf(deps.sessions, request);
-      const cookie = deps.sessions.cookieFor(request.hostname)!;
+      const { issuer, cookie } = issuerOf(deps.sessions, request);
       const session = await deps.sessions.load(cookie, request.cookies[cookie.name]);
       const params = (request.method === 'POST' ? request.body : request.query) as RawParameters | undefined;
       ctx = newContext(deps, request.method, issuer, cookie, session, { ...(params ?? {}) });

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { canonicalIp } from '../../shared/client-ip.js';
+import { requestViewOf } from '../../shared/http/request-view.js';
 import type { PortalDeps } from '../deps.js';
 import type { PageChrome } from '../html/pages.js';
 import type { NextStep } from '../actions/next-step.js';
@@ -8,7 +8,7 @@ import type { RequestMeta } from '../actions/first-factor.js';
 export const chrome = (deps: PortalDeps): PageChrome => ({ productName: deps.productName, theme: deps.theme });
 
 export function meta(request: FastifyRequest): RequestMeta {
-  return { ip: canonicalIp(request.ip), method: request.method, uri: request.url };
+  return { ip: requestViewOf(request.raw).ip, method: request.method, uri: request.url };
 }
 
 /** `/path?rd=…&rm=…`, leaving out empty values. */
