@@ -23,8 +23,10 @@ export interface FileBackendConfig {
 export interface AuthenticationBackendConfig {
   readonly file: FileBackendConfig;
   /**
-   * How often a session's user details (groups, emails…) are refreshed from the backend:
-   * milliseconds, `'always'` (every request; the default with `watch: true`) or `'disable'`.
+   * How often a session's user is checked again against the backend (ends the session of a
+   * removed, disabled or re-passworded user; refreshes groups, emails and display name):
+   * milliseconds, `'always'` (at every use; the default with `watch: true`, and what `0` means)
+   * or `'disable'` (never at use). Default 5 minutes without `watch`.
    */
   readonly refreshInterval: number | 'always' | 'disable';
 }
@@ -79,7 +81,9 @@ function readRefreshInterval(ctx: ReadContext, path: string, value: unknown, wat
   if (value === undefined || value === null) return watch ? 'always' : defaults.authenticationBackend.refreshInterval;
   if (value === 'always' || value === 'disable') return value;
   const ms = parseDuration(value);
-  if (ms === undefined || ms <= 0) {
+  // As in Authelia, a zero interval is the same as 'always'.
+  if (ms === 0) return 'always';
+  if (ms === undefined) {
     ctx.problems.error(path, `must be a positive duration such as '1m' or '5m', 'always' or 'disable' but is ${describe(value)}`);
     return defaults.authenticationBackend.refreshInterval;
   }

@@ -8,6 +8,7 @@ import { OneTimeCodes } from '../auth/totp/one-time-codes.js';
 import { TotpService } from '../auth/totp/totp-service.js';
 import { EmptyUserBackend } from '../auth/users/empty-backend.js';
 import { FileUserBackend } from '../auth/users/file-backend.js';
+import { UserSessionRefresh } from '../auth/users/session-refresh.js';
 import type { UserBackend } from '../auth/users/user.js';
 import { createNotifier } from '../notifier/create-notifier.js';
 import { compileRules } from '../rules/compile.js';
@@ -65,18 +66,23 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
     appVersion: options.appVersion,
   });
   if (storage.applied.length > 0) logger.info({ versions: storage.applied }, 'storage migrated');
-  const sessions = new SessionManager({
-    // Write-through, 2 s cache: forward-auth checks skip the SQLite read (see session/cached-store.ts).
-    store: new CachedSessionStore(new StorageSessionStore(storage.sessions), { clock }),
-    cookies: config.session.cookies,
-    clock,
-    random,
-  });
   const closers: (() => Promise<void>)[] = [() => storage.close(), () => closeCryptPool()];
   let app: FastifyInstance | undefined;
+  let started: SessionManager | undefined;
   try {
+    const backend = await openUserBackend(config, logger, closers);
+    const interval = config.authenticationBackend?.refreshInterval ?? defaults.authenticationBackend.refreshInterval;
+    const sessions = (started = new SessionManager({
+      // Write-through, 2 s cache: forward-auth checks skip the SQLite read (see session/cached-store.ts).
+      store: new CachedSessionStore(new StorageSessionStore(storage.sessions), { clock }),
+      cookies: config.session.cookies,
+      clock,
+      random,
+      // Ends sessions of removed, disabled or re-passworded users; refreshes groups (auth/users/session-refresh.ts).
+      refresh: backend && new UserSessionRefresh({ users: backend, interval, clock, logger }),
+    }));
     const trust = trustFunction(config.server.trustedProxies);
-    const services = await buildServices(config, { clock, random, logger, storage, sessions, trust }, closers);
+    const services = await buildServices(config, { clock, random, logger, storage, sessions, trust }, backend, closers);
     app = await buildServer(services);
     await options.beforeListen?.(app);
     const url = await listen(app, config);
@@ -92,7 +98,7 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
     const close = () => (closing ??= shutdown(app!, closers, sessions, logger, options.shutdownGraceMs ?? 30_000));
     return { app, storage, sessions, url, close };
   } catch (error) {
-    sessions.stop();
+    started?.stop();
     await app?.close().catch(() => undefined);
     for (const closer of closers.reverse()) await closer().catch(() => undefined);
     throw error;
@@ -103,18 +109,11 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
 async function buildServices(
   config: Config,
   base: Pick<Services, 'clock' | 'random' | 'logger' | 'storage' | 'sessions' | 'trust'>,
+  backend: FileUserBackend | undefined,
   closers: (() => Promise<void>)[],
 ): Promise<Services> {
   const { clock, random, logger, storage } = base;
-  let users: UserBackend;
-  if (config.authenticationBackend) {
-    const backend = await FileUserBackend.open({ config: config.authenticationBackend.file, logger });
-    closers.push(() => backend.close());
-    users = backend;
-  } else {
-    logger.warn('no authentication_backend is configured: nobody can sign in');
-    users = new EmptyUserBackend();
-  }
+  const users: UserBackend = backend ?? new EmptyUserBackend();
   const notifier = config.notifier ? await createNotifier(config.notifier, clock) : undefined;
   if (notifier) closers.push(() => notifier.close());
   // One rule set and one regulator, shared by the portal, the forward-auth endpoints and the proxy.
@@ -137,6 +136,17 @@ async function buildServices(
   const authz = authzServices({ config, rules, sessions: base.sessions, users, regulator, logger, trust: base.trust }, closers);
   const oidc = await oidcDeps({ config, storage, sessions: base.sessions, users, clock, random, logger: logger as FastifyBaseLogger });
   return { ...base, config, portal, ...authz, oidc };
+}
+
+/** The configured users file, watched when asked; undefined (and a warning) when none is configured. */
+async function openUserBackend(config: Config, logger: Logger, closers: (() => Promise<void>)[]): Promise<FileUserBackend | undefined> {
+  if (!config.authenticationBackend) {
+    logger.warn('no authentication_backend is configured: nobody can sign in');
+    return undefined;
+  }
+  const backend = await FileUserBackend.open({ config: config.authenticationBackend.file, logger });
+  closers.push(() => backend.close());
+  return backend;
 }
 
 async function listen(app: FastifyInstance, config: Config): Promise<string> {

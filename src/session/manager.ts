@@ -6,12 +6,15 @@ import type { Random } from '../shared/random.js';
 import { type Session, type SessionState, anonymousState } from './session.js';
 import { hashSessionId, isSessionIdShape, newSessionId } from './session-id.js';
 import type { SessionStore } from './store.js';
+import type { UserRefresh } from './user-refresh.js';
 
 export interface SessionManagerOptions {
   readonly store: SessionStore;
   readonly cookies: readonly SessionCookieConfig[];
   readonly clock: Clock;
   readonly random: Random;
+  /** Re-checks signed-in users against the user backend; without it, sessions keep their login's user details. */
+  readonly refresh?: UserRefresh | undefined;
 }
 
 /**
@@ -23,12 +26,16 @@ export interface SessionManagerOptions {
  * - `inactivity` ends a session idle for that long; remember-me sessions are exempt.
  * - Activity is written at most every `min(inactivity / 10, 60 s)`, so a request does not
  *   always cost a write; the stored time can only lag, which ends a session early, never late.
+ * - With a `refresh`, a load whose user is due for a check looks the user up again: a removed,
+ *   disabled or re-passworded user's session ends there; changed groups, emails or display
+ *   name are saved into it. The refresh can also end all of a user's sessions at once.
  */
 export class SessionManager {
   readonly #store: SessionStore;
   readonly #cookies: readonly SessionCookieConfig[];
   readonly #clock: Clock;
   readonly #random: Random;
+  readonly #refresh: UserRefresh | undefined;
   #purgeTimer: NodeJS.Timeout | undefined;
 
   constructor(options: SessionManagerOptions) {
@@ -36,6 +43,8 @@ export class SessionManager {
     this.#cookies = options.cookies;
     this.#clock = options.clock;
     this.#random = options.random;
+    this.#refresh = options.refresh;
+    this.#refresh?.connect((username) => this.destroyUser(username));
   }
 
   /** The cookie configuration whose domain is `host` or a parent of it. */
@@ -45,18 +54,36 @@ export class SessionManager {
 
   /**
    * The live session named by the cookie value `id` under `cookie`, or undefined. An expired,
-   * idle or cross-domain session is deleted on the way.
+   * idle or cross-domain session is deleted on the way, and so is one whose user the refresh
+   * ends (removed, disabled, password changed); user details the refresh updated are saved.
    */
   async load(cookie: SessionCookieConfig, id: string | undefined): Promise<Session | undefined> {
     if (id === undefined || !isSessionIdShape(id)) return undefined;
     const idHash = hashSessionId(id);
     const state = await this.#store.get(idHash);
     if (!state) return undefined;
-    if (state.cookieDomain !== cookie.domain || this.validUntil(cookie, state) <= this.#clock.now()) {
+    const now = this.#clock.now();
+    if (state.cookieDomain !== cookie.domain || this.validUntil(cookie, state) <= now) {
       await this.#store.delete(idHash);
       return undefined;
     }
+    if (this.#refresh?.due(state, now)) {
+      const checked = await this.#refresh.check(state, now);
+      if (checked === 'ended') {
+        await this.#store.delete(idHash);
+        return undefined;
+      }
+      if (checked === 'updated') await this.#store.set(idHash, state, this.validUntil(cookie, state));
+    }
     return { id, idHash, state };
+  }
+
+  /**
+   * Records in `state`, just filled with a user who proved their password, what later checks
+   * compare against (the password fingerprint and the time of the check). Call before saving.
+   */
+  signedIn(state: SessionState): void {
+    this.#refresh?.stamp(state, this.#clock.now());
   }
 
   /** A new anonymous session; not stored until saved. */

@@ -21,6 +21,17 @@ export interface SessionState {
   secondFactorAt: number | undefined;
   /** Short-lived state of flows in progress (pending TOTP enrolment, OIDC authorization…). */
   flows: Record<string, unknown>;
+  /**
+   * When the user was last checked against the user backend (see user-refresh.ts). Absent in
+   * anonymous sessions and in sessions stored before user refresh existed: those are due at once.
+   */
+  refreshedAt?: number;
+  /**
+   * A short fingerprint of the password digest the user signed in with; a different digest in
+   * the users file ends the session. A session stored without it adopts the current one at its
+   * first check instead of ending (it may predate the field, not the password).
+   */
+  passwordFingerprint?: string;
 }
 
 /** A loaded session: its secret ID (only in memory and in the cookie) and its state. */

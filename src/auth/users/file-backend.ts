@@ -6,12 +6,18 @@ import { type Random, systemRandom } from '../../shared/random.js';
 import { hashWithConfig } from '../password/configured-hash.js';
 import { verifyPassword } from '../password/verify.js';
 import { watchFile } from './file-watcher.js';
+import { passwordFingerprint } from './password-fingerprint.js';
+import type { Account, UserDirectory } from './user-directory.js';
 import type { User, UserBackend } from './user.js';
+import { type UsersDiff, diffUsers } from './users-diff.js';
 import { type StoredUser, type UsersDatabase, parseUsersFile } from './users-file.js';
 
-/** The outcome of (re)reading the users file. On failure the previous users stay in force. */
+/**
+ * The outcome of (re)reading the users file: how many users are in force and what changed
+ * against the previous file. On failure the previous users stay in force.
+ */
 export type ReloadOutcome =
-  | { readonly ok: true; readonly users: number }
+  | { readonly ok: true; readonly users: number; readonly changes: UsersDiff }
   | { readonly ok: false; readonly problems: readonly string[] };
 
 /** What the backend logs (a pino logger fits). */
@@ -33,12 +39,14 @@ export interface FileUserBackendOptions {
 const silent: BackendLogger = { info() {}, warn() {} };
 
 /** Users from Authelia's `users_database.yml` (`authentication_backend.file`). */
-export class FileUserBackend implements UserBackend {
+export class FileUserBackend implements UserBackend, UserDirectory {
   readonly #config: FileBackendConfig;
   readonly #logger: BackendLogger;
   readonly #dummyDigest: string;
   readonly #verify: (digest: string, password: string) => Promise<boolean>;
   readonly #listeners = new Set<(outcome: ReloadOutcome) => void>();
+  /** Accounts handed out by `account()`, made once per user of each file read. */
+  readonly #accounts = new WeakMap<StoredUser, Account>();
   #database: UsersDatabase;
   #stopWatching: (() => void) | undefined;
 
@@ -88,7 +96,23 @@ export class FileUserBackend implements UserBackend {
       await this.#verify(this.#dummyDigest, password);
       return undefined;
     }
-    return (await this.#verify(user.digest, password)) ? publicUser(user) : undefined;
+    if (!(await this.#verify(user.digest, password))) return undefined;
+    // A reload while the digest was being checked may have disabled the user or replaced the
+    // password: the login must not succeed on the old one (its session would never be ended).
+    const current = this.#lookup(login);
+    return current?.username === user.username && !current.disabled && current.digest === user.digest ? publicUser(current) : undefined;
+  }
+
+  /** The user named exactly `username` (canonical case, never an email), disabled or not. */
+  account(username: string): Account | undefined {
+    const user = this.#database.users.get(username);
+    if (user === undefined) return undefined;
+    let account = this.#accounts.get(user);
+    if (account === undefined) {
+      account = { ...publicUser(user), disabled: user.disabled, passwordFingerprint: passwordFingerprint(user.digest) };
+      this.#accounts.set(user, account);
+    }
+    return account;
   }
 
   /** Re-reads the file now; keeps the users in force when it is broken. Listeners are told. */
@@ -96,9 +120,10 @@ export class FileUserBackend implements UserBackend {
     const outcome = await read(this.#config);
     let result: ReloadOutcome;
     if (outcome.ok) {
+      const changes = diffUsers(this.#database.users, outcome.database.users);
       this.#database = outcome.database;
-      result = { ok: true, users: outcome.database.users.size };
-      this.#logger.info({ file: this.#config.path, users: result.users }, 'users file reloaded');
+      result = { ok: true, users: outcome.database.users.size, changes };
+      this.#logger.info({ file: this.#config.path, users: result.users, ...changes }, 'users file reloaded');
     } else {
       result = outcome;
       this.#logger.warn(

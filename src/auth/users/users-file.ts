@@ -65,14 +65,33 @@ export function parseUsersFile(text: string, search: UserSearch): ParseOutcome {
   const top = readMapping(ctx, '', document ?? {}, ['users']);
   const users = new Map<string, StoredUser>();
   if (top && (top.users === undefined || top.users === null)) problems.error('users', 'must be set but is absent');
-  const raw = top && readMapping(ctx, 'users', top.users, Object.keys((top.users as object | null) ?? {}));
-  for (const [username, entry] of Object.entries(raw ?? {})) {
+  for (const [username, entry] of top ? userEntries(ctx, top.users) : []) {
     const user = readUser(ctx, keyPath('users', username), username, entry);
     if (user) users.set(username, user);
   }
   const index = buildIndex(problems, users, search);
   if (!top) problems.error('', 'the users file must hold a mapping with the key users at its top level');
   return problems.errors.length > 0 ? { ok: false, problems: problems.errors } : { ok: true, database: { users, index } };
+}
+
+/**
+ * Names that mean something to JavaScript objects. Usernames end up as keys in places beyond
+ * this file, so these are refused rather than risk one reaching an object's prototype.
+ */
+const reservedUsernames = new Set(['__proto__', 'constructor']);
+
+/** The entries of the `users` mapping, reserved names reported and left out. */
+function userEntries(ctx: ReadContext, value: unknown): [string, unknown][] {
+  if (value === undefined || value === null) return [];
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    ctx.problems.error('users', `must be a mapping but is ${describe(value)}`);
+    return [];
+  }
+  return Object.entries(value).filter(([username]) => {
+    if (!reservedUsernames.has(username)) return true;
+    ctx.problems.error(keyPath('users', username), 'is a reserved name and is not allowed as a username');
+    return false;
+  });
 }
 
 function readUser(ctx: ReadContext, path: string, username: string, value: unknown): StoredUser | undefined {

@@ -26,7 +26,8 @@ export type FirstFactorResult = { ok: true; session: Session; next: NextStep } |
  * - Regulation, timing and the canonical account are passwordLogin's (auth/password-login.ts);
  *   every failure gives the same generic answer.
  * - Success starts a fresh session under a new ID at level 1 (`amr: ['pwd']`), remembered
- *   when asked and `remember_me` is enabled.
+ *   when asked and `remember_me` is enabled, stamped with the user's password fingerprint so
+ *   that a password change in the users file ends it.
  */
 export async function firstFactor(
   deps: PortalDeps,
@@ -59,6 +60,8 @@ export async function firstFactor(
     firstFactorAt: now,
     keepMeLoggedIn: input.keepMeLoggedIn && request.cookie.rememberMe > 0,
   });
+  // The password fingerprint and check time that later uses compare against (session/user-refresh.ts).
+  deps.sessions.signedIn(state);
   const session = await deps.sessions.regenerate(request.cookie, { ...base, state });
   deps.logger.info({ username: user.username, ip: meta.ip }, 'first factor succeeded');
   return { ok: true, session, next: nextStep(deps, request.cookie, state, { ...input, ip: meta.ip }) };

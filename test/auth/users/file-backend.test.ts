@@ -3,6 +3,10 @@ import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { verifyPassword } from '../../../src/auth/password/verify.js';
 import { FileUserBackend, type ReloadOutcome } from '../../../src/auth/users/file-backend.js';
+import { passwordFingerprint } from '../../../src/auth/users/password-fingerprint.js';
+import { UserSessionRefresh } from '../../../src/auth/users/session-refresh.js';
+import { AuthLevel, anonymousState } from '../../../src/session/session.js';
+import { ManualClock } from '../../../src/shared/clock.js';
 import type { FileBackendConfig } from '../../../src/config/authentication-backend.js';
 import { StartupError } from '../../../src/shared/errors.js';
 import { configOf, minimalRaw, tempDir } from '../../helpers/config.js';
@@ -128,7 +132,7 @@ describe('FileUserBackend', () => {
 
     let reloaded = nextReload();
     writeFileSync(path, usersYaml(`  bob:\n    displayname: Bob\n    password: '${vectors.sha256crypt}'\n`));
-    expect(await reloaded).toEqual({ ok: true, users: 4 });
+    expect(await reloaded).toEqual({ ok: true, users: 4, changes: { removed: [], disabled: [], passwordChanged: [], detailsChanged: [] } });
     expect((await backend.checkPassword('bob', 'password'))?.username).toBe('bob');
 
     reloaded = nextReload();
@@ -140,7 +144,101 @@ describe('FileUserBackend', () => {
     const next = `${path}.new`;
     writeFileSync(next, readFileSync(path, 'utf8').replace('users: [broken]', usersYaml()));
     renameSync(next, path);
-    expect(await reloaded).toEqual({ ok: true, users: 3 });
+    expect(await reloaded).toEqual({ ok: true, users: 3, changes: { removed: ['bob'], disabled: [], passwordChanged: [], detailsChanged: [] } });
     expect(await backend.find('bob')).toBeUndefined();
+  });
+
+  it('account() finds a user by exact username only, disabled ones included, with a fingerprint instead of the digest', async () => {
+    const backend = await open(setup({ search: { email: true, case_insensitive: true } }).config);
+    expect(backend.account('john')).toEqual({
+      username: 'john',
+      displayName: 'John Doe',
+      emails: ['john.doe@example.com'],
+      groups: ['admins', 'dev'],
+      profile: {},
+      disabled: false,
+      passwordFingerprint: passwordFingerprint(vectors.pbkdf2Sha256),
+    });
+    expect(backend.account('james')).toMatchObject({ username: 'james', disabled: true });
+    expect(backend.account('JOHN')).toBeUndefined();
+    expect(backend.account('john.doe@example.com')).toBeUndefined();
+    expect(backend.account('nobody')).toBeUndefined();
+    expect(JSON.stringify(backend.account('john'))).not.toContain(vectors.pbkdf2Sha256);
+  });
+
+  it('reload() reports what changed: removed, disabled, re-passworded and otherwise changed users', async () => {
+    const { config, path } = setup();
+    const backend = await open(config);
+    writeFileSync(path, usersYaml().replace('displayname: Harry', 'displayname: Harry\n    disabled: true'));
+    expect(await backend.reload()).toEqual({ ok: true, users: 3, changes: { removed: [], disabled: ['harry'], passwordChanged: [], detailsChanged: [] } });
+    writeFileSync(
+      path,
+      [
+        'users:',
+        '  john:',
+        '    displayname: John Doe',
+        `    password: '${vectors.sha256crypt}'`,
+        '  james:',
+        '    displayname: James Bond',
+        `    password: '${vectors.pbkdf2Sha256}'`,
+        '    disabled: true',
+      ].join('\n'),
+    );
+    expect(await backend.reload()).toEqual({ ok: true, users: 2, changes: { removed: ['harry'], disabled: [], passwordChanged: ['john'], detailsChanged: ['james'] } });
+  });
+
+  it('refuses a login whose user a reload disabled or re-passworded while the password was being checked', async () => {
+    const { config, path } = setup();
+    let duringCheck: (() => Promise<unknown>) | undefined;
+    const verify = async (digest: string, password: string) => {
+      const ok = await verifyPassword(digest, password);
+      await duringCheck?.();
+      return ok;
+    };
+    const backend = await open(config, { verify });
+    duringCheck = () => {
+      writeFileSync(path, usersYaml().replace(vectors.pbkdf2Sha256, vectors.sha256crypt));
+      return backend.reload();
+    };
+    expect(await backend.checkPassword('john', 'password')).toBeUndefined();
+    duringCheck = () => {
+      writeFileSync(path, usersYaml().replace('    groups: [admins, dev]', '    groups: [admins, dev]\n    disabled: true'));
+      return backend.reload();
+    };
+    expect(await backend.checkPassword('harry', 'password')).toMatchObject({ username: 'harry' });
+    expect(await backend.checkPassword('john', 'password')).toBeUndefined();
+    duringCheck = undefined;
+    writeFileSync(path, usersYaml().replace('    groups: [admins, dev]', '    groups: [dev]'));
+    await backend.reload();
+    duringCheck = () => {
+      writeFileSync(path, usersYaml());
+      return backend.reload();
+    };
+    expect(await backend.checkPassword('john', 'password')).toMatchObject({ username: 'john', groups: ['admins', 'dev'] });
+  });
+
+  it('a session of a removed user never resolves to another user by email (search.email)', async () => {
+    const text = [
+      'users:',
+      '  bob@example.com:',
+      '    displayname: Old Bob',
+      `    password: '${vectors.pbkdf2Sha256}'`,
+      '  bobby:',
+      '    displayname: Bobby',
+      `    password: '${vectors.pbkdf2Sha256}'`,
+      '    groups: [admins]',
+    ].join('\n');
+    const { config, path } = setup({ search: { email: true } }, text);
+    const backend = await open(config);
+    const clock = new ManualClock();
+    const refresh = new UserSessionRefresh({ users: backend, interval: 'always', clock });
+    const state = anonymousState('example.com', clock.now());
+    Object.assign(state, { username: 'bob@example.com', displayName: 'Old Bob', level: AuthLevel.oneFactor });
+    refresh.stamp(state, clock.now());
+    writeFileSync(path, text.replace(/  bob@example.com:\n.*\n.*\n/, '').concat('\n    email: bob@example.com\n'));
+    expect(await backend.reload()).toMatchObject({ ok: true, changes: { removed: ['bob@example.com'] } });
+    expect((await backend.find('bob@example.com'))?.username).toBe('bobby');
+    expect(await refresh.check(state, clock.now())).toBe('ended');
+    expect(state.groups).toEqual([]);
   });
 });

@@ -87,4 +87,14 @@ describe('parseUsersFile', () => {
       "users.bob.email: must not be used by another user (search.email is on) but 'Same@example.com' is also used by 'john'",
     ]);
   });
+
+  it.each(['__proto__', 'constructor'])('refuses the reserved name %s as a username, saying why', (name) => {
+    const text = `users:\n  ${name}: {displayname: X, password: '${digest}'}\n  bob: {displayname: B, password: '${digest}'}\n`;
+    expect(problems(text)).toEqual([`users.${name}: is a reserved name and is not allowed as a username`]);
+  });
+
+  it('accepts other names that objects also know, such as toString, as ordinary usernames', () => {
+    const outcome = parseUsersFile(`users:\n  toString: {displayname: T, password: '${digest}'}\n`, caseSensitive);
+    expect(outcome.ok && [...outcome.database.users.keys()]).toEqual(['toString']);
+  });
 });
