@@ -103,11 +103,19 @@ http {
 `;
 }
 
-/** Writes the nginx snippets of examples/nginx (with the Gatehouse upstream name) and starts nginx. */
-export async function startNginx(dir: string, ports: { front: number; gatehouse: number; upstream: number }, snippets: Record<string, string>): Promise<void> {
+/**
+ * Writes the nginx snippets of examples/nginx (with the Gatehouse upstream name) and starts nginx
+ * with `config` (default: the forward-auth layout of {@link nginxConfig}).
+ */
+export async function startNginx(
+  dir: string,
+  ports: { front: number; gatehouse: number; upstream: number },
+  snippets: Record<string, string>,
+  config: (dir: string, ports: { front: number; gatehouse: number; upstream: number }) => string = nginxConfig,
+): Promise<void> {
   for (const sub of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, sub), { recursive: true });
   for (const [name, text] of Object.entries(snippets)) writeFileSync(join(dir, name), text);
-  writeFileSync(join(dir, 'nginx.conf'), nginxConfig(dir, ports));
+  writeFileSync(join(dir, 'nginx.conf'), config(dir, ports));
   const { child, output } = run('nginx', ['-p', dir, '-e', `${dir}/error.log`, '-c', join(dir, 'nginx.conf')]);
   await waitForPort(ports.front, child, output);
 }
