@@ -34,7 +34,8 @@ export function readMapping(
   }
   const out: Raw = {};
   for (const [key, entry] of Object.entries(value)) {
-    const name = aliases[key] ?? key;
+    // Own keys only: `constructor` or `toString` must not resolve to Object's built-ins.
+    const name = (Object.hasOwn(aliases, key) ? aliases[key] : undefined) ?? key;
     if (!known.includes(name)) {
       ctx.problems.error(keyPath(path, key), `is not a known key${suggestion(key, known)}`);
       continue;

@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { User } from '../auth/users/user.js';
+import type { UserBackend } from '../auth/users/user.js';
 import type { OidcClientConfig, OidcConfig } from '../config/oidc.js';
 import type { SessionManager } from '../session/manager.js';
 import type { Clock } from '../shared/clock.js';
@@ -18,7 +18,7 @@ export interface OidcDeps {
   readonly hasher: TokenHasher;
   readonly secrets: ClientSecretVerifier;
   readonly sessions: SessionManager;
-  readonly users: { find(login: string): Promise<User | undefined> };
+  readonly users: Pick<UserBackend, 'get'>;
   readonly clock: Clock;
   readonly random: Random;
   readonly logger: FastifyBaseLogger;

@@ -28,7 +28,7 @@ export function userinfoHandler(deps: OidcDeps): RouteHandlerMethod {
         throw new InvalidToken('The access token is invalid, expired or revoked.');
       }
       if (!stored.scopes.includes('openid')) throw new InsufficientScope("The access token was not issued for the 'openid' scope.");
-      const user = await deps.users.find(stored.username);
+      const user = await deps.users.get(stored.username);
       const client = deps.clients.get(stored.clientId);
       if (!user || !client) throw new InvalidToken('The access token is no longer valid.');
       const claims = { ...claimsFor(user, stored.scopes), sub: stored.subject };

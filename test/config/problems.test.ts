@@ -12,6 +12,17 @@ describe('configuration problems: exact messages', () => {
   it.each<[string, unknown, string[]]>([
     ['unknown top-level key with a suggestion', { ...base, sesion: {} }, ["sesion: is not a known key, did you mean 'session'?"]],
     ['unknown key without a close match', { ...base, zzzzzz: 1 }, ['zzzzzz: is not a known key']],
+    ["an Object built-in's name is an unknown key too", { ...base, log: { constructor: 1, toString: 2 } }, ['log.constructor: is not a known key', 'log.toString: is not a known key']],
+    [
+      'server timeouts and connection cap',
+      { ...base, server: { timeouts: { read: '0s', write: 'soon', idel: '1m' }, max_connections: 0 } },
+      [
+        "server.timeouts.idel: is not a known key, did you mean 'idle'?",
+        "server.timeouts.read: must be at least 1 seconds but is '0s'",
+        "server.timeouts.write: must be a duration such as '90s', '5m', '1h', '2d', '1w', '1M', '1y' or a number of seconds but is 'soon'",
+        'server.max_connections: must be at least 1 but is 0',
+      ],
+    ],
     ['unknown nested key', { ...base, log: { levle: 'info' } }, ["log.levle: is not a known key, did you mean 'level'?"]],
     ['Authelia-only option', { ...base, webauthn: {} }, ['webauthn: is an Authelia option that Gatehouse does not support']],
     ['section of the wrong type', { ...base, server: 'tcp://:9091' }, ["server: must be a mapping but is 'tcp://:9091'"]],

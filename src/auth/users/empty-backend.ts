@@ -6,6 +6,10 @@ export class EmptyUserBackend implements UserBackend {
     return undefined;
   }
 
+  async get(): Promise<User | undefined> {
+    return undefined;
+  }
+
   async checkPassword(): Promise<User | undefined> {
     return undefined;
   }

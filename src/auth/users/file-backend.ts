@@ -90,6 +90,11 @@ export class FileUserBackend implements UserBackend, UserDirectory {
     return user && !user.disabled ? publicUser(user) : undefined;
   }
 
+  async get(username: string): Promise<User | undefined> {
+    const user = this.#database.users.get(username);
+    return user && !user.disabled ? publicUser(user) : undefined;
+  }
+
   async checkPassword(login: string, password: string): Promise<User | undefined> {
     const user = this.#lookup(login);
     if (!user || user.disabled) {

@@ -36,6 +36,12 @@ export interface UserBackend {
    */
   find(login: string): Promise<User | undefined>;
   /**
+   * The enabled user named exactly `username` (the canonical name a session or token holds):
+   * no case folding and no email lookup, so a removed user's name never resolves to another
+   * user who has it as an address.
+   */
+  get(username: string): Promise<User | undefined>;
+  /**
    * The user when `password` is theirs, else `undefined` (unknown, disabled or wrong password
    * alike). Takes about the same time in every case: an unknown login is checked against a
    * dummy digest of the configured algorithm.

@@ -49,7 +49,7 @@ export async function exchangeAuthorizationCode(
   const consumed = await deps.repository.consumeCode(codeHash, now);
   if (!consumed) throw new InvalidGrant('The authorization code is invalid.');
   if (!consumed.firstUse) return refuseReplay(deps, code, now);
-  const user = await deps.users.find(code.username);
+  const user = await deps.users.get(code.username);
   if (!user) throw new InvalidGrant('The user of this authorization code no longer exists.');
   const accessToken = newOpaqueToken(deps.random);
   const lifetime = deps.config.lifespans.accessToken;

@@ -63,6 +63,14 @@ describe('FileUserBackend', () => {
     expect(backend.size).toBe(3);
   });
 
+  it('get() takes the canonical username only: no case folding, no email, disabled users not found', async () => {
+    const backend = await open(setup({ search: { email: true, case_insensitive: true } }).config);
+    expect((await backend.get('john'))?.username).toBe('john');
+    expect(await backend.get('JOHN')).toBeUndefined();
+    expect(await backend.get('john.doe@example.com')).toBeUndefined();
+    expect(await backend.get('james')).toBeUndefined();
+  });
+
   it('finds by email and ignores case when configured', async () => {
     const backend = await open(setup({ search: { email: true, case_insensitive: true } }).config);
     expect((await backend.find('JOHN'))?.username).toBe('john');
