@@ -69,6 +69,9 @@ export class ReverseProxy {
     const verdict = await this.#authorise(req, route);
     if (verdict.kind !== 'allow') return this.#answer(req, res, verdict);
     prepareUpstreamHeaders(req, route.view, verdict.identity, { sessionCookies: this.options.sessionCookies });
+    // From here the upstream's `timeout` bounds the exchange, not `server.timeouts.write`: a long
+    // upload or download that keeps flowing is the upstream's business.
+    req.socket.setTimeout(0);
     this.#upstream.web(req, res, route.upstream);
   }
 
@@ -112,11 +115,12 @@ export class ReverseProxy {
 
   #answer(req: IncomingMessage, res: ServerResponse, verdict: Exclude<Verdict, { kind: 'allow' }>): void {
     this.#log(req, verdict);
-    if (verdict.kind === 'forbidden') return sendPage(res, 403);
-    if (verdict.kind === 'invalid') return sendPage(res, 400);
+    const close = closeIfBodyPending(req);
+    if (verdict.kind === 'forbidden') return sendPage(res, 403, close);
+    if (verdict.kind === 'invalid') return sendPage(res, 400, close);
     const status = verdict.redirect ? loginStatus(req.method ?? 'GET', req.headers.accept, header(req, 'x-requested-with')) : 401;
-    if (status === 401 || !verdict.redirect) return sendPage(res, 401);
-    res.writeHead(status, { location: verdict.redirect.href, 'content-length': 0, 'cache-control': 'no-store' }).end();
+    if (status === 401 || !verdict.redirect) return sendPage(res, 401, close);
+    res.writeHead(status, { location: verdict.redirect.href, 'content-length': 0, 'cache-control': 'no-store', ...close }).end();
   }
 
   #log(req: IncomingMessage, verdict: Exclude<Verdict, { kind: 'allow' }>): void {
@@ -130,9 +134,18 @@ export class ReverseProxy {
     const clientGone = req.socket.destroyed;
     this.options.logger[clientGone ? 'debug' : 'warn']({ err: error.message, code: error.code, host: req.headers.host, path: (req.url ?? '').split('?')[0] }, timeout ? 'proxy: upstream timed out' : 'proxy: upstream failed');
     if (clientGone) return;
-    if ('writeHead' in res) sendPage(res, timeout ? 504 : 502);
+    if ('writeHead' in res) sendPage(res, timeout ? 504 : 502, closeIfBodyPending(req));
     else refuseUpgrade(res, timeout ? 504 : 502);
   }
+}
+
+/**
+ * `Connection: close` for an answer given before the request body was all read: the connection
+ * cannot carry another request until the rest is drained, and a client that stalled it would
+ * otherwise hold it until the idle timeout.
+ */
+function closeIfBodyPending(req: IncomingMessage): Record<string, string> {
+  return req.complete ? {} : { connection: 'close' };
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {

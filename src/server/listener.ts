@@ -50,8 +50,6 @@ export function serverFactory(options: ListenerOptions) {
         if (hasBody(req)) bodyDeadline(req, res, timeouts.read);
         return fastifyHandler(req, res);
       }
-      // The upstream's `timeout` bounds a proxied exchange, not `server.timeouts.write`.
-      req.socket.setTimeout(0);
       proxy!.web(req, res, route).catch((error: unknown) => {
         logger.error({ err: error, host: route.view.host?.host }, 'proxy: request failed');
         sendPage(res, 500);
