@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cookieHeader, loginFirstFactor, startAuthzGateway } from '../authz/fixtures.js';
 import { rawExchange, startUpstream, type Upstream } from '../proxy/upstream.js';
-import { freePorts, requireBinary, startCaddy, startNginx } from './forward-auth/fronts.js';
+import { freePorts, nginxMain, requireBinary, startCaddy, startNginx } from './forward-auth/fronts.js';
 import { domain, front } from './forward-auth/scenarios.js';
 
 const example = (name: string) => readFileSync(new URL(`../../examples/${name}`, import.meta.url), 'utf8');
@@ -24,28 +24,18 @@ function status(reply: string): number {
 
 /** nginx in front of Gatehouse's own proxy mode: every site straight to Gatehouse through proxy.conf. */
 function proxyModeBehindNginx(dir: string, p: { front: number; gatehouse: number }): string {
-  const user = process.getuid?.() === 0 ? 'user root;' : '';
-  return `${user}
-worker_processes 1;
-daemon off;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 256; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
-  upstream gatehouse { server 127.0.0.1:${p.gatehouse}; keepalive 32; }
-  server {
+  return nginxMain(
+    dir,
+    p.gatehouse,
+    `  server {
     listen 127.0.0.1:${p.front};
     server_name .${domain};
     location / {
       include ${dir}/proxy.conf;
       proxy_pass http://gatehouse;
     }
-  }
-}
-`;
+  }`,
+  );
 }
 
 describe.runIf(requireBinary('nginx', ['-v']))('proxy mode behind nginx with examples/nginx/proxy.conf (finding 1)', () => {

@@ -64,8 +64,8 @@ function run(command: string, args: string[], env: Record<string, string> = {}):
   return { child, output: () => text };
 }
 
-/** The nginx configuration of examples/nginx, on loopback ports. */
-export function nginxConfig(dir: string, p: { front: number; gatehouse: number; upstream: number }): string {
+/** A whole nginx.conf for a test: one worker in the foreground, files under `dir`, `http` holding `servers`. */
+export function nginxMain(dir: string, gatehousePort: number, servers: string): string {
   const user = process.getuid?.() === 0 ? 'user root;' : '';
   return `${user}
 worker_processes 1;
@@ -77,8 +77,18 @@ http {
   access_log off;
   client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fastcgi;
   uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
-  upstream gatehouse { server 127.0.0.1:${p.gatehouse}; keepalive 32; }
-  upstream app { server 127.0.0.1:${p.upstream}; keepalive 32; }
+  upstream gatehouse { server 127.0.0.1:${gatehousePort}; keepalive 32; }
+${servers}
+}
+`;
+}
+
+/** The nginx configuration of examples/nginx, on loopback ports. */
+export function nginxConfig(dir: string, p: { front: number; gatehouse: number; upstream: number }): string {
+  return nginxMain(
+    dir,
+    p.gatehouse,
+    `  upstream app { server 127.0.0.1:${p.upstream}; keepalive 32; }
   # The portal: its own host, straight to Gatehouse.
   server {
     listen 127.0.0.1:${p.front};
@@ -98,9 +108,8 @@ http {
       include ${dir}/proxy.conf;
       proxy_pass http://app;
     }
-  }
-}
-`;
+  }`,
+  );
 }
 
 /**
