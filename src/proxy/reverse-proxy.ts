@@ -22,7 +22,7 @@ import type { Logger } from 'pino';
 import type { UpstreamConfig } from '../config/proxy.js';
 import { type Authorizer, loginStatus, type Verdict } from '../authz/evaluate.js';
 import type { Authority } from '../shared/authority.js';
-import type { RequestView } from '../shared/http/request-view.js';
+import { type RequestView, requestViewOf } from '../shared/http/request-view.js';
 import { requestUrl } from '../shared/request-url.js';
 import { prepareUpstreamHeaders } from './header-hygiene.js';
 import { refuseUpgrade, sendPage } from './pages.js';
@@ -124,7 +124,7 @@ export class ReverseProxy {
   }
 
   #log(req: IncomingMessage, verdict: Exclude<Verdict, { kind: 'allow' }>): void {
-    const entry = { reason: verdict.reason, host: req.headers.host, path: (req.url ?? '').split('?')[0], ip: req.socket.remoteAddress };
+    const entry = { reason: verdict.reason, host: requestViewOf(req).host?.host, path: (req.url ?? '').split('?')[0], ip: req.socket.remoteAddress };
     if (verdict.kind === 'login') this.options.logger.debug(entry, 'proxy: authentication required');
     else this.options.logger.info(entry, verdict.kind === 'forbidden' ? 'proxy: access forbidden' : 'proxy: request refused as malformed');
   }
@@ -132,7 +132,7 @@ export class ReverseProxy {
   #failed(error: Error & { code?: string }, req: IncomingMessage, res: ServerResponse | Socket): void {
     const timeout = error instanceof UpstreamTimeoutError;
     const clientGone = req.socket.destroyed;
-    this.options.logger[clientGone ? 'debug' : 'warn']({ err: error.message, code: error.code, host: req.headers.host, path: (req.url ?? '').split('?')[0] }, timeout ? 'proxy: upstream timed out' : 'proxy: upstream failed');
+    this.options.logger[clientGone ? 'debug' : 'warn']({ err: error.message, code: error.code, host: requestViewOf(req).host?.host, path: (req.url ?? '').split('?')[0] }, timeout ? 'proxy: upstream timed out' : 'proxy: upstream failed');
     if (clientGone) return;
     if ('writeHead' in res) sendPage(res, timeout ? 504 : 502, closeIfBodyPending(req));
     else refuseUpgrade(res, timeout ? 504 : 502);
