@@ -19,19 +19,41 @@ const dir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));
 const children = [];
 const pin = (cpu, cmd, args) => (hasTaskset() ? ['taskset', ['-c', String(cpu), cmd, ...args]] : [cmd, args]);
 function hasTaskset() {
-  try { execFileSync('taskset', ['-c', '0', 'true']); return true; } catch { return false; }
+  try {
+    execFileSync('taskset', ['-c', '0', 'true']);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 // Distinct free ports: every listener stays bound until all are known.
 async function freePorts(n) {
-  const servers = await Promise.all(Array.from({ length: n }, () => new Promise((resolve) => { const s = createServer(); s.listen(0, '127.0.0.1', () => resolve(s)); })));
+  const servers = await Promise.all(
+    Array.from(
+      { length: n },
+      () =>
+        new Promise((resolve) => {
+          const s = createServer();
+          s.listen(0, '127.0.0.1', () => resolve(s));
+        }),
+    ),
+  );
   const ports = servers.map((s) => s.address().port);
   await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
   return ports;
 }
 async function waitPort(port) {
   for (let i = 0; i < 1000; i++) {
-    if (await new Promise((r) => { const s = connect(port, '127.0.0.1', () => { s.destroy(); r(true); }).on('error', () => r(false)); })) return;
+    if (
+      await new Promise((r) => {
+        const s = connect(port, '127.0.0.1', () => {
+          s.destroy();
+          r(true);
+        }).on('error', () => r(false));
+      })
+    )
+      return;
     await new Promise((r) => setTimeout(r, 20));
   }
   throw new Error(`nothing on ${port}`);
@@ -44,7 +66,11 @@ function start(cmd, args, env = {}) {
   return child;
 }
 function rssMb(pid) {
-  try { return (Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024).toFixed(1); } catch { return '?'; }
+  try {
+    return (Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024).toFixed(1);
+  } catch {
+    return '?';
+  }
 }
 function wrk(url, headers, seconds) {
   const args = ['-t1', `-c${CONNS}`, `-d${seconds}s`, '--latency', ...headers.flatMap((h) => ['-H', h]), url];
@@ -58,7 +84,13 @@ function wrk(url, headers, seconds) {
 }
 async function fixedRate(url, headers, rate, seconds) {
   const { default: autocannon } = await import('autocannon');
-  const result = await autocannon({ url, connections: 10, overallRate: rate, duration: seconds, headers: Object.fromEntries(headers.map((h) => [h.split(': ')[0], h.split(': ').slice(1).join(': ')])) });
+  const result = await autocannon({
+    url,
+    connections: 10,
+    overallRate: rate,
+    duration: seconds,
+    headers: Object.fromEntries(headers.map((h) => [h.split(': ')[0], h.split(': ').slice(1).join(': ')])),
+  });
   return { p99: result.latency.p99, rps: result.requests.average, non2xx: result.non2xx };
 }
 
@@ -73,12 +105,20 @@ writeFileSync(join(dir, 'app.mjs'), upstreamApp);
 
 const salt = randomBytes(16);
 const ab64 = (b) => b.toString('base64').replace(/=+$/, '').replace(/\+/g, '.');
-writeFileSync(join(dir, 'users.yml'), `users:\n  john: {displayname: John Doe, password: '$pbkdf2-sha256$1000$${ab64(salt)}$${ab64(pbkdf2Sync('bench-password', salt, 1000, 32, 'sha256'))}', email: john@example.com, groups: [admins, dev]}\n`);
+writeFileSync(
+  join(dir, 'users.yml'),
+  `users:\n  john: {displayname: John Doe, password: '$pbkdf2-sha256$1000$${ab64(salt)}$${ab64(pbkdf2Sync('bench-password', salt, 1000, 32, 'sha256'))}', email: john@example.com, groups: [admins, dev]}\n`,
+);
 
 const [pa, papp, pgh, pe, pf] = await freePorts(5);
 const ports = { a: pa, app: papp, gh: pgh, e: pe, f: pf };
-const rules = Array.from({ length: 999 }, (_, i) => `    - {domain: site${i}.example.localhost, policy: ${['bypass', 'one_factor', 'two_factor', 'deny'][i % 4]}}`);
-writeFileSync(join(dir, 'config.yml'), `server: {address: 'tcp://127.0.0.1:${ports.gh}'}
+const rules = Array.from(
+  { length: 999 },
+  (_, i) => `    - {domain: site${i}.example.localhost, policy: ${['bypass', 'one_factor', 'two_factor', 'deny'][i % 4]}}`,
+);
+writeFileSync(
+  join(dir, 'config.yml'),
+  `server: {address: 'tcp://127.0.0.1:${ports.gh}'}
 log: {level: warn, format: json}
 session:
   inactivity: 1h
@@ -92,7 +132,8 @@ ${rules.join('\n')}
     - {domain: app.example.localhost, policy: one_factor}
 proxy:
   upstreams: [{domain: app.example.localhost, target: 'http://127.0.0.1:${ports.app}'}]
-`);
+`,
+);
 const nginxConf = `worker_processes 1; daemon off; pid ${dir}/nginx.pid; error_log ${dir}/nginx-error.log warn; ${process.getuid?.() === 0 ? 'user root;' : ''}
 events { worker_connections 1024; }
 http { access_log off; keepalive_requests 1000000;
@@ -125,17 +166,33 @@ function http(url, headers, body) {
     req.on('error', reject).end(body);
   });
 }
-const login = await http(`http://127.0.0.1:${ports.gh}/api/firstfactor`, { host: `auth.example.localhost:${ports.gh}`, 'content-type': 'application/json' }, JSON.stringify({ username: 'john', password: 'bench-password' }));
+const login = await http(
+  `http://127.0.0.1:${ports.gh}/api/firstfactor`,
+  { host: `auth.example.localhost:${ports.gh}`, 'content-type': 'application/json' },
+  JSON.stringify({ username: 'john', password: 'bench-password' }),
+);
 if (login.status !== 200) throw new Error(`login failed: ${login.status} ${login.body}`);
 const cookie = login.headers['set-cookie'].find((c) => c.startsWith('gatehouse_session=')).split(';')[0];
-const fwd = [`Cookie: ${cookie}; theme=dark; lang=en`, 'X-Forwarded-Method: GET', 'X-Forwarded-Proto: http', 'X-Forwarded-Host: app.example.localhost', 'X-Forwarded-URI: /dashboard', 'Accept: text/html'];
+const fwd = [
+  `Cookie: ${cookie}; theme=dark; lang=en`,
+  'X-Forwarded-Method: GET',
+  'X-Forwarded-Proto: http',
+  'X-Forwarded-Host: app.example.localhost',
+  'X-Forwarded-URI: /dashboard',
+  'Accept: text/html',
+];
 const cases = [
   { id: 'a', what: 'bare node:http, 200 + 4 headers (floor)', url: `http://127.0.0.1:${ports.a}/`, headers: [] },
   { id: 'b', what: '/api/authz/forward-auth, valid session, 1,000 rules', url: `http://127.0.0.1:${ports.gh}/api/authz/forward-auth`, headers: fwd },
   { id: 'c', what: 'the upstream directly', url: `http://127.0.0.1:${ports.app}/`, headers: [] },
   { id: 'd', what: 'Gatehouse proxy mode, valid session', url: `http://127.0.0.1:${ports.gh}/`, headers: [`Host: app.example.localhost`, `Cookie: ${cookie}`] },
   { id: 'e', what: 'nginx proxy_pass alone', url: `http://127.0.0.1:${ports.e}/`, headers: [] },
-  { id: 'f', what: 'nginx auth_request → Gatehouse → upstream', url: `http://127.0.0.1:${ports.f}/`, headers: [`Host: app.example.localhost`, `Cookie: ${cookie}`] },
+  {
+    id: 'f',
+    what: 'nginx auth_request → Gatehouse → upstream',
+    url: `http://127.0.0.1:${ports.f}/`,
+    headers: [`Host: app.example.localhost`, `Cookie: ${cookie}`],
+  },
 ];
 // Correctness gates before any load.
 for (const c of cases) {
@@ -155,15 +212,22 @@ const steady = await fixedRate(cases[1].url, cases[1].headers, 1000, DURATION);
 const half = Math.round(results.b.rps / 2);
 const atHalf = await fixedRate(cases[1].url, cases[1].headers, half, DURATION);
 const rss = { a: rssMb(a.pid), gatehouse: rssMb(gh.pid), upstream: rssMb(app.pid) };
-const worker = execFileSync('pgrep', ['-P', String(nginx.pid)], { encoding: 'utf8' }).trim().split('\n')[0];
+const worker = execFileSync('pgrep', ['-P', String(nginx.pid)], { encoding: 'utf8' })
+  .trim()
+  .split('\n')[0];
 rss.nginx = rssMb(worker);
 
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
 console.log(`\n${new Date().toISOString()}  node ${process.version}  wrk -t1 -c${CONNS} -d${DURATION}s (after ${WARMUP}s warm-up)\n`);
 console.log('| case | what | req/s | ÷ (a) | p99 ms | non-2xx |');
 console.log('|---|---|---:|---:|---:|---:|');
-for (const c of cases) console.log(`| (${c.id}) | ${c.what} | ${fmt(results[c.id].rps)} | ${(results[c.id].rps / results.a.rps).toFixed(2)} | ${results[c.id].p99.toFixed(2)} | ${results[c.id].errors} |`);
-console.log(`\nTargets: (b) ≥ 0.7 × (a): ${(results.b.rps / results.a.rps).toFixed(2)} ${results.b.rps >= 0.7 * results.a.rps ? 'met' : 'MISSED'}; (d) ≥ 1.0 × (f): ${(results.d.rps / results.f.rps).toFixed(2)} ${results.d.rps >= results.f.rps ? 'met' : 'MISSED'}`);
+for (const c of cases)
+  console.log(
+    `| (${c.id}) | ${c.what} | ${fmt(results[c.id].rps)} | ${(results[c.id].rps / results.a.rps).toFixed(2)} | ${results[c.id].p99.toFixed(2)} | ${results[c.id].errors} |`,
+  );
+console.log(
+  `\nTargets: (b) ≥ 0.7 × (a): ${(results.b.rps / results.a.rps).toFixed(2)} ${results.b.rps >= 0.7 * results.a.rps ? 'met' : 'MISSED'}; (d) ≥ 1.0 × (f): ${(results.d.rps / results.f.rps).toFixed(2)} ${results.d.rps >= results.f.rps ? 'met' : 'MISSED'}`,
+);
 console.log(`(b) p99 at a steady 1,000 req/s (autocannon -R): ${steady.p99} ms ${steady.p99 < 1 ? 'met' : 'MISSED'} (< 1 ms); non-2xx ${steady.non2xx}`);
 console.log(`(b) p99 at half its peak, ${fmt(half)} req/s: ${atHalf.p99} ms ${atHalf.p99 < 5 ? 'met' : 'MISSED'} (< 5 ms); non-2xx ${atHalf.non2xx}`);
 console.log(`RSS after the run (MB): gatehouse ${rss.gatehouse}, bare (a) ${rss.a}, upstream ${rss.upstream}, nginx worker ${rss.nginx}`);

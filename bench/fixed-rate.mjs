@@ -41,5 +41,7 @@ await Promise.all(pending);
 latencies.splice(0, Number(rate));
 latencies.sort((a, b) => a - b);
 const at = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))].toFixed(2);
-console.log(`${path} at ${rate} req/s: n=${latencies.length} p50=${at(0.5)} ms p99=${at(0.99)} ms max=${latencies.at(-1).toFixed(2)} ms statuses=${JSON.stringify(Object.fromEntries(statuses))}`);
+console.log(
+  `${path} at ${rate} req/s: n=${latencies.length} p50=${at(0.5)} ms p99=${at(0.99)} ms max=${latencies.at(-1).toFixed(2)} ms statuses=${JSON.stringify(Object.fromEntries(statuses))}`,
+);
 agent.destroy();

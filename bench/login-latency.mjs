@@ -42,7 +42,14 @@ function call(method, path, body, cookie, extra = {}) {
   return new Promise((resolve, reject) => {
     const payload = body ? JSON.stringify(body) : undefined;
     const req = request(
-      { host: url.hostname, port: url.port, method, path, agent, headers: { host, ...(payload ? { 'content-type': 'application/json' } : {}), ...(cookie ? { cookie } : {}), ...extra } },
+      {
+        host: url.hostname,
+        port: url.port,
+        method,
+        path,
+        agent,
+        headers: { host, ...(payload ? { 'content-type': 'application/json' } : {}), ...(cookie ? { cookie } : {}), ...extra },
+      },
       (res) => {
         res.resume();
         if (res.statusCode >= 400 && path !== '/api/firstfactor') reject(new Error(`${path} answered ${res.statusCode}`));

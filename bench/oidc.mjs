@@ -24,11 +24,21 @@ const basic = `Basic ${Buffer.from(`bench:${secret}`).toString('base64')}`;
 /** One HTTP request to `port`, with `host` as the Host header. */
 function http(port, host, method, path, { body, headers = {} } = {}) {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method, path, agent, headers: { host, ...(body ? { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } : {}), ...headers } }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString() }));
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        method,
+        path,
+        agent,
+        headers: { host, ...(body ? { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } : {}), ...headers },
+      },
+      (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString() }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -46,7 +56,10 @@ function jar() {
       }
     },
     get header() {
-      return [...cookies].filter(([, v]) => v !== '').map(([k, v]) => `${k}=${v}`).join('; ');
+      return [...cookies]
+        .filter(([, v]) => v !== '')
+        .map(([k, v]) => `${k}=${v}`)
+        .join('; ');
     },
   };
 }
@@ -55,7 +68,16 @@ const verifier = randomBytes(32).toString('base64url');
 const challenge = createHash('sha256').update(verifier).digest('base64url');
 
 function authorizePath(prefix, redirectUri) {
-  const q = new URLSearchParams({ client_id: 'bench', redirect_uri: redirectUri, response_type: 'code', scope: 'openid profile email', state: 'st', nonce: 'nn', code_challenge: challenge, code_challenge_method: 'S256' });
+  const q = new URLSearchParams({
+    client_id: 'bench',
+    redirect_uri: redirectUri,
+    response_type: 'code',
+    scope: 'openid profile email',
+    state: 'st',
+    nonce: 'nn',
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+  });
   return `${prefix}?${q}`;
 }
 
@@ -63,12 +85,14 @@ function authorizePath(prefix, redirectUri) {
 async function rate(once) {
   const end = performance.now() + seconds * 1000;
   let count = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (performance.now() < end) {
-      await once();
-      count++;
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < end) {
+        await once();
+        count++;
+      }
+    }),
+  );
   return count / seconds;
 }
 
@@ -76,22 +100,36 @@ async function gatehouse() {
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));
   const salt = randomBytes(16);
   const digest = `$pbkdf2-sha512$1000$${salt.toString('base64').replace(/=+$/, '').replace(/\+/g, '.')}$${pbkdf2Sync('password', salt, 1000, 64, 'sha512').toString('base64').replace(/=+$/, '').replace(/\+/g, '.')}`;
-  writeFileSync(join(dir, 'users.yml'), `users:\n  john:\n    displayname: John\n    password: '${digest}'\n    email: john@gatehouse.localhost\n    groups: [dev]\n`);
+  writeFileSync(
+    join(dir, 'users.yml'),
+    `users:\n  john:\n    displayname: John\n    password: '${digest}'\n    email: john@gatehouse.localhost\n    groups: [dev]\n`,
+  );
   const redirectUri = 'http://app.gatehouse.localhost/callback';
-  const { config } = parseConfig({
-    server: { address: 'tcp://127.0.0.1:0' },
-    log: { level: 'error' },
-    session: { cookies: [{ domain: 'gatehouse.localhost', portal_url: 'http://auth.gatehouse.localhost' }] },
-    storage: { encryption_key: 'bench-storage-key-0123456789', local: { path: join(dir, 'db.sqlite3') } },
-    authentication_backend: { file: { path: join(dir, 'users.yml') } },
-    access_control: { default_policy: 'one_factor' },
-    identity_providers: { oidc: { hmac_secret: 'bench-hmac-secret-0123456789', clients: [{ client_id: 'bench', client_secret: secret, authorization_policy: 'one_factor', consent_mode: 'implicit', redirect_uris: [redirectUri] }] } },
-  }, { env: {}, baseDir: dir });
+  const { config } = parseConfig(
+    {
+      server: { address: 'tcp://127.0.0.1:0' },
+      log: { level: 'error' },
+      session: { cookies: [{ domain: 'gatehouse.localhost', portal_url: 'http://auth.gatehouse.localhost' }] },
+      storage: { encryption_key: 'bench-storage-key-0123456789', local: { path: join(dir, 'db.sqlite3') } },
+      authentication_backend: { file: { path: join(dir, 'users.yml') } },
+      access_control: { default_policy: 'one_factor' },
+      identity_providers: {
+        oidc: {
+          hmac_secret: 'bench-hmac-secret-0123456789',
+          clients: [{ client_id: 'bench', client_secret: secret, authorization_policy: 'one_factor', consent_mode: 'implicit', redirect_uris: [redirectUri] }],
+        },
+      },
+    },
+    { env: {}, baseDir: dir },
+  );
   const gateway = await startGateway(config, { logger: pino({ level: 'silent' }), appVersion: 'bench' });
   const port = Number(new URL(gateway.url).port);
   const host = 'auth.gatehouse.localhost';
   const cookies = jar();
-  const login = await http(port, host, 'POST', '/api/firstfactor', { body: JSON.stringify({ username: 'john', password: 'password' }), headers: { 'content-type': 'application/json', origin: `http://${host}`, 'sec-fetch-site': 'same-origin' } });
+  const login = await http(port, host, 'POST', '/api/firstfactor', {
+    body: JSON.stringify({ username: 'john', password: 'password' }),
+    headers: { 'content-type': 'application/json', origin: `http://${host}`, 'sec-fetch-site': 'same-origin' },
+  });
   cookies.take(login);
   const path = authorizePath('/api/oidc/authorization', redirectUri);
   const code = async () => {
@@ -99,7 +137,10 @@ async function gatehouse() {
     return new URL(res.headers.location).searchParams.get('code');
   };
   const token = async (c) => {
-    const res = await http(port, host, 'POST', '/api/oidc/token', { body: new URLSearchParams({ grant_type: 'authorization_code', code: c, redirect_uri: redirectUri, code_verifier: verifier }).toString(), headers: { authorization: basic } });
+    const res = await http(port, host, 'POST', '/api/oidc/token', {
+      body: new URLSearchParams({ grant_type: 'authorization_code', code: c, redirect_uri: redirectUri, code_verifier: verifier }).toString(),
+      headers: { authorization: basic },
+    });
     if (res.status !== 200) throw new Error(`gatehouse token: ${res.status} ${res.body}`);
     return JSON.parse(res.body);
   };
@@ -107,20 +148,48 @@ async function gatehouse() {
     const res = await http(port, host, 'GET', '/api/oidc/userinfo', { headers: { authorization: `Bearer ${t.access_token}` } });
     if (res.status !== 200) throw new Error(`gatehouse userinfo: ${res.status}`);
   };
-  return { name: 'Gatehouse', code, token, userinfo, close: async () => { await gateway.close(); rmSync(dir, { recursive: true, force: true }); } };
+  return {
+    name: 'Gatehouse',
+    code,
+    token,
+    userinfo,
+    close: async () => {
+      await gateway.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** oidc-provider's adapter interface over plain Maps (no LRU eviction). */
 const stores = new Map();
 class MapAdapter {
-  constructor(name) { this.name = name; this.items = stores.get(name) ?? new Map(); stores.set(name, this.items); }
-  async upsert(id, payload) { this.items.set(id, payload); }
-  async find(id) { return this.items.get(id); }
-  async findByUserCode() { return undefined; }
-  async findByUid(uid) { return [...this.items.values()].find((p) => p.uid === uid); }
-  async consume(id) { const p = this.items.get(id); if (p) p.consumed = Math.floor(Date.now() / 1000); }
-  async destroy(id) { this.items.delete(id); }
-  async revokeByGrantId(grantId) { for (const [k, v] of this.items) if (v.grantId === grantId) this.items.delete(k); }
+  constructor(name) {
+    this.name = name;
+    this.items = stores.get(name) ?? new Map();
+    stores.set(name, this.items);
+  }
+  async upsert(id, payload) {
+    this.items.set(id, payload);
+  }
+  async find(id) {
+    return this.items.get(id);
+  }
+  async findByUserCode() {
+    return undefined;
+  }
+  async findByUid(uid) {
+    return [...this.items.values()].find((p) => p.uid === uid);
+  }
+  async consume(id) {
+    const p = this.items.get(id);
+    if (p) p.consumed = Math.floor(Date.now() / 1000);
+  }
+  async destroy(id) {
+    this.items.delete(id);
+  }
+  async revokeByGrantId(grantId) {
+    for (const [k, v] of this.items) if (v.grantId === grantId) this.items.delete(k);
+  }
 }
 
 async function oidcProvider() {
@@ -134,8 +203,19 @@ async function oidcProvider() {
   const provider = new Provider(`http://${host}`, {
     adapter: MapAdapter,
     jwks: { keys: [jwk] },
-    clients: [{ client_id: 'bench', client_secret: secret, redirect_uris: [redirectUri], token_endpoint_auth_method: 'client_secret_basic', id_token_signed_response_alg: 'RS256' }],
-    findAccount: async (_ctx, id) => ({ accountId: id, claims: async () => ({ sub: id, name: 'John', email: 'john@gatehouse.localhost', email_verified: true }) }),
+    clients: [
+      {
+        client_id: 'bench',
+        client_secret: secret,
+        redirect_uris: [redirectUri],
+        token_endpoint_auth_method: 'client_secret_basic',
+        id_token_signed_response_alg: 'RS256',
+      },
+    ],
+    findAccount: async (_ctx, id) => ({
+      accountId: id,
+      claims: async () => ({ sub: id, name: 'John', email: 'john@gatehouse.localhost', email_verified: true }),
+    }),
     claims: { openid: ['sub'], profile: ['name'], email: ['email', 'email_verified'] },
     pkce: { required: () => true },
     cookies: { keys: ['bench-cookie-key-0123456789'] },
@@ -165,7 +245,10 @@ async function oidcProvider() {
     return c;
   };
   const token = async (c) => {
-    const r = await http(port, host, 'POST', '/token', { body: new URLSearchParams({ grant_type: 'authorization_code', code: c, redirect_uri: redirectUri, code_verifier: verifier }).toString(), headers: { authorization: basic } });
+    const r = await http(port, host, 'POST', '/token', {
+      body: new URLSearchParams({ grant_type: 'authorization_code', code: c, redirect_uri: redirectUri, code_verifier: verifier }).toString(),
+      headers: { authorization: basic },
+    });
     if (r.status !== 200) throw new Error(`oidc-provider token: ${r.status} ${r.body}`);
     return JSON.parse(r.body);
   };

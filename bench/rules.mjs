@@ -54,5 +54,5 @@ function report(title, spreadFor) {
   console.log(`  10,000/10 throughput ratio: ${ratio.toFixed(2)} (1.00 = no slower with 10,000 rules)`);
 }
 
-report('Requests spread over every rule\'s domain (the 10,000-rule set is not cache-resident):', (count) => count);
+report("Requests spread over every rule's domain (the 10,000-rule set is not cache-resident):", (count) => count);
 report('The same request stream for every size (10 hot domains):', () => 10);

@@ -11,7 +11,6 @@ const src = join(root, 'src');
 const dist = join(root, 'dist');
 const assetExtensions = ['.sql', '.html', '.css', '.js', '.svg', '.txt'];
 
-
 function copyAssets(dir) {
   for (const name of readdirSync(dir)) {
     const path = join(dir, name);

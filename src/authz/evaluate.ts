@@ -80,7 +80,8 @@ export class Authorizer {
     let identity: Identity | undefined;
     const viaHeader = query.basic !== undefined;
     if (query.basic !== undefined) {
-      const checked = query.basic === 'malformed' ? { ok: false as const, reason: 'the Authorization header is malformed' } : await this.deps.basic(query.basic, query);
+      const checked =
+        query.basic === 'malformed' ? { ok: false as const, reason: 'the Authorization header is malformed' } : await this.deps.basic(query.basic, query);
       if (checked.ok) {
         subject = { username: checked.user.username, groups: checked.user.groups, ip: query.ip, clientId: '' };
         level = 1;
@@ -128,7 +129,10 @@ function schemeAllowed(scheme: string, cookieDomain: string): boolean {
 /** The portal to send the user to; a string is why the override was refused. */
 function portalFor(query: AuthzQuery, cookie: SessionCookieConfig): URL | undefined | string {
   if (query.portalUrl === undefined || query.portalUrl === '') return query.portalFromCookie === false ? undefined : cookie.portalUrl;
-  return safeRedirect(query.portalUrl, [cookie]) ?? `the portal URL override '${query.portalUrl.slice(0, 200)}' is not an https URL under the cookie domain '${cookie.domain}'`;
+  return (
+    safeRedirect(query.portalUrl, [cookie]) ??
+    `the portal URL override '${query.portalUrl.slice(0, 200)}' is not an https URL under the cookie domain '${cookie.domain}'`
+  );
 }
 
 /**

@@ -48,7 +48,8 @@ export class ForwardedHeaders {
   /** An origin-form request target (`/path?query`); `fallback` when absent. */
   uri(name: string, fallback: string): string {
     const value = this.optional(name) ?? fallback;
-    if (!value.startsWith('/') || value.startsWith('//')) throw new ForwardedHeaderError(name, `must be a path starting with '/' but is '${value.slice(0, 80)}'`);
+    if (!value.startsWith('/') || value.startsWith('//'))
+      throw new ForwardedHeaderError(name, `must be a path starting with '/' but is '${value.slice(0, 80)}'`);
     checkText(name, value);
     return value;
   }

@@ -26,10 +26,7 @@ export function legacyVerifyANY(deps: AuthzDeps): RouteHandlerMethod {
         : requestUrl(view.proto, requiredHost(view.forwardedHost ? 'X-Forwarded-Host' : 'Host', view.authority), headers.uri('X-Forwarded-URI', '/'));
     const method = headers.optional('X-Forwarded-Method') !== undefined ? headers.method('X-Forwarded-Method') : request.method;
     const query = request.query as { rd?: string; auth?: string };
-    const basic =
-      query.auth === 'basic'
-        ? (parseBasic(headers.optional('Authorization')) ?? 'malformed')
-        : parseBasic(headers.optional('Proxy-Authorization'));
+    const basic = query.auth === 'basic' ? (parseBasic(headers.optional('Authorization')) ?? 'malformed') : parseBasic(headers.optional('Proxy-Authorization'));
     return {
       url,
       method,

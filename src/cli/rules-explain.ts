@@ -27,11 +27,15 @@ export async function rulesExplainCommand(args: string[], io: CliIO): Promise<nu
   if (values.url === undefined) throw new UsageError('gatehouse rules explain: needs --url URL');
   const subject: Subject = {
     username: values.user,
-    groups: values.groups.split(',').map((g) => g.trim()).filter((g) => g !== ''),
+    groups: values.groups
+      .split(',')
+      .map((g) => g.trim())
+      .filter((g) => g !== ''),
     ip: values.ip,
     clientId: values.client,
   };
-  if (subject.ip !== undefined && !ipaddr.isValid(subject.ip)) throw new UsageError(`gatehouse rules explain: --ip must be an IP address but is '${subject.ip}'`);
+  if (subject.ip !== undefined && !ipaddr.isValid(subject.ip))
+    throw new UsageError(`gatehouse rules explain: --ip must be an IP address but is '${subject.ip}'`);
   if (subject.groups.length > 0 && subject.username === '') throw new UsageError('gatehouse rules explain: --groups needs --user');
   const level = readLevel(values.level, subject);
   const config = loadConfigOrReport(file, io)?.config;
@@ -50,7 +54,9 @@ export async function rulesExplainCommand(args: string[], io: CliIO): Promise<nu
   const width = Math.max(0, ...verdicts.map((v) => v.source.length));
   for (const v of verdicts) {
     const status = v.matched
-      ? v.index === decision.ruleIndex ? 'MATCH  ← decides' : 'match  (an earlier rule decides)'
+      ? v.index === decision.ruleIndex
+        ? 'MATCH  ← decides'
+        : 'match  (an earlier rule decides)'
       : `no     ${v.failed?.criterion}: ${v.failed?.actual} does not match ${v.failed?.expected}`;
     out.push(`  ${v.source.padEnd(width)}  ${v.policy.padEnd(10)}  ${status}`);
   }

@@ -18,12 +18,7 @@ interface Suite {
 
 /** `gatehouse rules test [FILES…] [--config FILE]`: 0 all passed, 1 a failure or an invalid file, 2 usage. */
 export async function rulesTestCommand(args: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseCommandArgs(
-    'rules test',
-    args,
-    { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } },
-    true,
-  );
+  const { values, positionals } = parseCommandArgs('rules test', args, { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } }, true);
   if (values.help) {
     io.stdout.write(rulesHelp);
     return exitCodes.ok;

@@ -41,7 +41,7 @@ export async function serveCommand(args: string[], io: CliIO): Promise<number> {
   };
   process.on('SIGTERM', onSignal).on('SIGINT', onSignal);
   const removeHandlers = () => process.off('SIGTERM', onSignal).off('SIGINT', onSignal);
-  let gateway;
+  let gateway: Awaited<ReturnType<typeof startGateway>>;
   try {
     gateway = await startGateway(config, { logger, appVersion });
   } catch (error) {

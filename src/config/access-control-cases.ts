@@ -70,7 +70,13 @@ function readCase(ctx: ReadContext, path: string, value: unknown): PolicyCase | 
 }
 
 function readGroups(ctx: ReadContext, path: string, value: unknown): string[] {
-  const list = typeof value === 'string' ? value.split(',').map((g) => g.trim()).filter((g) => g !== '') : value;
+  const list =
+    typeof value === 'string'
+      ? value
+          .split(',')
+          .map((g) => g.trim())
+          .filter((g) => g !== '')
+      : value;
   return readList(ctx, path, list, (entry, at) => {
     if (typeof entry === 'string' && entry !== '') return entry;
     ctx.problems.error(at, `must be a group name but is ${describe(entry)}`);

@@ -1,13 +1,6 @@
 import { closest, distance } from 'fastest-levenshtein';
 import ipaddr from 'ipaddr.js';
-import {
-  type QueryCondition,
-  type QueryOperator,
-  type RegexConfig,
-  type SubjectCriterion,
-  queryOperators,
-  ruleMethods,
-} from './access-control-rule.js';
+import { type QueryCondition, type QueryOperator, type RegexConfig, type SubjectCriterion, queryOperators, ruleMethods } from './access-control-rule.js';
 import { canonicalHostname } from '../shared/authority.js';
 import type { NamedNetworks } from './definitions.js';
 import { describe, indexPath, keyPath } from './problems.js';
@@ -57,7 +50,10 @@ export function readDomains(ctx: ReadContext, path: string, value: unknown): str
     const name = rest === '' ? { reason: 'is empty' } : canonicalHostname(rest);
     if (typeof name !== 'string') {
       const which = prefix === '' ? 'which' : `whose host name after '${prefix}'`;
-      ctx.problems.error(at, `must be a host name such as 'app.example.com', '*.example.com' or '{user}.example.com' but is '${text}', ${which} ${name.reason}`);
+      ctx.problems.error(
+        at,
+        `must be a host name such as 'app.example.com', '*.example.com' or '{user}.example.com' but is '${text}', ${which} ${name.reason}`,
+      );
       return [];
     }
     return [prefix + name];

@@ -1,12 +1,4 @@
-import {
-  readDomains,
-  readMethods,
-  readNetworks,
-  readQuery,
-  readRegexList,
-  readSubjects,
-  type RuleReadOptions,
-} from './access-control-criteria.js';
+import { readDomains, readMethods, readNetworks, readQuery, readRegexList, readSubjects, type RuleReadOptions } from './access-control-criteria.js';
 import { keyPath } from './problems.js';
 import { type ReadContext, readMapping } from './reader.js';
 
@@ -19,8 +11,22 @@ export const queryOperators: readonly QueryOperator[] = ['equal', 'not equal', '
 
 /** HTTP methods a rule may name (Authelia's list, WebDAV included). */
 export const ruleMethods = [
-  'GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH',
-  'PROPFIND', 'PROPPATCH', 'MKCOL', 'COPY', 'MOVE', 'LOCK', 'UNLOCK',
+  'GET',
+  'HEAD',
+  'POST',
+  'PUT',
+  'DELETE',
+  'CONNECT',
+  'OPTIONS',
+  'TRACE',
+  'PATCH',
+  'PROPFIND',
+  'PROPPATCH',
+  'MKCOL',
+  'COPY',
+  'MOVE',
+  'LOCK',
+  'UNLOCK',
 ] as const;
 
 /**
@@ -75,12 +81,7 @@ export interface AccessRuleConfig {
 const ruleKeys = ['domain', 'domain_regex', 'policy', 'subject', 'networks', 'resources', 'methods', 'query'];
 
 /** Reads one rule at `path` (reported as `source`); `undefined` when it has an error. */
-export function readAccessRule(
-  ctx: ReadContext,
-  path: string,
-  value: unknown,
-  options: RuleReadOptions,
-): AccessRuleConfig | undefined {
+export function readAccessRule(ctx: ReadContext, path: string, value: unknown, options: RuleReadOptions): AccessRuleConfig | undefined {
   const raw = readMapping(ctx, path, value, ruleKeys);
   if (!raw) return undefined;
   const before = ctx.problems.errors.length;
@@ -123,10 +124,7 @@ function readPolicy(ctx: ReadContext, path: string, value: unknown): Policy | un
 function checkNoCaptures(ctx: ReadContext, path: string, regexes: readonly RegexConfig[]): void {
   regexes.forEach((regex, index) => {
     if (regex.captures.user || regex.captures.group) {
-      ctx.problems.error(
-        `${path}[${index}]`,
-        `must not capture the named groups 'User' or 'Group' when policy is 'bypass' but is '${regex.pattern}'`,
-      );
+      ctx.problems.error(`${path}[${index}]`, `must not capture the named groups 'User' or 'Group' when policy is 'bypass' but is '${regex.pattern}'`);
     }
   });
 }

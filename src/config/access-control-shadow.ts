@@ -31,7 +31,11 @@ function isLiteral(domain: string): boolean {
 function preempts(earlier: AccessRuleConfig, later: AccessRuleConfig): boolean {
   return (
     coversDomains(earlier, later) &&
-    (earlier.resources.length === 0 || same(earlier.resources.map((r) => r.pattern), later.resources.map((r) => r.pattern))) &&
+    (earlier.resources.length === 0 ||
+      same(
+        earlier.resources.map((r) => r.pattern),
+        later.resources.map((r) => r.pattern),
+      )) &&
     (earlier.query.length === 0 || same(earlier.query, later.query)) &&
     (earlier.subject.length === 0 || same(earlier.subject, later.subject)) &&
     subset(later.methods, earlier.methods) &&
@@ -43,10 +47,7 @@ function coversDomains(earlier: AccessRuleConfig, later: AccessRuleConfig): bool
   if (earlier.domain.length === 0 && earlier.domainRegex.length === 0) return true;
   if (later.domain.length === 0 && later.domainRegex.length === 0) return false;
   const regexes = new Set(earlier.domainRegex.map((r) => r.pattern));
-  return (
-    later.domainRegex.every((r) => regexes.has(r.pattern)) &&
-    later.domain.every((entry) => earlier.domain.some((cover) => coversDomain(cover, entry)))
-  );
+  return later.domainRegex.every((r) => regexes.has(r.pattern)) && later.domain.every((entry) => earlier.domain.some((cover) => coversDomain(cover, entry)));
 }
 
 /** Whether the domain entry `cover` matches every host that `entry` matches, for every subject. */

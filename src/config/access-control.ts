@@ -1,4 +1,4 @@
-import { type RuleReadOptions } from './access-control-criteria.js';
+import type { RuleReadOptions } from './access-control-criteria.js';
 import { expandRulesFiles, readPolicyFile } from './access-control-files.js';
 import { type AccessRuleConfig, type Policy, policies, readAccessRule } from './access-control-rule.js';
 import { findShadowedRules } from './access-control-shadow.js';
@@ -47,10 +47,7 @@ export function readAccessControl(
   }
   const written = countWritten(raw.rules) + countWritten(raw.rules_files);
   if (written === 0 && defaultPolicy !== 'one_factor' && defaultPolicy !== 'two_factor') {
-    ctx.problems.error(
-      keyPath(path, 'default_policy'),
-      `must be 'one_factor' or 'two_factor' when no rules are written but is '${defaultPolicy}'`,
-    );
+    ctx.problems.error(keyPath(path, 'default_policy'), `must be 'one_factor' or 'two_factor' when no rules are written but is '${defaultPolicy}'`);
   } else if (written === 0) {
     ctx.problems.warn(keyPath(path, 'default_policy'), `applies to every request because no rules are written`);
   }
@@ -63,4 +60,3 @@ export function readAccessControl(
 function countWritten(rules: unknown): number {
   return Array.isArray(rules) ? rules.length : typeof rules === 'string' ? 1 : 0;
 }
-

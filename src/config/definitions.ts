@@ -41,12 +41,7 @@ export function readDefinitions(ctx: ReadContext, value: unknown): Map<string, r
 }
 
 /** Reads Authelia's legacy `access_control.networks: [{name, networks: [CIDR…]}]` into `into`. */
-export function readLegacyNetworks(
-  ctx: ReadContext,
-  path: string,
-  value: unknown,
-  into: Map<string, readonly string[]>,
-): void {
+export function readLegacyNetworks(ctx: ReadContext, path: string, value: unknown, into: Map<string, readonly string[]>): void {
   readList(ctx, path, value, (entry, at) => {
     const raw = readMapping(ctx, at, entry, ['name', 'networks']);
     if (!raw) return undefined;

@@ -88,10 +88,7 @@ export function loadConfig(file: string, env: Readonly<Record<string, string | u
  * Validates an already-parsed configuration document.
  * @throws ConfigError listing every problem.
  */
-export function parseConfig(
-  raw: unknown,
-  options: { env: Readonly<Record<string, string | undefined>>; baseDir: string },
-): LoadedConfig {
+export function parseConfig(raw: unknown, options: { env: Readonly<Record<string, string | undefined>>; baseDir: string }): LoadedConfig {
   const problems = new Problems();
   const ctx: ReadContext = { problems, env: options.env, baseDir: options.baseDir };
   const document = raw === undefined || raw === null ? {} : raw;

@@ -71,8 +71,20 @@ export function readNotifier(ctx: ReadContext, value: unknown): NotifierConfig |
 function readSmtp(ctx: ReadContext, path: string, value: unknown): SmtpNotifierConfig | undefined {
   const d = defaults.notifier.smtp;
   const raw = readMapping(ctx, path, value, [
-    'address', 'timeout', 'username', 'password', 'identifier', 'sender', 'subject', 'startup_check_address',
-    'disable_require_tls', 'disable_starttls', 'disable_html_emails', 'tls', 'host', 'port',
+    'address',
+    'timeout',
+    'username',
+    'password',
+    'identifier',
+    'sender',
+    'subject',
+    'startup_check_address',
+    'disable_require_tls',
+    'disable_starttls',
+    'disable_html_emails',
+    'tls',
+    'host',
+    'port',
   ]);
   if (!raw) return undefined;
   for (const legacy of ['host', 'port']) {
@@ -119,9 +131,8 @@ function readSmtp(ctx: ReadContext, path: string, value: unknown): SmtpNotifierC
     tls: {
       skipVerify: readBoolean(ctx, keyPath(tlsAt, 'skip_verify'), tls.skip_verify, false),
       serverName: readString(ctx, keyPath(tlsAt, 'server_name'), tls.server_name) ?? address.host,
-      minimumVersion: readChoice(ctx, keyPath(tlsAt, 'minimum_version'), tls.minimum_version, ['TLS1.2', 'TLS1.3'] as const, 'TLS1.2') === 'TLS1.3'
-        ? 'TLSv1.3'
-        : 'TLSv1.2',
+      minimumVersion:
+        readChoice(ctx, keyPath(tlsAt, 'minimum_version'), tls.minimum_version, ['TLS1.2', 'TLS1.3'] as const, 'TLS1.2') === 'TLS1.3' ? 'TLSv1.3' : 'TLSv1.2',
     },
   };
 }

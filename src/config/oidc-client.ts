@@ -49,10 +49,29 @@ export interface OidcClientConfig {
 }
 
 const clientKeys = [
-  'client_id', 'id', 'client_name', 'description', 'client_secret', 'secret', 'public', 'authorization_policy', 'consent_mode',
-  'pre_configured_consent_duration', 'redirect_uris', 'scopes', 'grant_types', 'response_types', 'response_modes',
-  'token_endpoint_auth_method', 'require_pkce', 'pkce_challenge_method', 'audience', 'id_token_signed_response_alg',
-  'userinfo_signed_response_alg', 'claims_in_id_token', 'jwks',
+  'client_id',
+  'id',
+  'client_name',
+  'description',
+  'client_secret',
+  'secret',
+  'public',
+  'authorization_policy',
+  'consent_mode',
+  'pre_configured_consent_duration',
+  'redirect_uris',
+  'scopes',
+  'grant_types',
+  'response_types',
+  'response_modes',
+  'token_endpoint_auth_method',
+  'require_pkce',
+  'pkce_challenge_method',
+  'audience',
+  'id_token_signed_response_alg',
+  'userinfo_signed_response_alg',
+  'claims_in_id_token',
+  'jwks',
 ];
 
 /** Reads one client; `plainAllowed` says whether `enable_pkce_plain_challenge` is on. */
@@ -66,12 +85,18 @@ export function readOidcClient(ctx: ReadContext, at: string, value: unknown, pla
   }
   const isPublic = readBoolean(ctx, p('public'), raw.public, false);
   const secret = readClientSecret(ctx, p('client_secret'), raw.client_secret);
-  const method = raw.token_endpoint_auth_method === undefined ? undefined : readChoice(ctx, p('token_endpoint_auth_method'), raw.token_endpoint_auth_method, clientAuthMethods, 'none');
+  const method =
+    raw.token_endpoint_auth_method === undefined
+      ? undefined
+      : readChoice(ctx, p('token_endpoint_auth_method'), raw.token_endpoint_auth_method, clientAuthMethods, 'none');
   checkAuth(ctx, at, isPublic, secret ?? (raw.client_secret !== undefined ? { kind: 'plain', value: '' } : undefined), method);
   const scopes = readNames(ctx, p('scopes'), raw.scopes, knownScopes, notYet.scopes, ['openid', 'groups', 'profile', 'email']);
   const grantTypes = readNames(ctx, p('grant_types'), raw.grant_types, ['authorization_code'], notYet.grant_types, ['authorization_code']);
   const responseTypes = readNames(ctx, p('response_types'), raw.response_types, ['code'], [], ['code']);
-  const responseModes = readNames(ctx, p('response_modes'), raw.response_modes, ['query', 'form_post'], [], ['form_post', 'query']) as ('query' | 'form_post')[];
+  const responseModes = readNames(ctx, p('response_modes'), raw.response_modes, ['query', 'form_post'], [], ['form_post', 'query']) as (
+    | 'query'
+    | 'form_post'
+  )[];
   const pkceMethod = readChoice(ctx, p('pkce_challenge_method'), raw.pkce_challenge_method, ['', 'S256', 'plain'] as const, '');
   if (pkceMethod === 'plain' && !plainAllowed) {
     ctx.problems.error(p('pkce_challenge_method'), "must be 'S256' unless enable_pkce_plain_challenge is true but is 'plain'");
@@ -112,7 +137,10 @@ function readClientSecret(ctx: ReadContext, path: string, value: unknown): Clien
   if (text.startsWith('$plaintext$')) return { kind: 'plain', value: text.slice('$plaintext$'.length) };
   if (text.startsWith('$')) {
     if (isSupportedDigest(text)) return { kind: 'digest', digest: text };
-    ctx.problems.error(path, "must be a digest such as '$pbkdf2-sha512$…' or '$argon2id$…' (see gatehouse hash-password) or a plain secret, but its digest format is not recognised");
+    ctx.problems.error(
+      path,
+      "must be a digest such as '$pbkdf2-sha512$…' or '$argon2id$…' (see gatehouse hash-password) or a plain secret, but its digest format is not recognised",
+    );
     return undefined;
   }
   return { kind: 'plain', value: text };
@@ -128,7 +156,10 @@ function checkAuth(ctx: ReadContext, at: string, isPublic: boolean, secret: Clie
   if (method === 'none') ctx.problems.error(p('token_endpoint_auth_method'), "must not be 'none' unless the client is public (public: true)");
   if (!secret && method !== 'private_key_jwt') ctx.problems.error(p('client_secret'), 'must be set for a confidential client but is absent');
   if (method === 'client_secret_jwt' && secret?.kind === 'digest') {
-    ctx.problems.error(p('client_secret'), "must be the plain secret when token_endpoint_auth_method is 'client_secret_jwt' (it is the HMAC key) but is a digest");
+    ctx.problems.error(
+      p('client_secret'),
+      "must be the plain secret when token_endpoint_auth_method is 'client_secret_jwt' (it is the HMAC key) but is a digest",
+    );
   }
 }
 
@@ -180,7 +211,13 @@ function readClientJwks(ctx: ReadContext, path: string, value: unknown): ClientJ
     const raw = readMapping(ctx, at, entry, ['key_id', 'algorithm', 'use', 'key']);
     if (!raw) return undefined;
     const key = readString(ctx, keyPath(at, 'key'), raw.key, { required: true });
-    const algorithm = readChoice(ctx, keyPath(at, 'algorithm'), raw.algorithm, ['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384', 'EdDSA'] as const, 'RS256');
+    const algorithm = readChoice(
+      ctx,
+      keyPath(at, 'algorithm'),
+      raw.algorithm,
+      ['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384', 'EdDSA'] as const,
+      'RS256',
+    );
     if (key === undefined) return undefined;
     try {
       createPublicKey(key);

@@ -100,7 +100,12 @@ function readCors(ctx: ReadContext, path: string, value: unknown): OidcConfig['c
   return {
     endpoints,
     allowedOrigins,
-    allowedOriginsFromClientRedirectUris: readBoolean(ctx, keyPath(path, 'allowed_origins_from_client_redirect_uris'), raw.allowed_origins_from_client_redirect_uris, false),
+    allowedOriginsFromClientRedirectUris: readBoolean(
+      ctx,
+      keyPath(path, 'allowed_origins_from_client_redirect_uris'),
+      raw.allowed_origins_from_client_redirect_uris,
+      false,
+    ),
   };
 }
 
@@ -112,8 +117,12 @@ function checkClients(ctx: ReadContext, path: string, clients: OidcClientConfig[
     const earlier = seen.get(client.id);
     if (earlier !== undefined) ctx.problems.error(keyPath(at, 'client_id'), `must be unique but '${client.id}' is also ${path}[${earlier}]`);
     else seen.set(client.id, index);
-    for (const [key, alg] of [['id_token_signed_response_alg', client.idTokenSignedResponseAlg], ['userinfo_signed_response_alg', client.userinfoSignedResponseAlg]] as const) {
-      if (alg !== 'none' && !algs.has(alg)) ctx.problems.error(keyPath(at, key), `must be an algorithm of a key in identity_providers.oidc.jwks but is '${alg}'`);
+    for (const [key, alg] of [
+      ['id_token_signed_response_alg', client.idTokenSignedResponseAlg],
+      ['userinfo_signed_response_alg', client.userinfoSignedResponseAlg],
+    ] as const) {
+      if (alg !== 'none' && !algs.has(alg))
+        ctx.problems.error(keyPath(at, key), `must be an algorithm of a key in identity_providers.oidc.jwks but is '${alg}'`);
     }
   });
 }

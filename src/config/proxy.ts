@@ -89,7 +89,8 @@ function readPathPrefix(ctx: ReadContext, path: string, value: unknown): string 
   if (text === undefined) return undefined;
   const segments = text.split('/').slice(1);
   const safe =
-    text.startsWith('/') && segments.every((s, i) => (s === '' ? i === segments.length - 1 : /^[A-Za-z0-9\-._~!$&'()*+,=:@]+$/.test(s) && s !== '.' && s !== '..'));
+    text.startsWith('/') &&
+    segments.every((s, i) => (s === '' ? i === segments.length - 1 : /^[A-Za-z0-9\-._~!$&'()*+,=:@]+$/.test(s) && s !== '.' && s !== '..'));
   if (!safe) {
     ctx.problems.error(path, `must be a path such as '/' or '/app/' (no '.', '..', '//', '%', '?' or '#') but is ${describe(value)}`);
     return undefined;

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { closest, distance } from 'fastest-levenshtein';
 import { parseDuration } from './duration.js';
-import { Problems, describe, indexPath, keyPath } from './problems.js';
+import { type Problems, describe, indexPath, keyPath } from './problems.js';
 
 /** What a section reader needs besides the raw value: where to report, and where secrets come from. */
 export interface ReadContext {
@@ -85,13 +85,7 @@ export function readBoolean(ctx: ReadContext, path: string, value: unknown, fall
   return value;
 }
 
-export function readInteger(
-  ctx: ReadContext,
-  path: string,
-  value: unknown,
-  fallback: number,
-  range: { min?: number; max?: number } = {},
-): number {
+export function readInteger(ctx: ReadContext, path: string, value: unknown, fallback: number, range: { min?: number; max?: number } = {}): number {
   if (value === undefined || value === null) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value)) {
     ctx.problems.error(path, `must be a whole number but is ${describe(value)}`);
@@ -109,13 +103,7 @@ export function readInteger(
 }
 
 /** One of a fixed set of strings. */
-export function readChoice<T extends string>(
-  ctx: ReadContext,
-  path: string,
-  value: unknown,
-  allowed: readonly T[],
-  fallback: T,
-): T {
+export function readChoice<T extends string>(ctx: ReadContext, path: string, value: unknown, allowed: readonly T[], fallback: T): T {
   if (value === undefined || value === null) return fallback;
   if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
   ctx.problems.error(path, `must be one of ${allowed.map((a) => `'${a}'`).join(', ')} but is ${describe(value)}`);
@@ -126,22 +114,13 @@ export function readChoice<T extends string>(
  * A duration in milliseconds. With `disableWith: -1`, the value -1 is accepted and returned
  * as -1 (Authelia's "disabled", e.g. `session.remember_me: -1`).
  */
-export function readDuration(
-  ctx: ReadContext,
-  path: string,
-  value: unknown,
-  fallback: number,
-  opts: { disableWith?: -1; min?: number } = {},
-): number {
+export function readDuration(ctx: ReadContext, path: string, value: unknown, fallback: number, opts: { disableWith?: -1; min?: number } = {}): number {
   if (value === undefined || value === null) return fallback;
   if (opts.disableWith === -1 && (value === -1 || value === '-1')) return -1;
   const ms = parseDuration(value);
   if (ms === undefined) {
     const hint = opts.disableWith === -1 ? ', or -1 to disable' : '';
-    ctx.problems.error(
-      path,
-      `must be a duration such as '90s', '5m', '1h', '2d', '1w', '1M', '1y' or a number of seconds${hint} but is ${describe(value)}`,
-    );
+    ctx.problems.error(path, `must be a duration such as '90s', '5m', '1h', '2d', '1w', '1M', '1y' or a number of seconds${hint} but is ${describe(value)}`);
     return fallback;
   }
   if (opts.min !== undefined && ms < opts.min) {
@@ -152,12 +131,7 @@ export function readDuration(
 }
 
 /** A list, each entry read by `item`; absent → `[]`. A single scalar is not promoted to a list. */
-export function readList<T>(
-  ctx: ReadContext,
-  path: string,
-  value: unknown,
-  item: (entry: unknown, path: string, index: number) => T | undefined,
-): T[] {
+export function readList<T>(ctx: ReadContext, path: string, value: unknown, item: (entry: unknown, path: string, index: number) => T | undefined): T[] {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value)) {
     ctx.problems.error(path, `must be a list but is ${describe(value)}`);
@@ -180,7 +154,10 @@ export function readPath(ctx: ReadContext, path: string, value: unknown, opts: R
 
 /** The environment variable names that may carry the secret at `path`. */
 export function secretEnvNames(path: string): { value: string; file: string } {
-  const name = `GATEHOUSE_${path.replace(/\[(\d+)\]/g, '_$1').replace(/\./g, '_').toUpperCase()}`;
+  const name = `GATEHOUSE_${path
+    .replace(/\[(\d+)\]/g, '_$1')
+    .replace(/\./g, '_')
+    .toUpperCase()}`;
   return { value: name, file: `${name}_FILE` };
 }
 

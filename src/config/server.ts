@@ -5,9 +5,7 @@ import { defaults } from './defaults.js';
 import { keyPath } from './problems.js';
 import { type ReadContext, readDuration, readInteger, readList, readMapping, readPath, readString } from './reader.js';
 
-export type ListenAddress =
-  | { readonly kind: 'tcp'; readonly host: string; readonly port: number }
-  | { readonly kind: 'unix'; readonly path: string };
+export type ListenAddress = { readonly kind: 'tcp'; readonly host: string; readonly port: number } | { readonly kind: 'unix'; readonly path: string };
 
 export interface ServerConfig {
   readonly address: ListenAddress;
@@ -36,10 +34,7 @@ export function readServer(ctx: ReadContext, value: unknown): ServerConfig {
   const addressText = readString(ctx, keyPath(path, 'address'), raw.address) ?? defaults.server.address;
   const address = parseListenAddress(addressText);
   if (!address) {
-    ctx.problems.error(
-      keyPath(path, 'address'),
-      `must be 'tcp://HOST:PORT', 'tcp://:PORT' or 'unix:///PATH' but is '${addressText}'`,
-    );
+    ctx.problems.error(keyPath(path, 'address'), `must be 'tcp://HOST:PORT', 'tcp://:PORT' or 'unix:///PATH' but is '${addressText}'`);
   }
   const trustedProxies =
     raw.trusted_proxies === undefined
@@ -102,7 +97,10 @@ function readTls(ctx: ReadContext, path: string, value: unknown): ServerConfig['
   if (!raw) return undefined;
   const key = readPath(ctx, keyPath(path, 'key'), raw.key, { required: true });
   const certificate = readPath(ctx, keyPath(path, 'certificate'), raw.certificate, { required: true });
-  for (const [name, file] of [['key', key], ['certificate', certificate]] as const) {
+  for (const [name, file] of [
+    ['key', key],
+    ['certificate', certificate],
+  ] as const) {
     if (file !== undefined && !existsSync(file)) {
       ctx.problems.error(keyPath(path, name), `must name an existing file but '${file}' does not exist`);
     }

@@ -2,15 +2,7 @@ import { isIP } from 'node:net';
 import { parse as parseDomain } from 'tldts';
 import { defaults } from './defaults.js';
 import { indexPath, keyPath } from './problems.js';
-import {
-  type ReadContext,
-  readChoice,
-  readDuration,
-  readList,
-  readMapping,
-  readSecret,
-  readString,
-} from './reader.js';
+import { type ReadContext, readChoice, readDuration, readList, readMapping, readSecret, readString } from './reader.js';
 
 export type SameSite = 'lax' | 'strict' | 'none';
 
@@ -37,38 +29,15 @@ export interface SessionConfig {
   readonly cookies: readonly SessionCookieConfig[];
 }
 
-const cookieKeys = [
-  'domain',
-  'portal_url',
-  'default_redirection_url',
-  'name',
-  'same_site',
-  'expiration',
-  'inactivity',
-  'remember_me',
-] as const;
+const cookieKeys = ['domain', 'portal_url', 'default_redirection_url', 'name', 'same_site', 'expiration', 'inactivity', 'remember_me'] as const;
 const sameSites = ['lax', 'strict', 'none'] as const;
 
 /** Reads `session`, applying Authelia's cookie-domain rules. */
 export function readSession(ctx: ReadContext, value: unknown): SessionConfig {
   const path = 'session';
-  const raw =
-    readMapping(ctx, path, value, [
-      'secret',
-      'name',
-      'same_site',
-      'expiration',
-      'inactivity',
-      'remember_me',
-      'cookies',
-      'redis',
-      'domain',
-    ]) ?? {};
+  const raw = readMapping(ctx, path, value, ['secret', 'name', 'same_site', 'expiration', 'inactivity', 'remember_me', 'cookies', 'redis', 'domain']) ?? {};
   if (raw.domain !== undefined) {
-    ctx.problems.error(
-      keyPath(path, 'domain'),
-      "is Authelia's legacy form; use session.cookies: [{domain: …, portal_url: …}] instead",
-    );
+    ctx.problems.error(keyPath(path, 'domain'), "is Authelia's legacy form; use session.cookies: [{domain: …, portal_url: …}] instead");
   }
   if (raw.redis !== undefined) {
     ctx.problems.error(keyPath(path, 'redis'), 'is not supported by this version of Gatehouse yet');
@@ -104,13 +73,7 @@ function readCookie(ctx: ReadContext, path: string, value: unknown, inherited: I
   if (!raw) return undefined;
   const domain = readCookieDomain(ctx, keyPath(path, 'domain'), raw.domain);
   const portalUrl = readUrlInDomain(ctx, keyPath(path, 'portal_url'), raw.portal_url, domain, true);
-  const defaultRedirectionUrl = readUrlInDomain(
-    ctx,
-    keyPath(path, 'default_redirection_url'),
-    raw.default_redirection_url,
-    domain,
-    false,
-  );
+  const defaultRedirectionUrl = readUrlInDomain(ctx, keyPath(path, 'default_redirection_url'), raw.default_redirection_url, domain, false);
   if (portalUrl && defaultRedirectionUrl && portalUrl.href === defaultRedirectionUrl.href) {
     ctx.problems.error(keyPath(path, 'default_redirection_url'), `must differ from portal_url but both are '${portalUrl.href}'`);
   }
@@ -172,13 +135,7 @@ export function allowsPlainHttp(domain: string): boolean {
   return domain === 'localhost' || domain.endsWith('.localhost');
 }
 
-function readUrlInDomain(
-  ctx: ReadContext,
-  path: string,
-  value: unknown,
-  domain: string | undefined,
-  required: boolean,
-): URL | undefined {
+function readUrlInDomain(ctx: ReadContext, path: string, value: unknown, domain: string | undefined, required: boolean): URL | undefined {
   const text = readString(ctx, path, value, { required });
   if (text === undefined) return undefined;
   let url: URL;

@@ -27,9 +27,7 @@ export function readStorage(ctx: ReadContext, value: unknown): StorageConfig {
   return {
     encryptionKey,
     local: {
-      path:
-        readPath(ctx, keyPath(path, 'local.path'), local.path) ??
-        readPath(ctx, keyPath(path, 'local.path'), defaults.storage.localPath)!,
+      path: readPath(ctx, keyPath(path, 'local.path'), local.path) ?? readPath(ctx, keyPath(path, 'local.path'), defaults.storage.localPath)!,
     },
   };
 }

@@ -9,10 +9,7 @@ import { SmtpNotifier } from './smtp-notifier.js';
  * @throws StartupError `GH_NOTIFIER_STARTUP` when the check fails.
  */
 export async function createNotifier(config: NotifierConfig, clock: Clock): Promise<Notifier> {
-  const notifier =
-    config.kind === 'filesystem'
-      ? new FilesystemNotifier({ filename: config.filesystem.filename, clock })
-      : new SmtpNotifier(config.smtp);
+  const notifier = config.kind === 'filesystem' ? new FilesystemNotifier({ filename: config.filesystem.filename, clock }) : new SmtpNotifier(config.smtp);
   if (!config.disableStartupCheck) {
     try {
       await notifier.startupCheck();

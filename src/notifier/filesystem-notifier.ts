@@ -40,11 +40,7 @@ export class FilesystemNotifier implements Notifier {
     try {
       await this.#append('');
     } catch (cause) {
-      throw new StartupError(
-        'GH_NOTIFIER_STARTUP',
-        `notifier.filesystem.filename: cannot append to '${this.#filename}': ${(cause as Error).message}`,
-        cause,
-      );
+      throw new StartupError('GH_NOTIFIER_STARTUP', `notifier.filesystem.filename: cannot append to '${this.#filename}': ${(cause as Error).message}`, cause);
     }
   }
 

@@ -3,8 +3,19 @@ import type { User } from '../auth/users/user.js';
 /** The claims each scope releases (OIDC Core §5.4; `groups` as Authelia). */
 export const scopeClaims: Readonly<Record<string, readonly string[]>> = {
   profile: [
-    'name', 'family_name', 'given_name', 'middle_name', 'nickname', 'preferred_username',
-    'profile', 'picture', 'website', 'gender', 'birthdate', 'zoneinfo', 'locale',
+    'name',
+    'family_name',
+    'given_name',
+    'middle_name',
+    'nickname',
+    'preferred_username',
+    'profile',
+    'picture',
+    'website',
+    'gender',
+    'birthdate',
+    'zoneinfo',
+    'locale',
   ],
   email: ['email', 'email_verified', 'alt_emails'],
   groups: ['groups'],
@@ -13,10 +24,7 @@ export const scopeClaims: Readonly<Record<string, readonly string[]>> = {
 };
 
 /** Every claim the provider can release, for discovery's `claims_supported`. */
-export const supportedClaims = [
-  'sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'amr', 'azp', 'at_hash', 'jti',
-  ...Object.values(scopeClaims).flat(),
-];
+export const supportedClaims = ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'amr', 'azp', 'at_hash', 'jti', ...Object.values(scopeClaims).flat()];
 
 /**
  * The user's claims released by `scopes`. Users-file emails count as verified (the operator

@@ -94,7 +94,14 @@ function safeIssuer(assertion: string): string | undefined {
 }
 
 async function verifyAssertion(deps: OidcDeps, client: OidcClientConfig, method: ClientAuthMethod, assertion: string, audiences: string[]): Promise<void> {
-  const options = { issuer: client.id, subject: client.id, audience: audiences, currentDate: new Date(deps.clock.now()), clockTolerance: 30, requiredClaims: ['exp', 'jti'] };
+  const options = {
+    issuer: client.id,
+    subject: client.id,
+    audience: audiences,
+    currentDate: new Date(deps.clock.now()),
+    clockTolerance: 30,
+    requiredClaims: ['exp', 'jti'],
+  };
   let payload: JWTPayload;
   try {
     if (method === 'client_secret_jwt') {

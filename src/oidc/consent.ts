@@ -27,8 +27,9 @@ export function consentPort(deps: OidcDeps): ConsentPort {
     const client = pending && deps.clients.get(pending.clientId);
     return pending && client ? { pending, client } : undefined;
   };
-  const scopesOf = (parameters: Readonly<Record<string, string>>) =>
-    [...new Set((parameters.scope ?? '').split(' ').filter((s) => s !== '' && s !== 'offline_access' && s !== 'offline'))];
+  const scopesOf = (parameters: Readonly<Record<string, string>>) => [
+    ...new Set((parameters.scope ?? '').split(' ').filter((s) => s !== '' && s !== 'offline_access' && s !== 'offline')),
+  ];
   return {
     async describe(flowId) {
       const found = await load(flowId);
@@ -51,7 +52,14 @@ export function consentPort(deps: OidcDeps): ConsentPort {
       if (granted && remember && client.consentMode === 'pre-configured') {
         await deps.repository.saveConsent(username, client.id, scopesOf(pending.parameters), now, now + client.preConfiguredConsentDuration);
       }
-      await deps.repository.audit({ time: now, event: granted ? 'consent_granted' : 'consent_denied', clientId: client.id, username, grantId: '', detail: remember ? 'remembered' : '' });
+      await deps.repository.audit({
+        time: now,
+        event: granted ? 'consent_granted' : 'consent_denied',
+        clientId: client.id,
+        username,
+        grantId: '',
+        detail: remember ? 'remembered' : '',
+      });
       return `${issuer}${endpoints.authorization}?flow_id=${flowId}`;
     },
   };

@@ -17,8 +17,7 @@ export class OAuthError extends Error {
   }
 }
 
-const kind =
-  (error: string, status = 400) =>
+const kind = (error: string, status = 400) =>
   class extends OAuthError {
     constructor(description: string) {
       super(error, description, status);

@@ -22,7 +22,10 @@ export function sendAuthorizationResponse(
   if (mode === 'query') {
     const url = new URL(redirectUri);
     for (const [name, value] of Object.entries(parameters)) url.searchParams.append(name, value);
-    return reply.status(requestMethod === 'POST' ? 303 : 302).header('location', url.href).send();
+    return reply
+      .status(requestMethod === 'POST' ? 303 : 302)
+      .header('location', url.href)
+      .send();
   }
   const script = 'document.forms[0].submit();';
   const hash = createHash('sha256').update(script).digest('base64');

@@ -24,7 +24,7 @@ export function userinfoHandler(deps: OidcDeps): RouteHandlerMethod {
       const token = bearerToken(request);
       const now = deps.clock.now();
       const stored = await deps.repository.findToken(deps.hasher.hash('access', token));
-      if (!stored || stored.kind !== 'access' || stored.revokedAt !== undefined || stored.expiresAt <= now) {
+      if (stored?.kind !== 'access' || stored.revokedAt !== undefined || stored.expiresAt <= now) {
         throw new InvalidToken('The access token is invalid, expired or revoked.');
       }
       if (!stored.scopes.includes('openid')) throw new InsufficientScope("The access token was not issued for the 'openid' scope.");

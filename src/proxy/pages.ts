@@ -43,7 +43,12 @@ export function sendPage(res: ServerResponse, status: number, extra: Record<stri
 /** Answers a refused WebSocket handshake on the raw socket, then closes it. */
 export function refuseUpgrade(socket: Socket, status: number, extra: Record<string, string> = {}): void {
   const body = page(status);
-  const lines = [`HTTP/1.1 ${status} ${titles[status] ?? 'Error'}`, 'Connection: close', 'Content-Type: text/html; charset=utf-8', `Content-Length: ${Buffer.byteLength(body)}`];
+  const lines = [
+    `HTTP/1.1 ${status} ${titles[status] ?? 'Error'}`,
+    'Connection: close',
+    'Content-Type: text/html; charset=utf-8',
+    `Content-Length: ${Buffer.byteLength(body)}`,
+  ];
   for (const [name, value] of Object.entries(extra)) lines.push(`${name}: ${value}`);
   if (socket.writable) socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`);
   else socket.destroy();

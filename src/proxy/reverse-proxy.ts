@@ -101,7 +101,8 @@ export class ReverseProxy {
 
   async #authorise(req: IncomingMessage, { view, host }: ProxyRoute): Promise<Verdict> {
     const target = req.url ?? '';
-    if (!target.startsWith('/') || target.startsWith('//')) return { kind: 'invalid', reason: `the request target '${target.slice(0, 80)}' is not origin-form` };
+    if (!target.startsWith('/') || target.startsWith('//'))
+      return { kind: 'invalid', reason: `the request target '${target.slice(0, 80)}' is not origin-form` };
     if (dotSegment.test(target.split('?')[0] ?? '')) return { kind: 'invalid', reason: `the path '${target.slice(0, 80)}' has dot-segments` };
     let cookies: Record<string, string | undefined> | undefined;
     const header = req.headers.cookie;
@@ -109,17 +110,26 @@ export class ReverseProxy {
       url: requestUrl(view.proto, host, target),
       method: req.method ?? 'GET',
       ip: view.ip,
-      cookie: (name) => (header === undefined ? undefined : (cookies ??= parseCookie(header))[name]),
+      cookie: (name) => {
+        if (header === undefined) return undefined;
+        cookies ??= parseCookie(header);
+        return cookies[name];
+      },
     });
   }
 
   #answer(req: IncomingMessage, res: ServerResponse, verdict: Exclude<Verdict, { kind: 'allow' }>): void {
     this.#log(req, verdict);
     const close = closeIfBodyPending(req);
-    if (verdict.kind === 'forbidden') return sendPage(res, 403, close);
-    if (verdict.kind === 'invalid') return sendPage(res, 400, close);
+    if (verdict.kind !== 'login') {
+      sendPage(res, verdict.kind === 'forbidden' ? 403 : 400, close);
+      return;
+    }
     const status = verdict.redirect ? loginStatus(req.method ?? 'GET', req.headers.accept, header(req, 'x-requested-with')) : 401;
-    if (status === 401 || !verdict.redirect) return sendPage(res, 401, close);
+    if (status === 401 || !verdict.redirect) {
+      sendPage(res, 401, close);
+      return;
+    }
     res.writeHead(status, { location: verdict.redirect.href, 'content-length': 0, 'cache-control': 'no-store', ...close }).end();
   }
 
@@ -132,7 +142,10 @@ export class ReverseProxy {
   #failed(error: Error & { code?: string }, req: IncomingMessage, res: ServerResponse | Socket): void {
     const timeout = error instanceof UpstreamTimeoutError;
     const clientGone = req.socket.destroyed;
-    this.options.logger[clientGone ? 'debug' : 'warn']({ err: error.message, code: error.code, host: requestViewOf(req).host?.host, path: (req.url ?? '').split('?')[0] }, timeout ? 'proxy: upstream timed out' : 'proxy: upstream failed');
+    this.options.logger[clientGone ? 'debug' : 'warn'](
+      { err: error.message, code: error.code, host: requestViewOf(req).host?.host, path: (req.url ?? '').split('?')[0] },
+      timeout ? 'proxy: upstream timed out' : 'proxy: upstream failed',
+    );
     if (clientGone) return;
     if ('writeHead' in res) sendPage(res, timeout ? 504 : 502, closeIfBodyPending(req));
     else refuseUpgrade(res, timeout ? 504 : 502);

@@ -30,7 +30,12 @@ export function compileCriteria(rule: AccessRuleConfig): Criterion[] {
   }
   if (rule.resources.length > 0) {
     const tests = rule.resources.map((r) => regexMatcher(r, (c) => c.target.resource));
-    out.push({ name: 'resources', test: (ctx) => tests.some((t) => t(ctx)), expected: list(rule.resources.map((r) => r.pattern)), actual: (ctx) => `'${ctx.target.resource}'` });
+    out.push({
+      name: 'resources',
+      test: (ctx) => tests.some((t) => t(ctx)),
+      expected: list(rule.resources.map((r) => r.pattern)),
+      actual: (ctx) => `'${ctx.target.resource}'`,
+    });
   }
   if (rule.query.length > 0) {
     const tests = rule.query.map((all) => all.map(queryMatcher));

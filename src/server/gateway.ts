@@ -72,7 +72,7 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
   try {
     const backend = await openUserBackend(config, logger, closers);
     const interval = config.authenticationBackend?.refreshInterval ?? defaults.authenticationBackend.refreshInterval;
-    const sessions = (started = new SessionManager({
+    const sessions = new SessionManager({
       // Write-through, 2 s cache: forward-auth checks skip the SQLite read (see session/cached-store.ts).
       store: new CachedSessionStore(new StorageSessionStore(storage.sessions), { clock }),
       cookies: config.session.cookies,
@@ -80,7 +80,8 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
       random,
       // Ends sessions of removed, disabled or re-passworded users; refreshes groups (auth/users/session-refresh.ts).
       refresh: backend && new UserSessionRefresh({ users: backend, interval, clock, logger }),
-    }));
+    });
+    started = sessions;
     const trust = trustFunction(config.server.trustedProxies);
     const services = await buildServices(config, { clock, random, logger, storage, sessions, trust }, backend, closers);
     app = await buildServer(services);
@@ -181,13 +182,7 @@ function listenError(error: unknown, config: Config): Error {
   return new StartupError('GH_LISTEN', `server.address: ${shown} ${reason}${code ? ` (${code})` : ''}`, error);
 }
 
-async function shutdown(
-  app: FastifyInstance,
-  closers: (() => Promise<void>)[],
-  sessions: SessionManager,
-  logger: Logger,
-  graceMs: number,
-): Promise<void> {
+async function shutdown(app: FastifyInstance, closers: (() => Promise<void>)[], sessions: SessionManager, logger: Logger, graceMs: number): Promise<void> {
   logger.info('shutting down: no new connections, finishing requests in flight');
   sessions.stop();
   const force = setTimeout(() => {

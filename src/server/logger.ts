@@ -7,8 +7,7 @@ import type { LogConfig } from '../config/log.js';
  * entry; `json` one JSON object per line. Secrets in request headers are redacted.
  */
 export function createLogger(config: Pick<LogConfig, 'level' | 'format' | 'filePath'>, destination?: DestinationStream): Logger {
-  const target =
-    destination ?? (config.filePath ? pino.destination({ dest: config.filePath, mkdir: true, sync: false }) : undefined);
+  const target = destination ?? (config.filePath ? pino.destination({ dest: config.filePath, mkdir: true, sync: false }) : undefined);
   const options = {
     level: config.level,
     redact: {

@@ -14,15 +14,7 @@ import {
 } from '../portal/handlers/enrolment.js';
 import { firstFactorBodySchema, firstFactorPOST, loginFormPOST, loginFormSchema, loginPageGET } from '../portal/handlers/first-factor.js';
 import { secondFactorFormPOST, secondFactorPageGET, totpBodySchema, totpFormSchema, totpPOST } from '../portal/handlers/second-factor.js';
-import {
-  authenticatedPageGET,
-  logoutBodySchema,
-  logoutFormPOST,
-  logoutPOST,
-  logoutPageGET,
-  stateGET,
-  userInfoGET,
-} from '../portal/handlers/session.js';
+import { authenticatedPageGET, logoutBodySchema, logoutFormPOST, logoutPOST, logoutPageGET, stateGET, userInfoGET } from '../portal/handlers/session.js';
 import { staticGET } from '../portal/handlers/static.js';
 import { authRequestGET } from '../authz/auth-request.js';
 import { type AuthzDeps, authzQuerySchema } from '../authz/endpoint.js';
@@ -132,7 +124,20 @@ function oidcRows(oidc: OidcDeps, portal: PortalDeps, headers: onSendHookHandler
     { method: 'OPTIONS', url: '/api/oidc/token', handler: corsPreflight(c, 'token') },
     { method: ['GET', 'POST'], url: '/api/oidc/userinfo', onSend: corsHeaders(c, 'userinfo'), handler: userinfoHandler(oidc) },
     { method: 'OPTIONS', url: '/api/oidc/userinfo', handler: corsPreflight(c, 'userinfo') },
-    { method: 'GET', url: '/consent', schema: { querystring: consentQuerySchema }, onSend: [headers, consentFormAction], handler: consentPageGET(portal, consent) },
-    { method: 'POST', url: '/consent', schema: { body: consentFormSchema }, preHandler: sameOrigin, onSend: headers, handler: consentFormPOST(portal, consent) },
+    {
+      method: 'GET',
+      url: '/consent',
+      schema: { querystring: consentQuerySchema },
+      onSend: [headers, consentFormAction],
+      handler: consentPageGET(portal, consent),
+    },
+    {
+      method: 'POST',
+      url: '/consent',
+      schema: { body: consentFormSchema },
+      preHandler: sameOrigin,
+      onSend: headers,
+      handler: consentFormPOST(portal, consent),
+    },
   ];
 }

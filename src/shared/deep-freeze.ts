@@ -9,7 +9,7 @@ export function deepFreeze<T>(value: T): DeepReadonly<T> {
 
 export type DeepReadonly<T> = T extends (infer U)[]
   ? readonly DeepReadonly<U>[]
-  : T extends Function
+  : T extends (...args: never[]) => unknown
     ? T
     : T extends object
       ? { readonly [K in keyof T]: DeepReadonly<T[K]> }

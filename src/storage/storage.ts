@@ -1,9 +1,4 @@
-import type {
-  AuthenticationLogRepository,
-  BanRepository,
-  OneTimeCodeRepository,
-  TotpRepository,
-} from './auth-repositories.js';
+import type { AuthenticationLogRepository, BanRepository, OneTimeCodeRepository, TotpRepository } from './auth-repositories.js';
 import type { OidcRepository } from './oidc-repositories.js';
 
 /**

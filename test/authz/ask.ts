@@ -28,7 +28,11 @@ export async function ask(
   const request = (() => {
     switch (flavour) {
       case 'forward-auth':
-        return { method: 'GET' as const, url: `/api/authz/forward-auth${query}`, headers: { ...base, 'x-forwarded-method': method, 'x-forwarded-proto': proto, 'x-forwarded-host': target.host, 'x-forwarded-uri': uri } };
+        return {
+          method: 'GET' as const,
+          url: `/api/authz/forward-auth${query}`,
+          headers: { ...base, 'x-forwarded-method': method, 'x-forwarded-proto': proto, 'x-forwarded-host': target.host, 'x-forwarded-uri': uri },
+        };
       case 'auth-request':
         return { method: 'GET' as const, url: `/api/authz/auth-request${query}`, headers: { ...base, 'x-original-method': method, 'x-original-url': url } };
       case 'ext-authz':

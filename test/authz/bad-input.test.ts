@@ -11,13 +11,27 @@ async function forwardAuth(w: AuthzWorld, headers: Headers | [string, string][],
   const reply = await w.gateway.app.inject({
     method: 'GET',
     url: '/api/authz/forward-auth',
-    headers: Object.fromEntries(list.map(([n]) => [n, list.filter(([m]) => m === n).map(([, x]) => x).join(', ')])),
+    headers: Object.fromEntries(
+      list.map(([n]) => [
+        n,
+        list
+          .filter(([m]) => m === n)
+          .map(([, x]) => x)
+          .join(', '),
+      ]),
+    ),
     remoteAddress,
   });
   return reply;
 }
 
-const good: Headers = { accept: 'text/html', 'x-forwarded-method': 'GET', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'app.example.com', 'x-forwarded-uri': '/' };
+const good: Headers = {
+  accept: 'text/html',
+  'x-forwarded-method': 'GET',
+  'x-forwarded-proto': 'https',
+  'x-forwarded-host': 'app.example.com',
+  'x-forwarded-uri': '/',
+};
 
 describe('forward-auth bad input (issue 5, "Bad input")', () => {
   it('refuses missing, duplicated or garbled forwarded headers with 400 and names the header in the log', async () => {
@@ -71,7 +85,10 @@ describe('forward-auth bad input (issue 5, "Bad input")', () => {
       expect([host, (await forwardAuth(w, { ...good, 'x-forwarded-host': host })).statusCode]).toEqual([host, 403]);
     }
     const reply = await forwardAuth(w, { ...good, 'x-forwarded-host': 'App.Example.com:8443' });
-    expect([reply.statusCode, reply.headers.location]).toEqual([302, `https://auth.example.com/?rd=${encodeURIComponent('https://app.example.com:8443/')}&rm=GET`]);
+    expect([reply.statusCode, reply.headers.location]).toEqual([
+      302,
+      `https://auth.example.com/?rd=${encodeURIComponent('https://app.example.com:8443/')}&rm=GET`,
+    ]);
   });
 
   it('forbids encoded slashes, backslashes, control characters and NUL in the path (fail closed)', async () => {
@@ -89,15 +106,27 @@ describe('forward-auth bad input (issue 5, "Bad input")', () => {
 
   it('fails closed on a malformed X-Original-URL (CVE-2021-32637)', async () => {
     const w = await startAuthzGateway();
-    for (const url of ['https://app.example.com/\u0001', 'app.example.com/', 'https://app.example.com\\@evil.com/', 'https://evil.com@app.example.com/', 'https://[::1/']) {
-      const reply = await w.gateway.app.inject({ method: 'GET', url: '/api/authz/auth-request', headers: { 'x-original-method': 'GET', 'x-original-url': url } });
+    for (const url of [
+      'https://app.example.com/\u0001',
+      'app.example.com/',
+      'https://app.example.com\\@evil.com/',
+      'https://evil.com@app.example.com/',
+      'https://[::1/',
+    ]) {
+      const reply = await w.gateway.app.inject({
+        method: 'GET',
+        url: '/api/authz/auth-request',
+        headers: { 'x-original-method': 'GET', 'x-original-url': url },
+      });
       expect([url, reply.statusCode, reply.headers['remote-user']]).toEqual([url, 400, undefined]);
     }
   });
 
   it('never redirects outside the cookie domain for portal overrides from the open-redirect corpus', async () => {
     const w = await startAuthzGateway();
-    const corpus = readFileSync(new URL('../fixtures/openredirects.txt', import.meta.url), 'utf8').split('\n').filter((l) => l.trim() !== '');
+    const corpus = readFileSync(new URL('../fixtures/openredirects.txt', import.meta.url), 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '');
     expect(corpus.length).toBeGreaterThan(500);
     for (const entry of corpus) {
       const reply = await ask(w, 'forward-auth', 'https://app.example.com/', { query: `authelia_url=${encodeURIComponent(entry)}` });

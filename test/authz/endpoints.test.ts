@@ -53,7 +53,12 @@ describe('forward-auth endpoints: outcomes (authelia.md §2)', () => {
     for (const flavour of flavours) {
       const reply = await ask(w, flavour, 'https://app.example.com/', { headers: { cookie } });
       expect([flavour, reply.status]).toEqual([flavour, 200]);
-      expect(reply.headers).toMatchObject({ 'remote-user': 'john', 'remote-groups': 'admins,dev', 'remote-name': 'John Doe', 'remote-email': 'john@example.com' });
+      expect(reply.headers).toMatchObject({
+        'remote-user': 'john',
+        'remote-groups': 'admins,dev',
+        'remote-name': 'John Doe',
+        'remote-email': 'john@example.com',
+      });
     }
   });
 
@@ -83,7 +88,12 @@ describe('forward-auth endpoints: outcomes (authelia.md §2)', () => {
     const w = await world();
     const cookie = cookieHeader(w, await loginFirstFactor(w, 'john'));
     expect((await ask(w, 'forward-auth', 'https://app.example.com/', { headers: { cookie } })).status).toBe(200);
-    const out = await w.gateway.app.inject({ method: 'POST', url: '/api/logout', headers: { host: 'auth.example.com', 'x-forwarded-proto': 'https', cookie, 'content-type': 'application/json' }, payload: {} });
+    const out = await w.gateway.app.inject({
+      method: 'POST',
+      url: '/api/logout',
+      headers: { host: 'auth.example.com', 'x-forwarded-proto': 'https', cookie, 'content-type': 'application/json' },
+      payload: {},
+    });
     expect(out.statusCode).toBe(200);
     expect((await ask(w, 'forward-auth', 'https://app.example.com/', { headers: { cookie } })).status).toBe(302);
   });

@@ -58,7 +58,11 @@ export interface AuthzWorld {
 }
 
 /** A gateway for `example.com` (portal https://auth.example.com) with users and demo rules. */
-export async function startAuthzGateway(overrides: Record<string, unknown> = {}, domain = 'example.com', portal = `https://auth.${domain}`): Promise<AuthzWorld> {
+export async function startAuthzGateway(
+  overrides: Record<string, unknown> = {},
+  domain = 'example.com',
+  portal = `https://auth.${domain}`,
+): Promise<AuthzWorld> {
   const dir = tempDir();
   const raw = minimalRaw(dir, {
     log: { level: 'debug', format: 'json' },

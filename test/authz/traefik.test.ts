@@ -51,6 +51,7 @@ describe("Traefik ForwardAuth's exact request", () => {
     const cookie = cookieHeader(w, await loginFirstFactor(w, 'john'));
     const reply = await traefikAsks(port, '/api/authz/forward-auth', [`Cookie: ${cookie}; other=1`]);
     expect(reply).toMatch(/^HTTP\/1\.1 200 /);
-    for (const line of ['remote-user: john', 'remote-groups: admins,dev', 'remote-name: John Doe', 'remote-email: john@example.com']) expect(reply).toContain(`${line}\r\n`);
+    for (const line of ['remote-user: john', 'remote-groups: admins,dev', 'remote-name: John Doe', 'remote-email: john@example.com'])
+      expect(reply).toContain(`${line}\r\n`);
   });
 });

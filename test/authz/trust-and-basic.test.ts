@@ -40,7 +40,12 @@ describe('HTTP Basic strategy', () => {
     const w = await startAuthzGateway();
     for (const header of [basic('john', 'wrong'), basic('nobody', password), 'Basic !!!', 'Basic', basic('', password)]) {
       const reply = await ask(w, 'forward-auth', 'https://app.example.com/', { headers: { authorization: header } });
-      expect([header, reply.status, reply.headers['www-authenticate'], reply.headers['remote-user']]).toEqual([header, 401, 'Basic realm="Authorization Required"', undefined]);
+      expect([header, reply.status, reply.headers['www-authenticate'], reply.headers['remote-user']]).toEqual([
+        header,
+        401,
+        'Basic realm="Authorization Required"',
+        undefined,
+      ]);
     }
     const open = await ask(w, 'forward-auth', 'https://public.example.com/', { headers: { authorization: basic('john', 'wrong') } });
     expect(open.status).toBe(200);

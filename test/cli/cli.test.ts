@@ -80,8 +80,7 @@ describe('gatehouse CLI', () => {
     const result = await runCli(['validate-config', '--config', '/nonexistent.yml']);
     expect(result).toMatchObject({
       code: 1,
-      stderr:
-        "configuration '/nonexistent.yml' has 1 problem:\n  - cannot read the configuration file '/nonexistent.yml': there is no such file (ENOENT)\n",
+      stderr: "configuration '/nonexistent.yml' has 1 problem:\n  - cannot read the configuration file '/nonexistent.yml': there is no such file (ENOENT)\n",
     });
   });
 
@@ -110,8 +109,7 @@ describe('gatehouse CLI', () => {
   it('refuses an unknown algorithm and an empty password', async () => {
     expect(await runCli(['hash-password', '--algorithm', 'md5'])).toMatchObject({
       code: 2,
-      stderr:
-        "gatehouse hash-password: --algorithm must be one of argon2id, argon2i, scrypt, pbkdf2-sha512, pbkdf2-sha256, bcrypt but is 'md5'\n",
+      stderr: "gatehouse hash-password: --algorithm must be one of argon2id, argon2i, scrypt, pbkdf2-sha512, pbkdf2-sha256, bcrypt but is 'md5'\n",
     });
     expect(await runCli(['hash-password'], { input: '\n' })).toMatchObject({
       code: 1,

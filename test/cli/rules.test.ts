@@ -77,8 +77,18 @@ describe('gatehouse rules test', () => {
 describe('gatehouse rules explain', () => {
   it('prints every rule with the first failing criterion, the decision and the outcome', () => {
     const run = gatehouse([
-      'rules', 'explain', '--config', 'config.example.yml',
-      '--url', 'http://admin.gatehouse.localhost:9091/x/../users', '--user', 'bob', '--groups', 'dev', '--ip', '10.0.0.7',
+      'rules',
+      'explain',
+      '--config',
+      'config.example.yml',
+      '--url',
+      'http://admin.gatehouse.localhost:9091/x/../users',
+      '--user',
+      'bob',
+      '--groups',
+      'dev',
+      '--ip',
+      '10.0.0.7',
     ]);
     expect(run.status).toBe(0);
     const lines = run.stdout.split('\n');
@@ -89,8 +99,10 @@ describe('gatehouse rules explain', () => {
     ]);
     expect(run.stdout).toMatch(/access_control\.rules\[0\] +bypass +no +domain: 'admin\.gatehouse\.localhost' does not match 'auth\.gatehouse\.localhost'/);
     expect(run.stdout).toMatch(/rules\/example\.yml:rules\[1\] +bypass +no +resources: '\/users' does not match '\^\/healthz\$'/);
-    expect(run.stdout).toMatch(/rules\/example\.yml:rules\[2\] +two_factor +no +subject: user:bob, group:dev does not match group:admins \| user:john and group:dev/);
-    expect(run.stdout).toMatch(/rules\/example\.yml:rules\[3\] +deny +MATCH  ← decides/);
+    expect(run.stdout).toMatch(
+      /rules\/example\.yml:rules\[2\] +two_factor +no +subject: user:bob, group:dev does not match group:admins \| user:john and group:dev/,
+    );
+    expect(run.stdout).toMatch(/rules\/example\.yml:rules\[3\] +deny +MATCH {2}← decides/);
     expect(lines.slice(-3)).toEqual(['decision: deny by rules/example.yml:rules[3]', 'outcome: forbidden', '']);
   });
 

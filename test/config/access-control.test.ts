@@ -44,8 +44,16 @@ describe('access_control validation', () => {
       `${at}.resources[1]: must not capture the named groups 'User' or 'Group' when policy is 'bypass' but is '^/(?<Group>\\w+)/'`,
     ],
     ['bad regex', rule({ resources: ['^/('] }), `${at}.resources[0]: must be a valid regular expression but is '^/(' (Unterminated group)`],
-    ['bad domain regex', rule({ domain_regex: ['[a-'] }), `${at}.domain_regex[0]: must be a valid regular expression but is '[a-' (Unterminated character class)`],
-    ['unknown network name', rule({ networks: ['intranet'] }), `${at}.networks[0]: must be a CIDR, an IP address or a network name from definitions.network but is 'intranet'`],
+    [
+      'bad domain regex',
+      rule({ domain_regex: ['[a-'] }),
+      `${at}.domain_regex[0]: must be a valid regular expression but is '[a-' (Unterminated character class)`,
+    ],
+    [
+      'unknown network name',
+      rule({ networks: ['intranet'] }),
+      `${at}.networks[0]: must be a CIDR, an IP address or a network name from definitions.network but is 'intranet'`,
+    ],
     ['bad CIDR', rule({ networks: ['10.0.0.0/33'] }), `${at}.networks[0]: must be an IP address or a CIDR such as '10.0.0.0/8' but is '10.0.0.0/33'`],
     ['bad IPv6', rule({ networks: ['fe80::1::2'] }), `${at}.networks[0]: must be an IP address or a CIDR such as '10.0.0.0/8' but is 'fe80::1::2'`],
     [
@@ -60,11 +68,27 @@ describe('access_control validation', () => {
       `${at}.query[0][0].operator: must be one of 'equal', 'not equal', 'present', 'absent', 'pattern', 'not pattern' but is 'contains'`,
     ],
     ['query without key', rule({ query: [[{ value: 'x' }]] }), `${at}.query[0][0].key: must be a non-empty string but is absent`],
-    ['query value on present', rule({ query: [[{ key: 'a', operator: 'present', value: 'x' }]] }), `${at}.query[0][0].value: must not be set when operator is 'present' but is 'x'`],
-    ['query without value', rule({ query: [[{ key: 'a', operator: 'equal' }]] }), `${at}.query[0][0].value: must be set when operator is 'equal' but is absent`],
-    ['bad query pattern', rule({ query: [{ key: 'a', operator: 'pattern', value: '(' }] }), `${at}.query[0][0].value: must be a valid regular expression but is '(' (Unterminated group)`],
+    [
+      'query value on present',
+      rule({ query: [[{ key: 'a', operator: 'present', value: 'x' }]] }),
+      `${at}.query[0][0].value: must not be set when operator is 'present' but is 'x'`,
+    ],
+    [
+      'query without value',
+      rule({ query: [[{ key: 'a', operator: 'equal' }]] }),
+      `${at}.query[0][0].value: must be set when operator is 'equal' but is absent`,
+    ],
+    [
+      'bad query pattern',
+      rule({ query: [{ key: 'a', operator: 'pattern', value: '(' }] }),
+      `${at}.query[0][0].value: must be a valid regular expression but is '(' (Unterminated group)`,
+    ],
     ['subject prefix', rule({ subject: ['john'] }), `${at}.subject[0]: must start with 'user:', 'group:' or 'oauth2:client:' but is 'john'`],
-    ['inner subject prefix', rule({ subject: [['user:john', 'role:x']] }), `${at}.subject[0][1]: must start with 'user:', 'group:' or 'oauth2:client:' but is 'role:x'`],
+    [
+      'inner subject prefix',
+      rule({ subject: [['user:john', 'role:x']] }),
+      `${at}.subject[0][1]: must start with 'user:', 'group:' or 'oauth2:client:' but is 'role:x'`,
+    ],
     ['empty subject name', rule({ subject: 'group:' }), `${at}.subject[0]: must name a group after 'group:' but is 'group:'`],
     ['unknown rule key', rule({ domains: ['x'] }), `${at}.domains: is not a known key, did you mean 'domain'?`],
     [
@@ -77,13 +101,24 @@ describe('access_control validation', () => {
       { access_control: { default_policy: 'allow', rules: [{ domain: 'a.example.com', policy: 'bypass' }] } },
       "access_control.default_policy: must be one of 'bypass', 'one_factor', 'two_factor', 'deny' but is 'allow'",
     ],
-    ['bad definitions CIDR', { definitions: { network: { lan: ['10.0.0.0/40'] } } }, "definitions.network.lan[0]: must be an IP address or a CIDR such as '10.0.0.0/8' but is '10.0.0.0/40'"],
+    [
+      'bad definitions CIDR',
+      { definitions: { network: { lan: ['10.0.0.0/40'] } } },
+      "definitions.network.lan[0]: must be an IP address or a CIDR such as '10.0.0.0/8' but is '10.0.0.0/40'",
+    ],
     [
       'network in both places',
-      { definitions: { network: { lan: ['10.0.0.0/8'] } }, access_control: { default_policy: 'one_factor', networks: [{ name: 'lan', networks: ['10.0.0.0/8'] }] } },
+      {
+        definitions: { network: { lan: ['10.0.0.0/8'] } },
+        access_control: { default_policy: 'one_factor', networks: [{ name: 'lan', networks: ['10.0.0.0/8'] }] },
+      },
       "access_control.networks[0].name: must not repeat a network name already defined but is 'lan'",
     ],
-    ['rules file missing', { access_control: { rules_files: ['rules/*.yml'] } }, "access_control.rules_files[0]: must match at least one file but 'rules/*.yml' matches none"],
+    [
+      'rules file missing',
+      { access_control: { rules_files: ['rules/*.yml'] } },
+      "access_control.rules_files[0]: must match at least one file but 'rules/*.yml' matches none",
+    ],
   ])('%s', (_name, extra, message) => {
     expect(problems(extra)).toContain(message);
   });
@@ -105,7 +140,9 @@ describe('access_control validation', () => {
       definitions: { network: { lan: ['192.168.0.0/16'] } },
       access_control: {
         networks: [{ name: 'vpn', networks: ['10.8.0.0/24', 'fd00::1'] }],
-        rules: [{ domain: ['A.Example.com'], domain_regex: '(?i)^(?P<User>\\w+)\\.x$', networks: ['lan', 'vpn', '1.1.1.1'], methods: 'get', policy: 'two_factor' }],
+        rules: [
+          { domain: ['A.Example.com'], domain_regex: '(?i)^(?P<User>\\w+)\\.x$', networks: ['lan', 'vpn', '1.1.1.1'], methods: 'get', policy: 'two_factor' },
+        ],
       },
     });
     expect(config.accessControl.defaultPolicy).toBe('deny');
@@ -141,7 +178,16 @@ describe('access_control validation', () => {
   });
 
   it('refuses a domain that no request host can have, naming why', () => {
-    const domain = ['a..example.com', '*.', '*.example.com..', '{user}.app..example.com', 'app.{user}.example.com', 'app.example.com:443', 'https://app.example.com', 'bü cher.example.com'];
+    const domain = [
+      'a..example.com',
+      '*.',
+      '*.example.com..',
+      '{user}.app..example.com',
+      'app.{user}.example.com',
+      'app.example.com:443',
+      'https://app.example.com',
+      'bü cher.example.com',
+    ];
     const must = "must be a host name such as 'app.example.com', '*.example.com' or '{user}.example.com' but is";
     const emptyLabel = 'has an empty label (two dots in a row, or a leading or second trailing dot)';
     expect(problems(rule({ domain }))).toEqual([
@@ -168,16 +214,86 @@ describe('unreachable rules', () => {
   const r = (i: number) => `access_control.rules[${i}]`;
 
   it.each<[string, unknown[], string[]]>([
-    ['same domain, no other criteria', [{ domain: 'a.example.com', policy: 'bypass' }, { domain: 'a.example.com', policy: 'deny', resources: ['^/x'] }], [`${r(1)}: can never match because ${r(0)} always matches first`]],
-    ['wildcard covers a name', [{ domain: '*.example.com', policy: 'one_factor' }, { domain: ['b.example.com', 'c.d.example.com'], policy: 'deny' }], [`${r(1)}: can never match because ${r(0)} always matches first`]],
-    ['wildcard covers {user}', [{ domain: '*.example.com', policy: 'one_factor' }, { domain: '{user}.example.com', policy: 'deny' }], [`${r(1)}: can never match because ${r(0)} always matches first`]],
-    ['method subset', [{ domain: 'a.example.com', methods: ['GET', 'HEAD'], policy: 'bypass' }, { domain: 'a.example.com', methods: ['GET'], policy: 'deny' }], [`${r(1)}: can never match because ${r(0)} always matches first`]],
-    ['identical subject', [{ domain: 'a.example.com', subject: 'group:x', policy: 'deny' }, { domain: 'a.example.com', subject: 'group:x', networks: ['10.0.0.0/8'], policy: 'one_factor' }], [`${r(1)}: can never match because ${r(0)} always matches first`]],
-    ['bare suffix is not covered', [{ domain: '*.example.com', policy: 'one_factor' }, { domain: 'example.com', policy: 'deny' }], []],
-    ['narrower earlier rule', [{ domain: 'a.example.com', resources: ['^/x'], policy: 'bypass' }, { domain: 'a.example.com', policy: 'deny' }], []],
-    ['method not a subset', [{ domain: 'a.example.com', methods: ['GET'], policy: 'bypass' }, { domain: 'a.example.com', policy: 'deny' }], []],
-    ['different regex', [{ domain_regex: '^a\\.', policy: 'bypass' }, { domain_regex: '^a\\.b', policy: 'deny' }], []],
-    ['one domain of two covered', [{ domain: 'a.example.com', policy: 'bypass' }, { domain: ['a.example.com', 'b.example.com'], policy: 'deny' }], []],
+    [
+      'same domain, no other criteria',
+      [
+        { domain: 'a.example.com', policy: 'bypass' },
+        { domain: 'a.example.com', policy: 'deny', resources: ['^/x'] },
+      ],
+      [`${r(1)}: can never match because ${r(0)} always matches first`],
+    ],
+    [
+      'wildcard covers a name',
+      [
+        { domain: '*.example.com', policy: 'one_factor' },
+        { domain: ['b.example.com', 'c.d.example.com'], policy: 'deny' },
+      ],
+      [`${r(1)}: can never match because ${r(0)} always matches first`],
+    ],
+    [
+      'wildcard covers {user}',
+      [
+        { domain: '*.example.com', policy: 'one_factor' },
+        { domain: '{user}.example.com', policy: 'deny' },
+      ],
+      [`${r(1)}: can never match because ${r(0)} always matches first`],
+    ],
+    [
+      'method subset',
+      [
+        { domain: 'a.example.com', methods: ['GET', 'HEAD'], policy: 'bypass' },
+        { domain: 'a.example.com', methods: ['GET'], policy: 'deny' },
+      ],
+      [`${r(1)}: can never match because ${r(0)} always matches first`],
+    ],
+    [
+      'identical subject',
+      [
+        { domain: 'a.example.com', subject: 'group:x', policy: 'deny' },
+        { domain: 'a.example.com', subject: 'group:x', networks: ['10.0.0.0/8'], policy: 'one_factor' },
+      ],
+      [`${r(1)}: can never match because ${r(0)} always matches first`],
+    ],
+    [
+      'bare suffix is not covered',
+      [
+        { domain: '*.example.com', policy: 'one_factor' },
+        { domain: 'example.com', policy: 'deny' },
+      ],
+      [],
+    ],
+    [
+      'narrower earlier rule',
+      [
+        { domain: 'a.example.com', resources: ['^/x'], policy: 'bypass' },
+        { domain: 'a.example.com', policy: 'deny' },
+      ],
+      [],
+    ],
+    [
+      'method not a subset',
+      [
+        { domain: 'a.example.com', methods: ['GET'], policy: 'bypass' },
+        { domain: 'a.example.com', policy: 'deny' },
+      ],
+      [],
+    ],
+    [
+      'different regex',
+      [
+        { domain_regex: '^a\\.', policy: 'bypass' },
+        { domain_regex: '^a\\.b', policy: 'deny' },
+      ],
+      [],
+    ],
+    [
+      'one domain of two covered',
+      [
+        { domain: 'a.example.com', policy: 'bypass' },
+        { domain: ['a.example.com', 'b.example.com'], policy: 'deny' },
+      ],
+      [],
+    ],
   ])('%s', (_name, rules, expected) => {
     expect(warnings(rules)).toEqual(expected);
   });
@@ -186,7 +302,10 @@ describe('unreachable rules', () => {
 describe('rules_files', () => {
   const folder = mkdtempSync(join(tmpdir(), 'gatehouse-rules-'));
   writeFileSync(join(folder, 'b.yml'), 'rules:\n  - {domain: b.example.com, policy: two_factor}\n');
-  writeFileSync(join(folder, 'a.yml'), 'rules:\n  - {domain: a.example.com, policy: one_factor}\ntests:\n  - {url: "https://a.example.com/", expect: one_factor}\n');
+  writeFileSync(
+    join(folder, 'a.yml'),
+    'rules:\n  - {domain: a.example.com, policy: one_factor}\ntests:\n  - {url: "https://a.example.com/", expect: one_factor}\n',
+  );
   writeFileSync(join(folder, 'bad.yaml'), 'rules:\n  - {domain: c.example.com, policy: allow}\ntests:\n  - {url: nope, expect: maybe}\nextra: 1\n');
   writeFileSync(join(folder, 'broken.yaml'), 'rules: [\n');
 

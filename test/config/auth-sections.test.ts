@@ -92,7 +92,9 @@ describe('authentication_backend, totp, regulation, notifier: defaults', () => {
       },
     });
     const explicit = configOf(smtp({ address: 'smtp://[::1]:2525', tls: { server_name: 'mx.example.com', skip_verify: true } }));
-    expect(explicit.notifier).toMatchObject({ smtp: { address: { scheme: 'smtp', host: '::1', port: 2525 }, tls: { serverName: 'mx.example.com', skipVerify: true } } });
+    expect(explicit.notifier).toMatchObject({
+      smtp: { address: { scheme: 'smtp', host: '::1', port: 2525 }, tls: { serverName: 'mx.example.com', skipVerify: true } },
+    });
   });
 
   it('warns about Authelia keys it accepts but ignores', () => {
@@ -115,11 +117,7 @@ describe('authentication_backend, totp, regulation, notifier: exact messages', (
       withBackend({ path: '/nonexistent/users.yml' }),
       ["authentication_backend.file.path: must name an existing file but '/nonexistent/users.yml' does not exist"],
     ],
-    [
-      'unknown search key',
-      withBackend({ search: { emails: true } }),
-      ["authentication_backend.file.search.emails: is not a known key, did you mean 'email'?"],
-    ],
+    ['unknown search key', withBackend({ search: { emails: true } }), ["authentication_backend.file.search.emails: is not a known key, did you mean 'email'?"]],
     ['watch not boolean', withBackend({ watch: 'yes' }), ["authentication_backend.file.watch: must be true or false but is 'yes'"]],
     [
       'unknown algorithm',
@@ -146,7 +144,11 @@ describe('authentication_backend, totp, regulation, notifier: exact messages', (
       withBackend({ password: { sha2crypt: { salt_length: 17 } } }),
       ['authentication_backend.file.password.sha2crypt.salt_length: must be at most 16 but is 17'],
     ],
-    ['bcrypt cost too low', withBackend({ password: { bcrypt: { cost: 4 } } }), ['authentication_backend.file.password.bcrypt.cost: must be at least 10 but is 4']],
+    [
+      'bcrypt cost too low',
+      withBackend({ password: { bcrypt: { cost: 4 } } }),
+      ['authentication_backend.file.password.bcrypt.cost: must be at least 10 but is 4'],
+    ],
     [
       'bad refresh interval',
       withBackend({}, { refresh_interval: 'sometimes' }),

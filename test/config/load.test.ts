@@ -74,10 +74,14 @@ describe('loadConfig: the file', () => {
 describe('parseConfig: defaults and freezing', () => {
   it('fills every default', () => {
     const dir = tempDir();
-    const config = configOf({
-      session: { cookies: [{ domain: 'Example.com', authelia_url: 'https://auth.example.com' }] },
-      storage: { encryption_key: 'a-very-long-test-encryption-key' },
-    }, {}, dir);
+    const config = configOf(
+      {
+        session: { cookies: [{ domain: 'Example.com', authelia_url: 'https://auth.example.com' }] },
+        storage: { encryption_key: 'a-very-long-test-encryption-key' },
+      },
+      {},
+      dir,
+    );
     expect(config.server.address).toEqual({ kind: 'tcp', host: '', port: 9091 });
     expect(config.server.trustedProxies).toEqual(['127.0.0.0/8', '::1/128']);
     expect(config.log).toEqual({ level: 'info', format: 'text', filePath: undefined });

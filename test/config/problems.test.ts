@@ -12,7 +12,11 @@ describe('configuration problems: exact messages', () => {
   it.each<[string, unknown, string[]]>([
     ['unknown top-level key with a suggestion', { ...base, sesion: {} }, ["sesion: is not a known key, did you mean 'session'?"]],
     ['unknown key without a close match', { ...base, zzzzzz: 1 }, ['zzzzzz: is not a known key']],
-    ["an Object built-in's name is an unknown key too", { ...base, log: { constructor: 1, toString: 2 } }, ['log.constructor: is not a known key', 'log.toString: is not a known key']],
+    [
+      "an Object built-in's name is an unknown key too",
+      { ...base, log: { constructor: 1, toString: 2 } },
+      ['log.constructor: is not a known key', 'log.toString: is not a known key'],
+    ],
     [
       'server timeouts and connection cap',
       { ...base, server: { timeouts: { read: '0s', write: 'soon', idel: '1m' }, max_connections: 0 } },
@@ -49,23 +53,14 @@ describe('configuration problems: exact messages', () => {
     [
       'tls missing certificate and missing key file',
       { ...base, server: { tls: { key: '/nonexistent/key.pem' } } },
-      [
-        'server.tls.certificate: must be set but is absent',
-        "server.tls.key: must name an existing file but '/nonexistent/key.pem' does not exist",
-      ],
+      ['server.tls.certificate: must be set but is absent', "server.tls.key: must name an existing file but '/nonexistent/key.pem' does not exist"],
     ],
-    [
-      'bad log level',
-      { ...base, log: { level: 'verbose' } },
-      ["log.level: must be one of 'trace', 'debug', 'info', 'warn', 'error' but is 'verbose'"],
-    ],
+    ['bad log level', { ...base, log: { level: 'verbose' } }, ["log.level: must be one of 'trace', 'debug', 'info', 'warn', 'error' but is 'verbose'"]],
     ['bad log format', { ...base, log: { format: 'xml' } }, ["log.format: must be one of 'text', 'json' but is 'xml'"]],
     [
       'bad duration',
       withSession({ expiration: '1 hour', cookies: [{ domain: 'example.com', portal_url: 'https://auth.example.com' }] }),
-      [
-        "session.expiration: must be a duration such as '90s', '5m', '1h', '2d', '1w', '1M', '1y' or a number of seconds but is '1 hour'",
-      ],
+      ["session.expiration: must be a duration such as '90s', '5m', '1h', '2d', '1w', '1M', '1y' or a number of seconds but is '1 hour'"],
     ],
     [
       'bad remember_me mentions -1',
@@ -124,9 +119,7 @@ describe('configuration problems: exact messages', () => {
     [
       'portal_url over plain http',
       withCookie({ portal_url: 'http://auth.example.com' }),
-      [
-        "session.cookies[0].portal_url: must use the scheme 'https' (plain http only for cookie domains under '.localhost') but is 'http://auth.example.com'",
-      ],
+      ["session.cookies[0].portal_url: must use the scheme 'https' (plain http only for cookie domains under '.localhost') but is 'http://auth.example.com'"],
     ],
     [
       'portal_url outside the cookie domain',
@@ -194,9 +187,7 @@ describe('configuration problems: exact messages', () => {
     const raw = withSession({
       cookies: [{ domain: 'gatehouse.localhost', portal_url: 'http://auth.gatehouse.localhost', same_site: 'none' }],
     });
-    expect(problemsOf(raw)).toEqual([
-      "session.cookies[0].same_site: must not be 'none' when portal_url uses plain http (browsers require Secure)",
-    ]);
+    expect(problemsOf(raw)).toEqual(["session.cookies[0].same_site: must not be 'none' when portal_url uses plain http (browsers require Secure)"]);
   });
 
   it('reports every problem of a file at once', () => {

@@ -9,7 +9,9 @@ describe('proxy.upstreams', () => {
     expect(config.proxy.upstreams).toEqual([
       { domain: 'app.example.com', pathPrefix: '/', target: new URL('http://127.0.0.1:8080'), preserveHost: true, websocket: false, timeout: 60_000 },
     ]);
-    const full = configOf(raw([{ domain: 'app.example.com', path_prefix: '/api', target: 'https://10.0.0.2:8443/', preserve_host: false, websocket: true, timeout: '5s' }]));
+    const full = configOf(
+      raw([{ domain: 'app.example.com', path_prefix: '/api', target: 'https://10.0.0.2:8443/', preserve_host: false, websocket: true, timeout: '5s' }]),
+    );
     expect(full.proxy.upstreams[0]).toMatchObject({ pathPrefix: '/api/', preserveHost: false, websocket: true, timeout: 5000 });
     expect(configOf(minimalRaw('/tmp/gh')).proxy.upstreams).toEqual([]);
   });
@@ -36,7 +38,7 @@ describe('proxy.upstreams', () => {
       "proxy.upstreams[3].target: must be an http or https origin such as 'http://127.0.0.1:8080' (no path, query or user name) but is 'http://127.0.0.1:1/path'",
       "proxy.upstreams[4].path_prefx: is not a known key, did you mean 'path_prefix'?",
       "proxy.upstreams[4].target: must be an http or https origin such as 'http://127.0.0.1:8080' (no path, query or user name) but is 'ftp://x'",
-      'proxy.upstreams[4].websocket: must be true or false but is \'yes\'',
+      "proxy.upstreams[4].websocket: must be true or false but is 'yes'",
       "proxy.upstreams[4].timeout: must be a duration such as '90s', '5m', '1h', '2d', '1w', '1M', '1y' or a number of seconds but is 'soon'",
       "proxy.upstreams[6].path_prefix: must not repeat the domain and path prefix of proxy.upstreams[5] but is '/'",
       "proxy.upstreams[7]: must be a mapping but is 'app.example.com'",
@@ -51,10 +53,14 @@ describe('proxy.upstreams', () => {
       ]),
     );
     expect(config.proxy.upstreams.map((u) => `${u.domain}${u.pathPrefix}`)).toEqual(['xn--bcher-kva.example.com/', 'xn--bcher-kva.example.com/api/']);
-    expect(problemsOf(raw([
-      { domain: 'bücher.example.com', target: 'http://127.0.0.1:1' },
-      { domain: 'xn--bcher-kva.example.com.', target: 'http://127.0.0.1:2' },
-    ]))).toEqual(["proxy.upstreams[1].path_prefix: must not repeat the domain and path prefix of proxy.upstreams[0] but is '/'"]);
+    expect(
+      problemsOf(
+        raw([
+          { domain: 'bücher.example.com', target: 'http://127.0.0.1:1' },
+          { domain: 'xn--bcher-kva.example.com.', target: 'http://127.0.0.1:2' },
+        ]),
+      ),
+    ).toEqual(["proxy.upstreams[1].path_prefix: must not repeat the domain and path prefix of proxy.upstreams[0] but is '/'"]);
   });
 
   it('refuses a domain that no request host can have', () => {

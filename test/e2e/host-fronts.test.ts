@@ -104,7 +104,10 @@ describe.runIf(requireBinary('caddy', ['version']))('Caddy forward_auth for a si
 
     // Through Caddy: anonymous → the portal, and the app is not reached (the check was answered, not proxied).
     const anonymous = await front(frontPort, `app.${domain}`, '/private');
-    expect([anonymous.status, anonymous.headers.location]).toEqual([302, `http://auth.${domain}:${frontPort}/?rd=${encodeURIComponent(`http://app.${domain}:${frontPort}/private`)}&rm=GET`]);
+    expect([anonymous.status, anonymous.headers.location]).toEqual([
+      302,
+      `http://auth.${domain}:${frontPort}/?rd=${encodeURIComponent(`http://app.${domain}:${frontPort}/private`)}&rm=GET`,
+    ]);
     expect(app.seen).toEqual([]);
     // Logged in → the app, with the identity Gatehouse gave Caddy.
     const cookie = cookieHeader(world, await loginFirstFactor(world, 'john', domain));

@@ -55,18 +55,19 @@ async function startWorld(refreshInterval: string | undefined, options: WorldOpt
   const dir = options.dir ?? tempDir();
   const usersFile = join(dir, 'users.yml');
   const digests = options.digests ?? new Map(['john', 'bob', 'harry', 'ann'].map((name) => [name, fastDigest(password)]));
-  if (!options.dir) writeFileSync(
-    usersFile,
-    usersYaml(
-      [
-        { name: 'john', groups: ['admins', 'dev'] },
-        { name: 'bob', groups: ['dev'] },
-        { name: 'harry', groups: [] },
-        { name: 'ann', groups: ['dev'] },
-      ],
-      digests,
-    ),
-  );
+  if (!options.dir)
+    writeFileSync(
+      usersFile,
+      usersYaml(
+        [
+          { name: 'john', groups: ['admins', 'dev'] },
+          { name: 'bob', groups: ['dev'] },
+          { name: 'harry', groups: [] },
+          { name: 'ann', groups: ['dev'] },
+        ],
+        digests,
+      ),
+    );
   const world: AuthzWorld = await startAuthzGateway(
     {
       server: { address: 'tcp://127.0.0.1:0' },
@@ -161,7 +162,14 @@ describe('editing the users file reaches open sessions (watch: true)', () => {
       expect([asked.status, asked.headers['remote-user']], `forward-auth for ${name}`).toEqual([302, undefined]);
       expect(asked.headers.location).toMatch(new RegExp(`^${portal.replace(/[.]/g, '\\.')}/\\?rd=`));
       const json = await send(w, `auth.${domain}`, '/api/authz/forward-auth', {
-        headers: { cookie: cookieOf(name), accept: 'application/json', 'x-forwarded-method': 'GET', 'x-forwarded-proto': 'http', 'x-forwarded-host': `app.${domain}`, 'x-forwarded-uri': '/' },
+        headers: {
+          cookie: cookieOf(name),
+          accept: 'application/json',
+          'x-forwarded-method': 'GET',
+          'x-forwarded-proto': 'http',
+          'x-forwarded-host': `app.${domain}`,
+          'x-forwarded-uri': '/',
+        },
       });
       expect(json.status, `forward-auth (JSON) for ${name}`).toBe(401);
       const through = await proxied(w, cookieOf(name));

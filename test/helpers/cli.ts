@@ -32,9 +32,7 @@ export function runCli(args: string[], options: { input?: string; env?: Record<s
 
 /** The environment without any GATEHOUSE_* variable of the developer's shell. */
 function cleanEnv(): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(process.env).filter((e): e is [string, string] => !e[0].startsWith('GATEHOUSE_') && e[1] !== undefined),
-  );
+  return Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => !e[0].startsWith('GATEHOUSE_') && e[1] !== undefined));
 }
 
 export interface Served {

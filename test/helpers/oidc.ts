@@ -39,7 +39,14 @@ export function testClients(): Record<string, unknown>[] {
       token_endpoint_auth_method: 'private_key_jwt',
       jwks: [{ key_id: 'rp1', algorithm: 'RS256', key: clientKeys.publicKey.export({ type: 'spki', format: 'pem' }).toString() }],
     },
-    { ...base, client_id: 'claims', client_secret: secret, claims_in_id_token: true, userinfo_signed_response_alg: 'RS256', audience: ['https://api.gatehouse.localhost'] },
+    {
+      ...base,
+      client_id: 'claims',
+      client_secret: secret,
+      claims_in_id_token: true,
+      userinfo_signed_response_alg: 'RS256',
+      audience: ['https://api.gatehouse.localhost'],
+    },
     { ...base, client_id: 'pkce-always', client_secret: secret, require_pkce: true, response_modes: ['form_post', 'query'] },
   ];
 }
@@ -55,7 +62,10 @@ export async function startProvider(oidc: Record<string, unknown> = {}, options:
   return { ...world, fetch };
 }
 
-type FetchLike = (url: string | URL, init?: { method?: string; headers?: Record<string, string> | Headers | [string, string][]; body?: unknown; redirect?: string }) => Promise<Response>;
+type FetchLike = (
+  url: string | URL,
+  init?: { method?: string; headers?: Record<string, string> | Headers | [string, string][]; body?: unknown; redirect?: string },
+) => Promise<Response>;
 
 /**
  * A `fetch` that sends every request to the gateway's real port while keeping the URL's host in
@@ -66,19 +76,24 @@ export function loopbackFetch(target: URL): FetchLike {
     new Promise((resolve, reject) => {
       const u = new URL(String(url));
       const headers: Record<string, string> = {};
-      new Headers(init.headers).forEach((value, name) => (headers[name] = value));
+      new Headers(init.headers).forEach((value, name) => {
+        headers[name] = value;
+      });
       const body = init.body === undefined || init.body === null ? undefined : String(init.body);
       if (body !== undefined && !headers['content-type']) headers['content-type'] = 'application/x-www-form-urlencoded;charset=UTF-8';
-      const req = httpRequest({ host: target.hostname, port: target.port, method: init.method ?? 'GET', path: u.pathname + u.search, headers: { ...headers, host: u.host } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const out = new Headers();
-          for (const [name, value] of Object.entries(res.headers)) for (const v of [value ?? []].flat()) out.append(name, String(v));
-          const status = res.statusCode ?? 500;
-          resolve(new Response(status === 204 || status === 304 ? null : Buffer.concat(chunks), { status, headers: out }));
-        });
-      });
+      const req = httpRequest(
+        { host: target.hostname, port: target.port, method: init.method ?? 'GET', path: u.pathname + u.search, headers: { ...headers, host: u.host } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const out = new Headers();
+            for (const [name, value] of Object.entries(res.headers)) for (const v of [value ?? []].flat()) out.append(name, String(v));
+            const status = res.statusCode ?? 500;
+            resolve(new Response(status === 204 || status === 304 ? null : Buffer.concat(chunks), { status, headers: out }));
+          });
+        },
+      );
       req.on('error', reject);
       if (body !== undefined) req.write(body);
       req.end();

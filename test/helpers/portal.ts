@@ -90,6 +90,7 @@ interface Reply {
   status: number;
   headers: Record<string, string | string[] | number | undefined>;
   body: string;
+  // biome-ignore lint/suspicious/noExplicitAny: tests read answers of many shapes
   json: () => any;
 }
 
@@ -100,7 +101,10 @@ interface Reply {
 export class PortalClient {
   cookie: string | undefined;
 
-  constructor(private readonly gateway: Gateway, private readonly host = portalHost) {}
+  constructor(
+    private readonly gateway: Gateway,
+    private readonly host = portalHost,
+  ) {}
 
   async get(url: string, headers: Record<string, string> = {}): Promise<Reply> {
     return this.#send('GET', url, undefined, headers);

@@ -12,7 +12,9 @@ async function signedIn() {
   expect((await browser.login()).status).toBe(200);
   world.clock.advance(1000);
   const authorize = (params: Record<string, string>, who = browser) =>
-    who.get(`${issuer}/api/oidc/authorization?${new URLSearchParams({ client_id: 'confidential', redirect_uri: callback, response_type: 'code', scope: 'openid', ...params })}`);
+    who.get(
+      `${issuer}/api/oidc/authorization?${new URLSearchParams({ client_id: 'confidential', redirect_uri: callback, response_type: 'code', scope: 'openid', ...params })}`,
+    );
   return { world, browser, authorize };
 }
 
@@ -59,15 +61,32 @@ describe('authorization endpoint: responses', () => {
     const none = redirectedTo(await authorize({}));
     expect(none.searchParams.has('state')).toBe(false);
     const error = redirectedTo(await authorize({ response_type: 'token', state }));
-    expect([error.searchParams.get('error'), error.searchParams.get('state'), error.searchParams.get('iss')]).toEqual(['unsupported_response_type', state, issuer]);
+    expect([error.searchParams.get('error'), error.searchParams.get('state'), error.searchParams.get('iss')]).toEqual([
+      'unsupported_response_type',
+      state,
+      issuer,
+    ]);
   });
 
   it('accepts POST requests and unknown or informational parameters', async () => {
     const { browser } = await signedIn();
-    const response = await browser.postForm(`${issuer}/api/oidc/authorization`, {
-      client_id: 'confidential', redirect_uri: callback, response_type: 'code', scope: 'profile openid',
-      extra: 'foobar', login_hint: 'john', display: 'popup', ui_locales: 'fr', claims_locales: 'de', acr_values: 'x', nonce: 'n-0S6',
-    }, { origin: 'https://rp.example', 'sec-fetch-site': 'cross-site' });
+    const response = await browser.postForm(
+      `${issuer}/api/oidc/authorization`,
+      {
+        client_id: 'confidential',
+        redirect_uri: callback,
+        response_type: 'code',
+        scope: 'profile openid',
+        extra: 'foobar',
+        login_hint: 'john',
+        display: 'popup',
+        ui_locales: 'fr',
+        claims_locales: 'de',
+        acr_values: 'x',
+        nonce: 'n-0S6',
+      },
+      { origin: 'https://rp.example', 'sec-fetch-site': 'cross-site' },
+    );
     expect(response.status).toBe(303);
     expect(redirectedTo(response).searchParams.get('code')).toBeTruthy();
   });
@@ -102,7 +121,9 @@ describe('authorization endpoint: responses', () => {
 
   it('refuses repeated parameters', async () => {
     const { browser } = await signedIn();
-    const response = await browser.get(`${issuer}/api/oidc/authorization?client_id=confidential&redirect_uri=${encodeURIComponent(callback)}&response_type=code&scope=openid&scope=openid`);
+    const response = await browser.get(
+      `${issuer}/api/oidc/authorization?client_id=confidential&redirect_uri=${encodeURIComponent(callback)}&response_type=code&scope=openid&scope=openid`,
+    );
     expect(redirectedTo(response).searchParams.get('error')).toBe('invalid_request');
   });
 });
@@ -124,7 +145,9 @@ describe('authorization endpoint: PKCE', () => {
     const pub = redirectedTo(await authorize({ client_id: 'public-app', redirect_uri: 'http://app.gatehouse.localhost/spa' }));
     expect(pub.searchParams.get('error_description')).toMatch(/must use PKCE/);
     expect(redirectedTo(await authorize({ client_id: 'pkce-always' })).searchParams.get('error')).toBe('invalid_request');
-    expect(redirectedTo(await authorize({ client_id: 'pkce-always', code_challenge: challenge, code_challenge_method: 'S256' })).searchParams.get('code')).toBeTruthy();
+    expect(
+      redirectedTo(await authorize({ client_id: 'pkce-always', code_challenge: challenge, code_challenge_method: 'S256' })).searchParams.get('code'),
+    ).toBeTruthy();
   });
 
   it('accepts plain only when enable_pkce_plain_challenge is on, and then advertises it', async () => {
@@ -133,7 +156,8 @@ describe('authorization endpoint: PKCE', () => {
     await browser.login();
     const meta = (await (await world.fetch(`${issuer}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
     expect(meta.code_challenge_methods_supported).toEqual(['S256', 'plain']);
-    const q = (p: Record<string, string>) => `${issuer}/api/oidc/authorization?${new URLSearchParams({ client_id: 'confidential', redirect_uri: callback, response_type: 'code', scope: 'openid', ...p })}`;
+    const q = (p: Record<string, string>) =>
+      `${issuer}/api/oidc/authorization?${new URLSearchParams({ client_id: 'confidential', redirect_uri: callback, response_type: 'code', scope: 'openid', ...p })}`;
     expect(redirectedTo(await browser.get(q({ code_challenge: verifier, code_challenge_method: 'plain' }))).searchParams.get('code')).toBeTruthy();
     expect(redirectedTo(await browser.get(q({}))).searchParams.get('error')).toBe('invalid_request');
   });

@@ -82,14 +82,19 @@ describe('authorization code binding', () => {
     const code = await w.code({ client_id: 'public-app', redirect_uri: spaCallback, code_challenge: challenge, code_challenge_method: 'S256' });
     const asPublic = (fields: Record<string, string>) => w.token({ code, client_id: 'public-app', redirect_uri: spaCallback, ...fields });
     expect(await errorOf(await asPublic({}))).toEqual({ error: 'invalid_grant', error_description: 'code_verifier is required for this code.' });
-    expect(await errorOf(await asPublic({ code_verifier: 'x'.repeat(50) }))).toEqual({ error: 'invalid_grant', error_description: 'code_verifier does not match the code_challenge.' });
+    expect(await errorOf(await asPublic({ code_verifier: 'x'.repeat(50) }))).toEqual({
+      error: 'invalid_grant',
+      error_description: 'code_verifier does not match the code_challenge.',
+    });
     const redeemed = await asPublic({ code_verifier: verifier });
     expect(redeemed.status).toBe(200);
     const { access_token: accessToken } = (await redeemed.json()) as { access_token: string };
     // Without the verifier, a used code is not a replay either: the tokens stay valid.
     expect((await errorOf(await asPublic({}))).error_description).toBe('code_verifier is required for this code.');
     expect((await w.userinfo(accessToken)).status).toBe(200);
-    expect((await errorOf(await asPublic({ code_verifier: verifier }))).error_description).toBe('The authorization code was already used; the tokens issued from it are revoked.');
+    expect((await errorOf(await asPublic({ code_verifier: verifier }))).error_description).toBe(
+      'The authorization code was already used; the tokens issued from it are revoked.',
+    );
     expect((await w.userinfo(accessToken)).status).toBe(401);
   });
 });

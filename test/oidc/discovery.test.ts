@@ -25,7 +25,12 @@ describe('discovery and keys', () => {
       request_uri_parameter_supported: false,
     });
     // Every advertised endpoint answers (no 404), and nothing unimplemented is advertised.
-    for (const [key, method] of [['authorization_endpoint', 'GET'], ['token_endpoint', 'POST'], ['userinfo_endpoint', 'GET'], ['jwks_uri', 'GET']] as const) {
+    for (const [key, method] of [
+      ['authorization_endpoint', 'GET'],
+      ['token_endpoint', 'POST'],
+      ['userinfo_endpoint', 'GET'],
+      ['jwks_uri', 'GET'],
+    ] as const) {
       expect((await w.fetch(meta[key] as string, { method })).status).not.toBe(404);
     }
     expect(meta).not.toHaveProperty('introspection_endpoint');

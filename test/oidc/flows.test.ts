@@ -3,13 +3,22 @@ import { describe, expect, it } from 'vitest';
 import { Browser, callback, client, discover, issuer, secret, spaCallback, startProvider } from '../helpers/oidc.js';
 
 /** One authorization code flow driven by openid-client, the user logging in over HTTP. */
-async function codeFlow(world: Awaited<ReturnType<typeof startProvider>>, config: client.Configuration, redirectUri: string, scope = 'openid profile email groups') {
+async function codeFlow(
+  world: Awaited<ReturnType<typeof startProvider>>,
+  config: client.Configuration,
+  redirectUri: string,
+  scope = 'openid profile email groups',
+) {
   const verifier = client.randomPKCECodeVerifier();
   const state = client.randomState();
   const nonce = client.randomNonce();
   const url = client.buildAuthorizationUrl(config, {
-    redirect_uri: redirectUri, scope, state, nonce,
-    code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
+    redirect_uri: redirectUri,
+    scope,
+    state,
+    nonce,
+    code_challenge: await client.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
   });
   const browser = new Browser(world.fetch);
   const toLogin = await browser.get(url);
@@ -42,13 +51,22 @@ describe('OpenID Connect flows with openid-client', () => {
     expect(claims.email).toBeUndefined(); // scope claims live in userinfo unless the client asks otherwise
     const info = await client.fetchUserInfo(basic, tokens.access_token, claims.sub);
     expect(info).toEqual({
-      sub: claims.sub, name: 'John <Doe>', preferred_username: 'john', email: 'john.doe@gatehouse.localhost', email_verified: true, groups: ['admins', 'dev'],
+      sub: claims.sub,
+      name: 'John <Doe>',
+      preferred_username: 'john',
+      email: 'john.doe@gatehouse.localhost',
+      email_verified: true,
+      groups: ['admins', 'dev'],
     });
     // The ID token is RS256 with a kid from /jwks.json, and at_hash binds the access token.
     const jwks = (await (await world.fetch(`${issuer}/jwks.json`)).json()) as { keys: object[] };
     const idToken = tokens.id_token!;
     expect(decodeProtectedHeader(idToken)).toMatchObject({ alg: 'RS256', kid: expect.any(String) });
-    const { payload } = await jwtVerify(idToken, createLocalJWKSet(jwks as never), { issuer, audience: 'confidential', currentDate: new Date(world.clock.now()) });
+    const { payload } = await jwtVerify(idToken, createLocalJWKSet(jwks as never), {
+      issuer,
+      audience: 'confidential',
+      currentDate: new Date(world.clock.now()),
+    });
     const { createHash } = await import('node:crypto');
     expect(payload.at_hash).toBe(createHash('sha256').update(tokens.access_token).digest().subarray(0, 16).toString('base64url'));
     expect(payload.auth_time).toBe(Math.floor((world.clock.now() - 1000) / 1000));

@@ -85,7 +85,11 @@ describe('authorization endpoint: the user steps', () => {
     expect(page.headers.get('content-security-policy')).toContain("form-action 'self' http://app.gatehouse.localhost");
     const flowId = consent.searchParams.get('flow_id')!;
     const same = { origin: portalOrigin, 'sec-fetch-site': 'same-origin' };
-    const crossSite = await browser.postForm(`${portalOrigin}/consent`, { flow_id: flowId, decision: 'accept' }, { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' });
+    const crossSite = await browser.postForm(
+      `${portalOrigin}/consent`,
+      { flow_id: flowId, decision: 'accept' },
+      { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' },
+    );
     expect(crossSite.status).toBe(403);
     const denied = await browser.postForm(`${portalOrigin}/consent`, { flow_id: flowId, decision: 'deny' }, same);
     const answer = location(await browser.get(location(denied)));
@@ -118,7 +122,11 @@ describe('authorization endpoint: the user steps', () => {
     const john = new Browser(w.fetch);
     await john.login();
     const code = location(await john.get(authUrl({}))).searchParams.get('code')!;
-    const r = await w.fetch(`${issuer}/api/oidc/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: callback }).toString(), headers: { authorization: basic('confidential'), 'content-type': 'application/x-www-form-urlencoded' } });
+    const r = await w.fetch(`${issuer}/api/oidc/token`, {
+      method: 'POST',
+      body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: callback }).toString(),
+      headers: { authorization: basic('confidential'), 'content-type': 'application/x-www-form-urlencoded' },
+    });
     const idToken = ((await r.json()) as { id_token: string }).id_token;
     expect(location(await john.get(authUrl({ prompt: 'none', id_token_hint: idToken }))).searchParams.has('code')).toBe(true);
     const bob = new Browser(w.fetch);

@@ -14,16 +14,22 @@ async function world() {
   await browser.login();
   w.clock.advance(1000);
   const code = async (params: Record<string, string> = {}) => {
-    const response = await browser.get(`${issuer}/api/oidc/authorization?${new URLSearchParams({ client_id: 'confidential', redirect_uri: callback, response_type: 'code', scope: 'openid email', ...params })}`);
+    const response = await browser.get(
+      `${issuer}/api/oidc/authorization?${new URLSearchParams({ client_id: 'confidential', redirect_uri: callback, response_type: 'code', scope: 'openid email', ...params })}`,
+    );
     return new URL(response.headers.get('location')!).searchParams.get('code')!;
   };
   const token = (fields: Record<string, string>, headers: Record<string, string> = {}) =>
-    w.fetch(tokenUrl, { method: 'POST', body: new URLSearchParams({ grant_type: 'authorization_code', redirect_uri: callback, ...fields }).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers } });
+    w.fetch(tokenUrl, {
+      method: 'POST',
+      body: new URLSearchParams({ grant_type: 'authorization_code', redirect_uri: callback, ...fields }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    });
   const userinfo = (accessToken: string) => w.fetch(`${issuer}/api/oidc/userinfo`, { headers: { authorization: `Bearer ${accessToken}` } });
   return { ...w, browser, code, token, userinfo };
 }
 
-const errorOf = async (response: Response) => ((await response.json()) as { error: string; error_description: string });
+const errorOf = async (response: Response) => (await response.json()) as { error: string; error_description: string };
 
 describe('token endpoint', () => {
   it('exchanges a code once; a second use is invalid_grant and revokes the tokens issued from it', async () => {
@@ -57,11 +63,14 @@ describe('token endpoint', () => {
     expect(dump).not.toContain(code);
   });
 
-  it('refuses an expired code, another client\'s code and a different redirect_uri', async () => {
+  it("refuses an expired code, another client's code and a different redirect_uri", async () => {
     const w = await world();
     const expired = await w.code();
     w.clock.advance(61_000);
-    expect(await errorOf(await w.token({ code: expired }, { authorization: basic('confidential') }))).toEqual({ error: 'invalid_grant', error_description: 'The authorization code has expired.' });
+    expect(await errorOf(await w.token({ code: expired }, { authorization: basic('confidential') }))).toEqual({
+      error: 'invalid_grant',
+      error_description: 'The authorization code has expired.',
+    });
     const stolen = await w.code();
     const other = await w.token({ code: stolen }, { authorization: basic('explicit') });
     expect(await errorOf(other)).toEqual({ error: 'invalid_grant', error_description: 'The authorization code was issued to another client.' });
@@ -95,19 +104,42 @@ describe('token endpoint', () => {
     const strict = await w.token({ code: await w.code({ client_id: 'basic-only' }), client_id: 'basic-only', client_secret: secret });
     expect(await errorOf(strict)).toEqual({
       error: 'invalid_client',
-      error_description: "Client authentication failed: the client used 'client_secret_post' but is registered for 'client_secret_basic' (token_endpoint_auth_method).",
+      error_description:
+        "Client authentication failed: the client used 'client_secret_post' but is registered for 'client_secret_basic' (token_endpoint_auth_method).",
     });
     // The $pbkdf2-sha512$ digest verifies (twice: the second time from the cache).
-    for (let i = 0; i < 2; i++) expect((await w.token({ code: await w.code({ client_id: 'basic-only' }) }, { authorization: basic('basic-only') })).status).toBe(200);
+    for (let i = 0; i < 2; i++)
+      expect((await w.token({ code: await w.code({ client_id: 'basic-only' }) }, { authorization: basic('basic-only') })).status).toBe(200);
     const both = await w.token({ code: await w.code(), client_secret: secret }, { authorization: basic('confidential') });
     expect((await errorOf(both)).error).toBe('invalid_request');
-    expect((await errorOf(await w.token({ code: await w.code({ client_id: 'public-app', redirect_uri: 'http://app.gatehouse.localhost/spa', code_challenge: challenge, code_challenge_method: 'S256' }), client_id: 'confidential' }))).error).toBe('invalid_client');
+    expect(
+      (
+        await errorOf(
+          await w.token({
+            code: await w.code({
+              client_id: 'public-app',
+              redirect_uri: 'http://app.gatehouse.localhost/spa',
+              code_challenge: challenge,
+              code_challenge_method: 'S256',
+            }),
+            client_id: 'confidential',
+          }),
+        )
+      ).error,
+    ).toBe('invalid_client');
   });
 
   it('accepts client_secret_jwt and private_key_jwt assertions once (jti replay refused)', async () => {
     const w = await world();
     const now = Math.floor(w.clock.now() / 1000);
-    const hs = await new SignJWT({ jti: 'hs-1' }).setProtectedHeader({ alg: 'HS256' }).setIssuer('hs-jwt').setSubject('hs-jwt').setAudience(tokenUrl).setIssuedAt(now).setExpirationTime(now + 60).sign(new TextEncoder().encode(secret));
+    const hs = await new SignJWT({ jti: 'hs-1' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer('hs-jwt')
+      .setSubject('hs-jwt')
+      .setAudience(tokenUrl)
+      .setIssuedAt(now)
+      .setExpirationTime(now + 60)
+      .sign(new TextEncoder().encode(secret));
     const assertionType = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
     const use = async (clientId: string, assertion: string) =>
       w.token({ code: await w.code({ client_id: clientId }), client_assertion_type: assertionType, client_assertion: assertion });
@@ -115,10 +147,23 @@ describe('token endpoint', () => {
     const replay = await use('hs-jwt', hs);
     expect((await errorOf(replay)).error_description).toMatch(/jti replay/);
     const key = await importPKCS8(clientKeys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), 'RS256');
-    const pk = await new SignJWT({ jti: 'pk-1' }).setProtectedHeader({ alg: 'RS256', kid: 'rp1' }).setIssuer('pk-jwt').setSubject('pk-jwt').setAudience(issuer).setIssuedAt(now).setExpirationTime(now + 60).sign(key);
+    const pk = await new SignJWT({ jti: 'pk-1' })
+      .setProtectedHeader({ alg: 'RS256', kid: 'rp1' })
+      .setIssuer('pk-jwt')
+      .setSubject('pk-jwt')
+      .setAudience(issuer)
+      .setIssuedAt(now)
+      .setExpirationTime(now + 60)
+      .sign(key);
     expect((await use('pk-jwt', pk)).status).toBe(200);
     expect((await use('pk-jwt', pk)).status).toBe(401);
-    const forged = await new SignJWT({ jti: 'pk-2' }).setProtectedHeader({ alg: 'HS256' }).setIssuer('pk-jwt').setSubject('pk-jwt').setAudience(issuer).setExpirationTime(now + 60).sign(new TextEncoder().encode(secret));
+    const forged = await new SignJWT({ jti: 'pk-2' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer('pk-jwt')
+      .setSubject('pk-jwt')
+      .setAudience(issuer)
+      .setExpirationTime(now + 60)
+      .sign(new TextEncoder().encode(secret));
     expect((await errorOf(await use('pk-jwt', forged))).error).toBe('invalid_client');
   });
 
@@ -130,7 +175,11 @@ describe('token endpoint', () => {
     expect((await w.userinfo('not-a-token')).status).toBe(401);
     const code = await w.code();
     const { access_token: accessToken } = (await (await w.token({ code }, { authorization: basic('confidential') })).json()) as { access_token: string };
-    const viaBody = await w.fetch(`${issuer}/api/oidc/userinfo`, { method: 'POST', body: `access_token=${accessToken}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const viaBody = await w.fetch(`${issuer}/api/oidc/userinfo`, {
+      method: 'POST',
+      body: `access_token=${accessToken}`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(await viaBody.json()).toMatchObject({ email: 'john.doe@gatehouse.localhost', email_verified: true });
     w.clock.advance(3_600_001);
     expect((await w.userinfo(accessToken)).status).toBe(401);

@@ -22,7 +22,9 @@ describe('portal pages (no JavaScript needed)', () => {
     expect(csp).toContain("default-src 'none'");
     expect(csp).toContain("script-src 'self'");
     expect(csp).toContain("frame-ancestors 'none'");
-    expect(csp).toContain("form-action 'self' https://gatehouse.localhost:* https://*.gatehouse.localhost:* http://gatehouse.localhost:* http://*.gatehouse.localhost:*");
+    expect(csp).toContain(
+      "form-action 'self' https://gatehouse.localhost:* https://*.gatehouse.localhost:* http://gatehouse.localhost:* http://*.gatehouse.localhost:*",
+    );
     expect(page.body).not.toMatch(/<script>|style="|onclick=/);
   });
 
@@ -53,9 +55,7 @@ describe('portal pages (no JavaScript needed)', () => {
   it('send a signed-in visitor of the login page on, and anonymous visitors of inner pages to the login page', async () => {
     const { gateway } = await startPortal();
     const client = new PortalClient(gateway);
-    expect((await client.get('/2fa?rd=http%3A%2F%2Fsecure.gatehouse.localhost%2F')).headers.location).toBe(
-      '/?rd=http%3A%2F%2Fsecure.gatehouse.localhost%2F',
-    );
+    expect((await client.get('/2fa?rd=http%3A%2F%2Fsecure.gatehouse.localhost%2F')).headers.location).toBe('/?rd=http%3A%2F%2Fsecure.gatehouse.localhost%2F');
     expect((await client.get('/authenticated')).headers.location).toBe('/');
     await client.login();
     expect((await client.get('/?rd=http%3A%2F%2Fapp.gatehouse.localhost%2F')).headers.location).toBe('http://app.gatehouse.localhost/');

@@ -10,7 +10,10 @@ describe('reverse proxy: http-proxy hazards', () => {
     for (const method of ['DELETE', 'OPTIONS']) {
       const smuggled = 'GET /admin HTTP/1.1\r\nHost: x\r\n\r\n';
       const chunk = `${smuggled.length.toString(16)}\r\n${smuggled}\r\n0\r\n\r\n`;
-      const reply = await rawExchange(w.port, `${method} /item HTTP/1.1\r\nHost: public.${domain}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n${chunk}`);
+      const reply = await rawExchange(
+        w.port,
+        `${method} /item HTTP/1.1\r\nHost: public.${domain}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n${chunk}`,
+      );
       expect(reply).toMatch(/^HTTP\/1\.1 200 /);
     }
     await until(() => w.upstream.seen.length >= 2, 'two requests upstream');
@@ -35,7 +38,14 @@ describe('reverse proxy: http-proxy hazards', () => {
   it('strips hop-by-hop fields both ways, and those the client or upstream lists in Connection', async () => {
     const w = await startProxyWorld();
     const reply = await send(w, `public.${domain}`, '/hop', {
-      headers: { connection: 'keep-alive, x-secret, remote-user', 'keep-alive': 'timeout=99', te: 'trailers', 'x-secret': '1', 'proxy-authorization': 'Basic eDp5', 'proxy-connection': 'keep-alive' },
+      headers: {
+        connection: 'keep-alive, x-secret, remote-user',
+        'keep-alive': 'timeout=99',
+        te: 'trailers',
+        'x-secret': '1',
+        'proxy-authorization': 'Basic eDp5',
+        'proxy-connection': 'keep-alive',
+      },
     });
     const seen = w.upstream.seen[0]!.headers;
     for (const name of ['keep-alive', 'te', 'x-secret', 'proxy-authorization', 'proxy-connection']) expect([name, seen[name]]).toEqual([name, undefined]);
@@ -69,7 +79,8 @@ describe('reverse proxy: http-proxy hazards', () => {
       [`GET / HTTP/1.1\r\n${host}X-Big: ${'a'.repeat(20_000)}\r\nConnection: close\r\n\r\n`, /^HTTP\/1\.1 431 /],
       [`GET / HTTP/1.1\r\n${host}${host}Connection: close\r\n\r\n`, /^HTTP\/1\.1 400 /],
     ];
-    for (const [bytes, expected] of cases) expect([bytes.slice(0, 60), await rawExchange(w.port, bytes)]).toEqual([bytes.slice(0, 60), expect.stringMatching(expected)]);
+    for (const [bytes, expected] of cases)
+      expect([bytes.slice(0, 60), await rawExchange(w.port, bytes)]).toEqual([bytes.slice(0, 60), expect.stringMatching(expected)]);
     expect(w.upstream.seen).toEqual([]);
   });
 

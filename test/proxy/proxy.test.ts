@@ -52,7 +52,7 @@ describe('built-in reverse proxy: authorisation', () => {
 
   it('never lets a forged Remote-User through to an anonymous bypass site', async () => {
     const w = await startProxyWorld();
-    const reply = await send(w, `public.${domain}`, '/', { headers: { 'Remote-User': 'admin', 'REMOTE_USER': 'admin', connection: 'Remote-Email' } });
+    const reply = await send(w, `public.${domain}`, '/', { headers: { 'Remote-User': 'admin', REMOTE_USER: 'admin', connection: 'Remote-Email' } });
     expect(reply.status).toBe(200);
     expect(Object.keys(w.upstream.seen[0]!.headers).filter((h) => h.replace(/_/g, '-').startsWith('remote-'))).toEqual([]);
   });

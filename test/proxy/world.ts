@@ -36,10 +36,21 @@ export interface Got {
 }
 
 /** One real HTTP request to the gateway's listener, as a client would send it. */
-export function send(world: ProxyWorld, host: string, path: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Got> {
+export function send(
+  world: ProxyWorld,
+  host: string,
+  path: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<Got> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port: world.port, path, method: options.method ?? 'GET', headers: { host: `${host}:${world.port}`, accept: 'text/html', ...options.headers } },
+      {
+        host: '127.0.0.1',
+        port: world.port,
+        path,
+        method: options.method ?? 'GET',
+        headers: { host: `${host}:${world.port}`, accept: 'text/html', ...options.headers },
+      },
       (res) => {
         let body = '';
         res.setEncoding('utf8').on('data', (c: string) => (body += c));

@@ -128,7 +128,14 @@ export const suites: readonly DecisionSuite[] = [
       { domain: 'user.example.com', policy: 'two_factor', subject: 'user:john' },
       { domain: 'group.example.com', policy: 'two_factor', subject: ['group:admins'] },
       { domain: 'either.example.com', policy: 'two_factor', subject: ['group:admins', 'user:bob'] },
-      { domain: 'both.example.com', policy: 'two_factor', subject: [['group:admins', 'user:bob'], ['group:admins', 'group:dev']] },
+      {
+        domain: 'both.example.com',
+        policy: 'two_factor',
+        subject: [
+          ['group:admins', 'user:bob'],
+          ['group:admins', 'group:dev'],
+        ],
+      },
     ],
     cases: [
       [John, 'https://user.example.com/', 'two_factor'],
@@ -252,7 +259,13 @@ export const suites: readonly DecisionSuite[] = [
       {
         domain: 'seven.example.com',
         policy: 'bypass',
-        query: [[{ operator: 'present', key: 'a' }, { operator: 'absent', key: 'b' }], [{ key: 'c', value: 'yes' }]],
+        query: [
+          [
+            { operator: 'present', key: 'a' },
+            { operator: 'absent', key: 'b' },
+          ],
+          [{ key: 'c', value: 'yes' }],
+        ],
       },
     ],
     cases: [

@@ -34,7 +34,12 @@ describe('rule domains written in Unicode or with a trailing dot', () => {
   });
 
   it('refuses a domain no request host can have, with its dotted path', () => {
-    expect(() => ruleSet('deny', [{ domain: 'app.example.com', policy: 'bypass' }, { domain: ['ok.example.com', 'app..example.com'], policy: 'bypass' }])).toThrow(
+    expect(() =>
+      ruleSet('deny', [
+        { domain: 'app.example.com', policy: 'bypass' },
+        { domain: ['ok.example.com', 'app..example.com'], policy: 'bypass' },
+      ]),
+    ).toThrow(
       "access_control.rules[1].domain[1]: must be a host name such as 'app.example.com', '*.example.com' or '{user}.example.com' but is 'app..example.com', which has an empty label (two dots in a row, or a leading or second trailing dot)",
     );
   });

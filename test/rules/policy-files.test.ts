@@ -9,7 +9,9 @@ import { compileRules, runCase } from '../../src/rules/index.js';
 
 // Runs the cases of every policy file in rules/ against the demo configuration that loads them.
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const files = readdirSync(join(root, 'rules')).filter((f) => /\.ya?ml$/.test(f)).map((f) => join(root, 'rules', f));
+const files = readdirSync(join(root, 'rules'))
+  .filter((f) => /\.ya?ml$/.test(f))
+  .map((f) => join(root, 'rules', f));
 const { config } = loadConfig(join(root, 'config.example.yml'), {});
 const rules = compileRules(config.accessControl);
 

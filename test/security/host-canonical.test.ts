@@ -100,11 +100,7 @@ describe('finding 6: forward-auth checks are answered by Gatehouse on a proxied 
   it('answers /api/authz/* from a trusted peer whatever the Host; an untrusted client on that host is proxied as before', async () => {
     const upstream = await startUpstream();
     const domain = 'example.localhost';
-    const w = await startAuthzGateway(
-      { proxy: { upstreams: [{ domain: `app.${domain}`, target: upstream.url }] } },
-      domain,
-      `http://auth.${domain}:9091`,
-    );
+    const w = await startAuthzGateway({ proxy: { upstreams: [{ domain: `app.${domain}`, target: upstream.url }] } }, domain, `http://auth.${domain}:9091`);
     const cookie = cookieHeader(w, await loginFirstFactor(w, 'john', domain));
     const question = { cookie, 'x-forwarded-method': 'GET', 'x-forwarded-proto': 'http', 'x-forwarded-host': `app.${domain}`, 'x-forwarded-uri': '/page' };
     // Caddy's forward_auth keeps the client's Host: the check arrives with the protected site's.
@@ -114,7 +110,10 @@ describe('finding 6: forward-auth checks are answered by Gatehouse on a proxied 
 
     // A client that is not a trusted proxy asking for that path on the app's host is the app's business.
     const untrustedWorld = await startAuthzGateway(
-      { server: { address: 'tcp://127.0.0.1:0', trusted_proxies: ['10.99.0.0/16'] }, proxy: { upstreams: [{ domain: `app.${domain}`, target: upstream.url }] } },
+      {
+        server: { address: 'tcp://127.0.0.1:0', trusted_proxies: ['10.99.0.0/16'] },
+        proxy: { upstreams: [{ domain: `app.${domain}`, target: upstream.url }] },
+      },
       domain,
       `http://auth.${domain}:9091`,
     );
@@ -128,7 +127,11 @@ describe('finding 6: forward-auth checks are answered by Gatehouse on a proxied 
 describe('finding 9: the portal over plain http, method overrides', () => {
   it('refuses portal pages and the login API over plain http for an https cookie domain, with a message naming the fix', async () => {
     const w = await startAuthzGateway();
-    for (const [method, url] of [['GET', '/'], ['POST', '/api/firstfactor'], ['GET', '/api/state']] as const) {
+    for (const [method, url] of [
+      ['GET', '/'],
+      ['POST', '/api/firstfactor'],
+      ['GET', '/api/state'],
+    ] as const) {
       const reply = await w.gateway.app.inject({
         method,
         url,
@@ -152,18 +155,18 @@ describe('finding 9: the portal over plain http, method overrides', () => {
   it('strips X-HTTP-Method-Override and its cousins in proxy mode: the upstream sees the method the rules judged', async () => {
     const upstream = await startUpstream();
     const domain = 'example.localhost';
-    const w = await startAuthzGateway(
-      { proxy: { upstreams: [{ domain: `public.${domain}`, target: upstream.url }] } },
-      domain,
-      `http://auth.${domain}:9091`,
+    const w = await startAuthzGateway({ proxy: { upstreams: [{ domain: `public.${domain}`, target: upstream.url }] } }, domain, `http://auth.${domain}:9091`);
+    const reply = await fetchRaw(
+      w.gateway.url,
+      {
+        host: `public.${domain}`,
+        'x-http-method-override': 'DELETE',
+        'x-http-method': 'DELETE',
+        'x-method-override': 'DELETE',
+        X_HTTP_METHOD_OVERRIDE: 'DELETE',
+      },
+      '/item',
     );
-    const reply = await fetchRaw(w.gateway.url, {
-      host: `public.${domain}`,
-      'x-http-method-override': 'DELETE',
-      'x-http-method': 'DELETE',
-      'x-method-override': 'DELETE',
-      'X_HTTP_METHOD_OVERRIDE': 'DELETE',
-    }, '/item');
     expect(reply.status).toBe(200);
     const seen = upstream.seen[0]!;
     expect(seen.method).toBe('GET');

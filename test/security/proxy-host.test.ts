@@ -102,7 +102,31 @@ describe('proxy mode: one host decides and routes (finding 1)', () => {
     // Two site names joined by what URL parsers and `host:port` splitters read differently,
     // with more such pieces around: the shape of every reproduced bypass, and many more.
     const name = fc.constantFrom(...sites, 'auth', 'other').map((s) => `${s}.${domain}`);
-    const joint = fc.constantFrom('', ':', ':@', '@', ':80@', ':/', '/', ':#', '#', ':?', '?', '.', '..', ':80', ':8o', '%2e', '\\', ' ', '\t', ',', ';', '[', ']');
+    const joint = fc.constantFrom(
+      '',
+      ':',
+      ':@',
+      '@',
+      ':80@',
+      ':/',
+      '/',
+      ':#',
+      '#',
+      ':?',
+      '?',
+      '.',
+      '..',
+      ':80',
+      ':8o',
+      '%2e',
+      '\\',
+      ' ',
+      '\t',
+      ',',
+      ';',
+      '[',
+      ']',
+    );
     const host = fc
       .tuple(name, joint, fc.option(name, { nil: '' }), fc.array(joint, { maxLength: 2 }), fc.boolean())
       .map(([first, sep, second, tail, upper]) => {

@@ -62,10 +62,27 @@ describe('gateway', () => {
     const dir = tempDir();
     const key = join(dir, 'key.pem');
     const certificate = join(dir, 'cert.pem');
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-      '-subj', '/CN=localhost', '-keyout', key, '-out', certificate,
-    ], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=localhost',
+        '-keyout',
+        key,
+        '-out',
+        certificate,
+      ],
+      { stdio: 'ignore' },
+    );
     const gateway = await startTestGateway(testConfig({ server: { address: 'tcp://127.0.0.1:0', tls: { key, certificate } } }, dir));
     expect(gateway.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     const { port } = new URL(gateway.url);

@@ -61,7 +61,10 @@ describe('server.timeouts and server.max_connections (finding 4)', () => {
   it('ends a request to Gatehouse whose body stalls (POST /api/firstfactor, Content-Length 100, 6 bytes sent) with 408', async () => {
     const gateway = await startTestGateway(testConfig({ server: { address: 'tcp://127.0.0.1:0', timeouts } }));
     const port = Number(new URL(gateway.url).port);
-    const got = await exchange(port, 'POST /api/firstfactor HTTP/1.1\r\nHost: auth.example.com\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"use');
+    const got = await exchange(
+      port,
+      'POST /api/firstfactor HTTP/1.1\r\nHost: auth.example.com\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"use',
+    );
     expect(got.closedByServer).toBe(true);
     expect(got.text).toMatch(/^HTTP\/1\.1 408 /);
   });
@@ -70,7 +73,11 @@ describe('server.timeouts and server.max_connections (finding 4)', () => {
     const gateway = await startTestGateway(testConfig({ server: { address: 'tcp://127.0.0.1:0', timeouts } }));
     const port = Number(new URL(gateway.url).port);
     const drip = Array.from({ length: 40 }, () => ' ');
-    const got = await exchange(port, 'POST /api/firstfactor HTTP/1.1\r\nHost: auth.example.com\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{', { later: drip, every: 150 });
+    const got = await exchange(
+      port,
+      'POST /api/firstfactor HTTP/1.1\r\nHost: auth.example.com\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{',
+      { later: drip, every: 150 },
+    );
     expect(got.closedByServer).toBe(true);
     expect(got.text).toMatch(/^HTTP\/1\.1 408 /);
   });
@@ -78,7 +85,10 @@ describe('server.timeouts and server.max_connections (finding 4)', () => {
   it('ends a connection whose request headers never finish (slowloris)', async () => {
     const gateway = await startTestGateway(testConfig({ server: { address: 'tcp://127.0.0.1:0', timeouts } }));
     const port = Number(new URL(gateway.url).port);
-    const got = await exchange(port, 'GET /api/health HTTP/1.1\r\nHost: auth.example.com\r\n', { later: ['X-A: 1\r\n', 'X-B: 2\r\n', 'X-C: 3\r\n', 'X-D: 4\r\n'], every: 300 });
+    const got = await exchange(port, 'GET /api/health HTTP/1.1\r\nHost: auth.example.com\r\n', {
+      later: ['X-A: 1\r\n', 'X-B: 2\r\n', 'X-C: 3\r\n', 'X-D: 4\r\n'],
+      every: 300,
+    });
     expect(got.closedByServer).toBe(true);
     expect(got.text).toMatch(/^HTTP\/1\.1 408 /);
   });
@@ -94,7 +104,14 @@ describe('server.timeouts and server.max_connections (finding 4)', () => {
   it('refuses connections beyond server.max_connections and takes new ones once others close', async () => {
     const gateway = await startTestGateway(testConfig({ server: { address: 'tcp://127.0.0.1:0', max_connections: 2 } }));
     const port = Number(new URL(gateway.url).port);
-    const open = await Promise.all([0, 1].map(() => new Promise<Socket>((resolve) => { const s = connect(port, '127.0.0.1', () => resolve(s)); })));
+    const open = await Promise.all(
+      [0, 1].map(
+        () =>
+          new Promise<Socket>((resolve) => {
+            const s = connect(port, '127.0.0.1', () => resolve(s));
+          }),
+      ),
+    );
     // Both are accepted: each answers a request (and stays open, keep-alive).
     for (const s of open) {
       const answered = new Promise<string>((resolve) => s.once('data', (d) => resolve(String(d))));
@@ -133,7 +150,10 @@ describe('timeouts in proxy mode: the upstream owns the exchange once the header
     const chunks = Array.from({ length: 12 }, (_, i) => `chunk-${String(i).padStart(2, '0')}\n`);
     const length = chunks.join('').length;
     // 12 chunks 250 ms apart: three seconds of upload, past read (1 s) and write (2 s).
-    const got = await exchange(port, `POST /upload HTTP/1.1\r\nHost: public.${domain}\r\nContent-Length: ${length}\r\nConnection: close\r\n\r\n`, { later: chunks, every: 250 });
+    const got = await exchange(port, `POST /upload HTTP/1.1\r\nHost: public.${domain}\r\nContent-Length: ${length}\r\nConnection: close\r\n\r\n`, {
+      later: chunks,
+      every: 250,
+    });
     expect(got.text).toMatch(/^HTTP\/1\.1 200 /);
     expect(upstream.seen.map((s) => [s.url, s.body])).toEqual([['/upload', chunks.join('')]]);
   });

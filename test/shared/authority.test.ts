@@ -72,13 +72,16 @@ describe('parseAuthority', () => {
     // Whatever the text, an accepted authority is the one Node's URL parser (a browser's) sees.
     const chars = fc.constantFrom(...'aAz09-_.:@/?#[]%\\ \t\u00e9x'.split(''));
     fc.assert(
-      fc.property(fc.array(chars, { maxLength: 24 }).map((a) => a.join('')), (text) => {
-        const parsed = parseAuthority(text);
-        if (isAuthorityError(parsed)) return;
-        const url = new URL(`http://${text}/`);
-        expect(url.hostname.replace(/^\[|\]$/g, '').replace(/\.$/, '')).toBe(parsed.hostname);
-        if (parsed.port !== undefined && parsed.port !== 80) expect(url.port).toBe(String(parsed.port));
-      }),
+      fc.property(
+        fc.array(chars, { maxLength: 24 }).map((a) => a.join('')),
+        (text) => {
+          const parsed = parseAuthority(text);
+          if (isAuthorityError(parsed)) return;
+          const url = new URL(`http://${text}/`);
+          expect(url.hostname.replace(/^\[|\]$/g, '').replace(/\.$/, '')).toBe(parsed.hostname);
+          if (parsed.port !== undefined && parsed.port !== 80) expect(url.port).toBe(String(parsed.port));
+        },
+      ),
       { numRuns: 5000 },
     );
   });

@@ -13,11 +13,20 @@ describe('authentication repositories (SQLite)', () => {
   it('reads recent attempts newest first, after `since`, without banned ones, limited', async () => {
     const { authLogs } = memoryStorage();
     const attempt = { successful: false, banned: false, username: 'john', authType: '1FA', remoteIp: '192.0.2.1', requestUri: '/', requestMethod: 'POST' };
-    for (const [time, over] of [[100, {}], [200, { banned: true }], [300, { authType: 'TOTP' }], [400, { successful: true }], [500, {}]] as const) {
+    for (const [time, over] of [
+      [100, {}],
+      [200, { banned: true }],
+      [300, { authType: 'TOTP' }],
+      [400, { successful: true }],
+      [500, {}],
+    ] as const) {
       await authLogs.append({ ...attempt, ...over, time });
     }
     expect((await authLogs.recentByUser('john', '1FA', 100, 10)).map((a) => a.time)).toEqual([500, 400]);
-    expect((await authLogs.recentByUser('john', '1FA', 0, 2)).map((a) => [a.time, a.successful])).toEqual([[500, false], [400, true]]);
+    expect((await authLogs.recentByUser('john', '1FA', 0, 2)).map((a) => [a.time, a.successful])).toEqual([
+      [500, false],
+      [400, true],
+    ]);
     expect((await authLogs.recentByIp('192.0.2.1', 'TOTP', 0, 10)).map((a) => a.time)).toEqual([300]);
     expect(await authLogs.recentByIp('192.0.2.2', '1FA', 0, 10)).toEqual([]);
   });

@@ -10,8 +10,7 @@ import { SqliteStorage } from '../../src/storage/sqlite/open.js';
 import { tempDir } from '../helpers/config.js';
 
 const key = 'a-very-long-test-encryption-key';
-const open = (path: string, encryptionKey = key) =>
-  SqliteStorage.open({ path, encryptionKey, clock: new ManualClock(), appVersion: 'test' });
+const open = (path: string, encryptionKey = key) => SqliteStorage.open({ path, encryptionKey, clock: new ManualClock(), appVersion: 'test' });
 
 describe('SqliteStorage', () => {
   it('creates the folder, uses WAL and records every migration once', async () => {
@@ -82,8 +81,7 @@ describe('SqliteStorage', () => {
 
   it('deletes expired sessions and sessions by user', async () => {
     const storage = open(':memory:');
-    const put = (idHash: string, username: string, expiresAt: number) =>
-      storage.sessions.put({ idHash, username, data: '{}', createdAt: 0, expiresAt });
+    const put = (idHash: string, username: string, expiresAt: number) => storage.sessions.put({ idHash, username, data: '{}', createdAt: 0, expiresAt });
     await put('a', 'john', 100);
     await put('b', 'john', 300);
     await put('c', '', 50);

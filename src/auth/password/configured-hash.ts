@@ -13,11 +13,7 @@ const cryptAlphabet = './0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrs
  * Hashes `password` with the algorithm and parameters of `authentication_backend.file.password`
  * (Authelia's digest formats). Never blocks the event loop.
  */
-export async function hashWithConfig(
-  password: string,
-  config: PasswordHashingConfig,
-  random: Random = systemRandom,
-): Promise<string> {
+export async function hashWithConfig(password: string, config: PasswordHashingConfig, random: Random = systemRandom): Promise<string> {
   switch (config.algorithm) {
     case 'argon2': {
       const a = config.argon2;

@@ -9,11 +9,7 @@ import { basename, dirname } from 'node:path';
  * `node:fs` watch is enough for one folder on every platform we run on, so no dependency
  * (chokidar) is needed. Returns a function that stops watching.
  */
-export function watchFile(
-  file: string,
-  onChange: () => void,
-  options: { debounceMs: number; onError: (error: Error) => void },
-): () => void {
+export function watchFile(file: string, onChange: () => void, options: { debounceMs: number; onError: (error: Error) => void }): () => void {
   const name = basename(file);
   let timer: NodeJS.Timeout | undefined;
   const watcher: FSWatcher = watch(dirname(file), { persistent: false }, (_event, changed) => {

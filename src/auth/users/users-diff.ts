@@ -41,10 +41,7 @@ export function diffUsers(before: ReadonlyMap<string, StoredUser>, after: Readon
 }
 
 /** Whether a session built from `a` shows the same identity as one built from `b`. */
-export function sameDetails(
-  a: Pick<StoredUser, 'displayName' | 'emails' | 'groups'>,
-  b: Pick<StoredUser, 'displayName' | 'emails' | 'groups'>,
-): boolean {
+export function sameDetails(a: Pick<StoredUser, 'displayName' | 'emails' | 'groups'>, b: Pick<StoredUser, 'displayName' | 'emails' | 'groups'>): boolean {
   return a.displayName === b.displayName && sameList(a.emails, b.emails) && sameList(a.groups, b.groups);
 }
 

@@ -17,7 +17,7 @@ const knownPrompts = new Set(['none', 'login', 'consent', 'select_account']);
 export const checkPrompt: Check = (ctx) => {
   const prompts = new Set((param(ctx, 'prompt') ?? '').split(' ').filter((p) => p !== ''));
   for (const p of prompts) if (!knownPrompts.has(p)) throw new InvalidRequest(`The prompt value '${p}' is not supported.`);
-  if (prompts.has('none') && prompts.size > 1) throw new InvalidRequest("prompt=none must not be combined with other values.");
+  if (prompts.has('none') && prompts.size > 1) throw new InvalidRequest('prompt=none must not be combined with other values.');
   ctx.prompts = prompts;
   if (ctx.pending || !prompts.has('login')) return;
   const state = ctx.session?.state;

@@ -6,7 +6,15 @@
  * - response mode (`query`, `form_post`), `request` / `request_uri` refused (OIDC Core §6),
  *   response type (`code` only, RFC 6749 §4.1.1), scopes (OIDC Core §3.1.2.1).
  */
-import { InvalidRequest, InvalidScope, RequestNotSupported, RequestUriNotSupported, UnauthorizedClient, UnredirectableError, UnsupportedResponseType } from '../errors.js';
+import {
+  InvalidRequest,
+  InvalidScope,
+  RequestNotSupported,
+  RequestUriNotSupported,
+  UnauthorizedClient,
+  UnredirectableError,
+  UnsupportedResponseType,
+} from '../errors.js';
 import { type Check, param } from './context.js';
 
 /** `flow_id`: continue a request saved while the user logged in or consented. */
@@ -15,7 +23,8 @@ export const loadPending: Check = async (ctx) => {
   if (flowId === undefined) return;
   if (typeof flowId !== 'string') throw new UnredirectableError('invalid_request', 'The sign-in request is malformed.');
   const pending = await ctx.deps.repository.findPending(ctx.deps.hasher.hash('flow', flowId), ctx.now);
-  if (!pending) throw new UnredirectableError('invalid_request', 'This sign-in request has expired or was already completed. Go back to the application and start again.');
+  if (!pending)
+    throw new UnredirectableError('invalid_request', 'This sign-in request has expired or was already completed. Go back to the application and start again.');
   ctx.flowId = flowId;
   ctx.pending = pending;
   ctx.params = { ...pending.parameters };
@@ -34,7 +43,10 @@ export const checkRedirectUri: Check = (ctx) => {
   const uri = ctx.params.redirect_uri;
   if (typeof uri !== 'string' || uri === '') throw new UnredirectableError('invalid_request', 'The request has no redirect_uri.');
   if (!ctx.client!.redirectUris.includes(uri)) {
-    throw new UnredirectableError('invalid_request', `The redirect_uri '${uri}' is not registered for the client '${ctx.client!.id}'; registered: ${ctx.client!.redirectUris.join(', ')}.`);
+    throw new UnredirectableError(
+      'invalid_request',
+      `The redirect_uri '${uri}' is not registered for the client '${ctx.client!.id}'; registered: ${ctx.client!.redirectUris.join(', ')}.`,
+    );
   }
   ctx.redirectUri = uri;
 };

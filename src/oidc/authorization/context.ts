@@ -42,6 +42,7 @@ export interface Interaction {
 }
 
 /** One named step of the authorization endpoint; throws an OAuthError to refuse. */
+// biome-ignore lint/suspicious/noConfusingVoidType: most checks return nothing (they throw to refuse); some return an interaction
 export type Check = (ctx: AuthorizationContext) => Interaction | void | Promise<Interaction | void>;
 
 /** A single-valued parameter; a repeated one is `invalid_request` (RFC 6749 §3.1). */

@@ -59,7 +59,10 @@ export function authorizationHandler(deps: OidcDeps): RouteHandlerMethod {
         const interaction = await check(ctx);
         if (interaction) {
           for (const value of ctx.setCookies) void reply.header('set-cookie', value);
-          return reply.status(request.method === 'POST' ? 303 : 302).header('location', interaction.redirect).send();
+          return reply
+            .status(request.method === 'POST' ? 303 : 302)
+            .header('location', interaction.redirect)
+            .send();
         }
       }
       return respond(reply, ctx, await issueCode(ctx));
@@ -89,10 +92,24 @@ function newContext(
   params: RawParameters,
 ): AuthorizationContext {
   return {
-    deps, issuer, method, cookie, session, params,
+    deps,
+    issuer,
+    method,
+    cookie,
+    session,
+    params,
     now: deps.clock.now(),
-    flowId: undefined, pending: undefined, client: undefined, redirectUri: undefined,
-    responseMode: 'query', scopes: [], prompts: new Set(), loginAfter: undefined, hintSubject: undefined,
-    codeChallenge: undefined, codeChallengeMethod: undefined, setCookies: [],
+    flowId: undefined,
+    pending: undefined,
+    client: undefined,
+    redirectUri: undefined,
+    responseMode: 'query',
+    scopes: [],
+    prompts: new Set(),
+    loginAfter: undefined,
+    hintSubject: undefined,
+    codeChallenge: undefined,
+    codeChallengeMethod: undefined,
+    setCookies: [],
   };
 }

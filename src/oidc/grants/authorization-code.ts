@@ -81,14 +81,28 @@ export async function exchangeAuthorizationCode(
       extraClaims: client.claimsInIdToken ? claimsFor(user, data.scopes) : {},
     });
   }
-  await deps.repository.audit({ time: now, event: 'access_token', clientId: client.id, username: code.username, grantId: code.grantId, detail: response.id_token ? 'with id_token' : '' });
+  await deps.repository.audit({
+    time: now,
+    event: 'access_token',
+    clientId: client.id,
+    username: code.username,
+    grantId: code.grantId,
+    detail: response.id_token ? 'with id_token' : '',
+  });
   return response;
 }
 
 /** A second redemption by the code's own client: revokes what was issued from the code, then refuses. */
 async function refuseReplay(deps: OidcDeps, code: StoredAuthorizationCode, now: number): Promise<never> {
   const revoked = await deps.repository.revokeGrant(code.grantId, now);
-  await deps.repository.audit({ time: now, event: 'code_reuse', clientId: code.clientId, username: code.username, grantId: code.grantId, detail: `revoked ${revoked} token(s)` });
+  await deps.repository.audit({
+    time: now,
+    event: 'code_reuse',
+    clientId: code.clientId,
+    username: code.username,
+    grantId: code.grantId,
+    detail: `revoked ${revoked} token(s)`,
+  });
   deps.logger.warn({ clientId: code.clientId, username: code.username, revoked }, 'authorization code used twice; tokens issued from it revoked');
   throw new InvalidGrant('The authorization code was already used; the tokens issued from it are revoked.');
 }
@@ -99,5 +113,6 @@ function checkVerifier(challenge: string | undefined, method: 'S256' | 'plain' |
     return;
   }
   if (verifier === undefined) throw new InvalidGrant('code_verifier is required for this code.');
-  if (!pkceValuePattern.test(verifier) || !pkceMatches(verifier, challenge, method ?? 'plain')) throw new InvalidGrant('code_verifier does not match the code_challenge.');
+  if (!pkceValuePattern.test(verifier) || !pkceMatches(verifier, challenge, method ?? 'plain'))
+    throw new InvalidGrant('code_verifier does not match the code_challenge.');
 }

@@ -14,14 +14,7 @@ interface EnrolmentFlow {
   sealed: string;
 }
 
-export type EnrolmentError =
-  | 'not-authenticated'
-  | 'needs-second-factor'
-  | 'no-email'
-  | 'wrong-code'
-  | 'no-enrolment'
-  | 'totp-disabled'
-  | 'no-notifier';
+export type EnrolmentError = 'not-authenticated' | 'needs-second-factor' | 'no-email' | 'wrong-code' | 'no-enrolment' | 'totp-disabled' | 'no-notifier';
 
 const sealContext = (username: string) => `session-flow:totp-enrolment:${username}`;
 

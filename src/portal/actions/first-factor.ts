@@ -29,19 +29,17 @@ export type FirstFactorResult = { ok: true; session: Session; next: NextStep } |
  *   when asked and `remember_me` is enabled, stamped with the user's password fingerprint so
  *   that a password change in the users file ends it.
  */
-export async function firstFactor(
-  deps: PortalDeps,
-  request: PortalRequest,
-  input: FirstFactorInput,
-  meta: RequestMeta,
-): Promise<FirstFactorResult> {
-  const { user, username, banned } = await passwordLogin({ users: deps.users, regulator: deps.regulation }, {
-    login: input.username,
-    password: input.password,
-    ip: meta.ip,
-    requestMethod: meta.method,
-    requestUri: meta.uri,
-  });
+export async function firstFactor(deps: PortalDeps, request: PortalRequest, input: FirstFactorInput, meta: RequestMeta): Promise<FirstFactorResult> {
+  const { user, username, banned } = await passwordLogin(
+    { users: deps.users, regulator: deps.regulation },
+    {
+      login: input.username,
+      password: input.password,
+      ip: meta.ip,
+      requestMethod: meta.method,
+      requestUri: meta.uri,
+    },
+  );
   if (!user) {
     const cause = banned ? 'banned' : 'wrong username or password';
     deps.logger.info({ username, ip: meta.ip, cause }, 'first factor failed');

@@ -5,9 +5,7 @@ import { type PortalRequest, userOf } from '../request-context.js';
 import type { RequestMeta } from './first-factor.js';
 import { type NextStep, nextStep } from './next-step.js';
 
-export type SecondFactorResult =
-  | { ok: true; session: Session; next: NextStep }
-  | { ok: false; reason: 'not-authenticated' | 'failed' };
+export type SecondFactorResult = { ok: true; session: Session; next: NextStep } | { ok: false; reason: 'not-authenticated' | 'failed' };
 
 /**
  * TOTP code (`POST /api/secondfactor/totp`, the 2FA form).

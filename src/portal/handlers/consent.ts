@@ -34,7 +34,12 @@ export function consentPageGET(deps: PortalDeps, consent: ConsentPort): RouteHan
     const resume = `${ctx.origin}/api/oidc/authorization?flow_id=${encodeURIComponent(flowId)}`;
     if (!state) return reply.status(302).header('location', withTarget('/', resume)).send();
     const described = await consent.describe(flowId);
-    if (!described) return sendPage(reply, 404, messagePage(chrome(deps), 'Request expired', 'This sign-in request has expired. Go back to the application and start again.'));
+    if (!described)
+      return sendPage(
+        reply,
+        404,
+        messagePage(chrome(deps), 'Request expired', 'This sign-in request has expired. Go back to the application and start again.'),
+      );
     formTargets.set(request, described.redirectOrigin);
     return sendPage(reply, 200, consentPage(chrome(deps), { flowId, ...described, username: state.username }));
   };
@@ -48,7 +53,12 @@ export function consentFormPOST(deps: PortalDeps, consent: ConsentPort): RouteHa
     const state = userOf(ctx.session);
     if (!state) return reply.status(303).header('location', '/').send();
     const next = await consent.decide(form.flow_id, state.username, form.decision === 'accept', form.remember === 'true', ctx.origin);
-    if (!next) return sendPage(reply, 404, messagePage(chrome(deps), 'Request expired', 'This sign-in request has expired. Go back to the application and start again.'));
+    if (!next)
+      return sendPage(
+        reply,
+        404,
+        messagePage(chrome(deps), 'Request expired', 'This sign-in request has expired. Go back to the application and start again.'),
+      );
     return reply.status(303).header('location', next).send();
   };
 }

@@ -72,8 +72,7 @@ export function loginFormPOST(deps: PortalDeps): RouteHandlerMethod {
       targetURL: form.rd,
       requestMethod: form.rm,
     };
-    const result =
-      form.username.trim() === '' || form.password === '' ? ({ ok: false } as const) : await firstFactor(deps, ctx, input, meta(request));
+    const result = form.username.trim() === '' || form.password === '' ? ({ ok: false } as const) : await firstFactor(deps, ctx, input, meta(request));
     if (!result.ok) {
       const body = loginPage(chrome(deps), {
         rd: form.rd,
@@ -107,4 +106,3 @@ export function loginPageGET(deps: PortalDeps): RouteHandlerMethod {
     return sendPage(reply, 200, loginPage(chrome(deps), { rd, rm, rememberMe: ctx.cookie.rememberMe > 0 }));
   };
 }
-

@@ -50,7 +50,11 @@ export function secondFactorFormPOST(deps: PortalDeps): RouteHandlerMethod {
       return reply.status(303).header('location', nextLocation(result.next, form.rm)).send();
     }
     const state = userOf(ctx.session);
-    if (!state) return reply.status(303).header('location', withTarget('/', form.rd, form.rm)).send();
+    if (!state)
+      return reply
+        .status(303)
+        .header('location', withTarget('/', form.rd, form.rm))
+        .send();
     const body = secondFactorPage(chrome(deps), {
       rd: form.rd,
       rm: form.rm,
@@ -68,13 +72,25 @@ export function secondFactorPageGET(deps: PortalDeps): RouteHandlerMethod {
     const { rd, rm } = request.query as TargetQuery;
     const ctx = await portalRequest(deps, request);
     const state = userOf(ctx.session);
-    if (!state || !ctx.session) return reply.status(302).header('location', withTarget('/', rd, rm)).send();
+    if (!state || !ctx.session)
+      return reply
+        .status(302)
+        .header('location', withTarget('/', rd, rm))
+        .send();
     await deps.sessions.touch(ctx.cookie, ctx.session);
     if (state.level >= 2) {
       const target = safeRedirect(rd, deps.cookies);
-      return reply.status(302).header('location', target ? target.href : '/authenticated').send();
+      return reply
+        .status(302)
+        .header('location', target ? target.href : '/authenticated')
+        .send();
     }
-    if (!deps.totp) return sendPage(reply, 403, secondFactorPage(chrome(deps), { displayName: state.displayName, hasTotp: false, error: 'Second factors are disabled on this server.' }));
+    if (!deps.totp)
+      return sendPage(
+        reply,
+        403,
+        secondFactorPage(chrome(deps), { displayName: state.displayName, hasTotp: false, error: 'Second factors are disabled on this server.' }),
+      );
     const hasTotp = await deps.totp.has(state.username);
     return sendPage(reply, 200, secondFactorPage(chrome(deps), { rd, rm, displayName: state.displayName || state.username, hasTotp }));
   };

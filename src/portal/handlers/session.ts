@@ -60,7 +60,10 @@ export function logoutFormPOST(deps: PortalDeps): RouteHandlerMethod {
     const ctx = await portalRequest(deps, request);
     const target = await logout(deps, ctx, rd);
     void reply.header('set-cookie', deps.sessions.clearCookie(ctx.cookie));
-    return reply.status(303).header('location', target?.href ?? '/logout').send();
+    return reply
+      .status(303)
+      .header('location', target?.href ?? '/logout')
+      .send();
   };
 }
 
@@ -80,7 +83,10 @@ export function authenticatedPageGET(deps: PortalDeps): RouteHandlerMethod {
     const state = userOf(ctx.session);
     if (!state || !ctx.session) return reply.status(302).header('location', '/').send();
     await deps.sessions.touch(ctx.cookie, ctx.session);
-    return sendPage(reply, 200, authenticatedPage(chrome(deps), { displayName: state.displayName || state.username, username: state.username, level: state.level }));
+    return sendPage(
+      reply,
+      200,
+      authenticatedPage(chrome(deps), { displayName: state.displayName || state.username, username: state.username, level: state.level }),
+    );
   };
 }
-

@@ -1,5 +1,5 @@
 // Gatehouse portal: small comforts on top of pages that work without JavaScript.
-'use strict';
+
 document.addEventListener('DOMContentLoaded', () => {
   for (const form of document.querySelectorAll('form')) {
     form.addEventListener('submit', () => {

@@ -32,14 +32,16 @@ class BanTable {
 
   active(value: string, now: number): Ban | undefined {
     const row = this.#active.get(value, now);
-    return row && {
-      id: row.id,
-      time: row.time,
-      expires: row.expires ?? undefined,
-      revoked: row.revoked === 1,
-      source: row.source,
-      reason: row.reason ?? '',
-    };
+    return (
+      row && {
+        id: row.id,
+        time: row.time,
+        expires: row.expires ?? undefined,
+        revoked: row.revoked === 1,
+        source: row.source,
+        reason: row.reason ?? '',
+      }
+    );
   }
 
   revoke(value: string, now: number): number {

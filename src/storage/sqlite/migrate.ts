@@ -46,9 +46,7 @@ export function applyMigrations(db: Database, now: number, appVersion: string): 
   const all = listMigrations();
   const latest = all.at(-1)?.version ?? 0;
   if (from > latest) {
-    throw new Error(
-      `the database is at schema version ${from}, newer than this Gatehouse knows (${latest}); upgrade Gatehouse`,
-    );
+    throw new Error(`the database is at schema version ${from}, newer than this Gatehouse knows (${latest}); upgrade Gatehouse`);
   }
   const record = db.prepare('INSERT INTO migrations (version, name, applied_at, app_version) VALUES (?, ?, ?, ?)');
   const applied: number[] = [];

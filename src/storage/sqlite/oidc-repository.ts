@@ -1,12 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
-import type {
-  IssuanceEvent,
-  OidcRepository,
-  PendingAuthorization,
-  StoredAuthorizationCode,
-  StoredSigningKey,
-  StoredToken,
-} from '../oidc-repositories.js';
+import type { IssuanceEvent, OidcRepository, PendingAuthorization, StoredAuthorizationCode, StoredSigningKey, StoredToken } from '../oidc-repositories.js';
 import type { ColumnCipher } from '../storage.js';
 
 /** The associated data binding an encrypted signing key to its row. */
@@ -67,7 +60,10 @@ export class SqliteOidcRepository implements OidcRepository {
   /** A prepared statement, compiled once per SQL text. */
   #prep(sql: string): Statement {
     let statement = this.#statements.get(sql);
-    if (!statement) this.#statements.set(sql, (statement = this.#db.prepare(sql)));
+    if (!statement) {
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
     return statement;
   }
 
@@ -88,7 +84,12 @@ export class SqliteOidcRepository implements OidcRepository {
 
   async addSigningKey(key: StoredSigningKey): Promise<void> {
     const sealed = this.#cipher.encrypt(key.privateKey, signingKeyContext(key.kid));
-    this.#prep('INSERT INTO oidc_signing_keys (kid, algorithm, private_key, created_at) VALUES (?, ?, ?, ?)').run(key.kid, key.algorithm, sealed, key.createdAt);
+    this.#prep('INSERT INTO oidc_signing_keys (kid, algorithm, private_key, created_at) VALUES (?, ?, ?, ?)').run(
+      key.kid,
+      key.algorithm,
+      sealed,
+      key.createdAt,
+    );
   }
 
   async subjectFor(username: string, sector: string, fresh: () => string, now: number): Promise<string> {
@@ -143,7 +144,8 @@ export class SqliteOidcRepository implements OidcRepository {
     return this.#db.transaction(() => {
       const row = this.#prep('SELECT * FROM oidc_authorization_codes WHERE code_hash = ?').get(codeHash) as CodeRow | undefined;
       if (!row) return undefined;
-      const firstUse = this.#prep('UPDATE oidc_authorization_codes SET consumed_at = ? WHERE code_hash = ? AND consumed_at IS NULL').run(now, codeHash).changes === 1;
+      const firstUse =
+        this.#prep('UPDATE oidc_authorization_codes SET consumed_at = ? WHERE code_hash = ? AND consumed_at IS NULL').run(now, codeHash).changes === 1;
       return { code: codeOf(row), firstUse };
     })();
   }
@@ -204,7 +206,12 @@ export class SqliteOidcRepository implements OidcRepository {
 
   async auditTrail(limit: number): Promise<IssuanceEvent[]> {
     const rows = this.#prep('SELECT time, event, client_id, username, grant_id, detail FROM oidc_issuance_log ORDER BY id DESC LIMIT ?').all(limit) as {
-      time: number; event: string; client_id: string; username: string; grant_id: string; detail: string;
+      time: number;
+      event: string;
+      client_id: string;
+      username: string;
+      grant_id: string;
+      detail: string;
     }[];
     return rows.map((r) => ({ time: r.time, event: r.event, clientId: r.client_id, username: r.username, grantId: r.grant_id, detail: r.detail }));
   }

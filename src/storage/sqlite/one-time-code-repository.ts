@@ -22,9 +22,7 @@ export class SqliteOneTimeCodeRepository implements OneTimeCodeRepository {
   readonly #revoke: Statement<[number, string, string, number]>;
 
   constructor(db: Database) {
-    this.#insert = db.prepare(
-      'INSERT INTO one_time_code (username, intent, code_hash, issued_at, expires_at) VALUES (?, ?, ?, ?, ?)',
-    );
+    this.#insert = db.prepare('INSERT INTO one_time_code (username, intent, code_hash, issued_at, expires_at) VALUES (?, ?, ?, ?, ?)');
     this.#active = db.prepare(
       `SELECT id, username, intent, code_hash, issued_at, expires_at, attempts FROM one_time_code
        WHERE username = ? AND intent = ? AND ${activeWhere} ORDER BY issued_at DESC, id DESC`,
@@ -34,9 +32,7 @@ export class SqliteOneTimeCodeRepository implements OneTimeCodeRepository {
       `UPDATE one_time_code SET attempts = attempts + 1,
        revoked_at = CASE WHEN attempts + 1 >= ? THEN ? ELSE revoked_at END WHERE id = ? AND revoked_at IS NULL`,
     );
-    this.#revoke = db.prepare(
-      `UPDATE one_time_code SET revoked_at = ? WHERE username = ? AND intent = ? AND ${activeWhere}`,
-    );
+    this.#revoke = db.prepare(`UPDATE one_time_code SET revoked_at = ? WHERE username = ? AND intent = ? AND ${activeWhere}`);
   }
 
   async insert(c: Omit<StoredOneTimeCode, 'id' | 'attempts'>): Promise<number> {

@@ -19,9 +19,7 @@ export class SqliteSessionRepository implements SessionRepository {
 
   constructor(db: Database) {
     this.#get = db.prepare('SELECT id_hash, username, data, created_at, expires_at FROM sessions WHERE id_hash = ?');
-    this.#put = db.prepare(
-      'INSERT OR REPLACE INTO sessions (id_hash, username, data, created_at, expires_at) VALUES (?, ?, ?, ?, ?)',
-    );
+    this.#put = db.prepare('INSERT OR REPLACE INTO sessions (id_hash, username, data, created_at, expires_at) VALUES (?, ?, ?, ?, ?)');
     this.#delete = db.prepare('DELETE FROM sessions WHERE id_hash = ?');
     this.#deleteByUser = db.prepare("DELETE FROM sessions WHERE username = ? AND username <> ''");
     this.#deleteExpired = db.prepare('DELETE FROM sessions WHERE expires_at <= ?');
@@ -29,9 +27,7 @@ export class SqliteSessionRepository implements SessionRepository {
 
   async get(idHash: string): Promise<StoredSession | undefined> {
     const row = this.#get.get(idHash);
-    return row
-      ? { idHash: row.id_hash, username: row.username, data: row.data, createdAt: row.created_at, expiresAt: row.expires_at }
-      : undefined;
+    return row ? { idHash: row.id_hash, username: row.username, data: row.data, createdAt: row.created_at, expiresAt: row.expires_at } : undefined;
   }
 
   async put(s: StoredSession): Promise<void> {

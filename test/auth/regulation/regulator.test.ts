@@ -31,10 +31,30 @@ describe('Regulator', () => {
     await attempt(false);
     clock.advance(1000);
     await attempt(true, { kind: '2fa-totp', requestUri: '/api/secondfactor/totp' });
-    const rows = storage.db.prepare('SELECT time, successful, banned, username, auth_type, remote_ip, request_uri, request_method FROM authentication_logs ORDER BY id').all();
+    const rows = storage.db
+      .prepare('SELECT time, successful, banned, username, auth_type, remote_ip, request_uri, request_method FROM authentication_logs ORDER BY id')
+      .all();
     expect(rows).toEqual([
-      { time: clock.now() - 1000, successful: 0, banned: 0, username: 'john', auth_type: '1FA', remote_ip: '192.0.2.1', request_uri: 'https://auth.example.com/api/firstfactor', request_method: 'POST' },
-      { time: clock.now(), successful: 1, banned: 0, username: 'john', auth_type: 'TOTP', remote_ip: '192.0.2.1', request_uri: '/api/secondfactor/totp', request_method: 'POST' },
+      {
+        time: clock.now() - 1000,
+        successful: 0,
+        banned: 0,
+        username: 'john',
+        auth_type: '1FA',
+        remote_ip: '192.0.2.1',
+        request_uri: 'https://auth.example.com/api/firstfactor',
+        request_method: 'POST',
+      },
+      {
+        time: clock.now(),
+        successful: 1,
+        banned: 0,
+        username: 'john',
+        auth_type: 'TOTP',
+        remote_ip: '192.0.2.1',
+        request_uri: '/api/secondfactor/totp',
+        request_method: 'POST',
+      },
     ]);
   });
 
@@ -116,7 +136,7 @@ describe('Regulator', () => {
     for (let i = 0; i < 3; i++) await attempt(false);
     expect((await regulator.check('john', '198.51.100.7')).banned).toBe(true);
     expect((await regulator.check('harry', '192.0.2.1')).banned).toBe(true);
-    const reasons = storage.db.prepare("SELECT source, reason FROM banned_user UNION ALL SELECT source, reason FROM banned_ip").all();
+    const reasons = storage.db.prepare('SELECT source, reason FROM banned_user UNION ALL SELECT source, reason FROM banned_ip').all();
     expect(reasons).toEqual([
       { source: 'regulation', reason: 'Exceeding Maximum Retries' },
       { source: 'regulation', reason: 'Exceeding Maximum Retries' },

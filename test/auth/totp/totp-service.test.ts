@@ -24,7 +24,12 @@ function setup(config: Partial<TotpConfig> = {}, start = Date.UTC(2026, 0, 1)) {
   const clock = new ManualClock(start);
   const storage = memoryStorage(clock);
   const options = { config: { ...defaults, ...config }, repository: storage.totp, clock, random: systemRandom };
-  return { clock, storage, service: new TotpService(options), withConfig: (c: Partial<TotpConfig>) => new TotpService({ ...options, config: { ...defaults, ...c } }) };
+  return {
+    clock,
+    storage,
+    service: new TotpService(options),
+    withConfig: (c: Partial<TotpConfig>) => new TotpService({ ...options, config: { ...defaults, ...c } }),
+  };
 }
 
 /** The code an authenticator app shows at `time` for an enrolment (computed by otpauth's generator). */
@@ -55,7 +60,13 @@ describe('TOTP enrolment', () => {
     const code = codeAt(e, clock.now());
     expect(await service.confirm(e, code)).toBe(true);
     expect(await service.info('john')).toEqual({
-      username: 'john', issuer: 'Gatehouse', algorithm: 'SHA1', digits: 6, period: 30, createdAt: clock.now(), lastUsedAt: undefined,
+      username: 'john',
+      issuer: 'Gatehouse',
+      algorithm: 'SHA1',
+      digits: 6,
+      period: 30,
+      createdAt: clock.now(),
+      lastUsedAt: undefined,
     });
     expect(await service.verify('john', code)).toBe(false);
   });

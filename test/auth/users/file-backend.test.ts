@@ -131,12 +131,13 @@ describe('FileUserBackend', () => {
   it('with watch: true, reloads when the file is rewritten or replaced by a rename', async () => {
     const { config, path } = setup({ watch: true });
     const backend = await open(config);
-    const nextReload = () => new Promise<ReloadOutcome>((resolve) => {
-      const stop = backend.onReload((outcome) => {
-        stop();
-        resolve(outcome);
+    const nextReload = () =>
+      new Promise<ReloadOutcome>((resolve) => {
+        const stop = backend.onReload((outcome) => {
+          stop();
+          resolve(outcome);
+        });
       });
-    });
 
     let reloaded = nextReload();
     writeFileSync(path, usersYaml(`  bob:\n    displayname: Bob\n    password: '${vectors.sha256crypt}'\n`));
@@ -192,7 +193,11 @@ describe('FileUserBackend', () => {
         '    disabled: true',
       ].join('\n'),
     );
-    expect(await backend.reload()).toEqual({ ok: true, users: 2, changes: { removed: ['harry'], disabled: [], passwordChanged: ['john'], detailsChanged: ['james'] } });
+    expect(await backend.reload()).toEqual({
+      ok: true,
+      users: 2,
+      changes: { removed: ['harry'], disabled: [], passwordChanged: ['john'], detailsChanged: ['james'] },
+    });
   });
 
   it('refuses a login whose user a reload disabled or re-passworded while the password was being checked', async () => {
@@ -243,7 +248,7 @@ describe('FileUserBackend', () => {
     const state = anonymousState('example.com', clock.now());
     Object.assign(state, { username: 'bob@example.com', displayName: 'Old Bob', level: AuthLevel.oneFactor });
     refresh.stamp(state, clock.now());
-    writeFileSync(path, text.replace(/  bob@example.com:\n.*\n.*\n/, '').concat('\n    email: bob@example.com\n'));
+    writeFileSync(path, text.replace(/ {2}bob@example.com:\n.*\n.*\n/, '').concat('\n    email: bob@example.com\n'));
     expect(await backend.reload()).toMatchObject({ ok: true, changes: { removed: ['bob@example.com'] } });
     expect((await backend.find('bob@example.com'))?.username).toBe('bobby');
     expect(await refresh.check(state, clock.now())).toBe('ended');

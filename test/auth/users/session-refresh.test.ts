@@ -223,17 +223,29 @@ describe('UserSessionRefresh: stamp at sign-in', () => {
 });
 
 describe('UserSessionRefresh: reloads', () => {
-  it.each(['always', 'disable', 5 * minute] as const)('ends every session of removed, disabled and re-passworded users at once (refresh_interval %s)', async (interval) => {
-    const { users, ended, logged } = setup(interval);
-    users.reload({ removed: ['harry'], disabled: ['bob'], passwordChanged: ['john'], detailsChanged: ['ann'] });
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(ended).toEqual(['harry', 'bob', 'john']);
-    expect(logged).toEqual([
-      { details: { username: 'harry', reason: 'removed', sessions: 2 }, message: 'users file reloaded: every session of the user ended, the user is no longer in the users file' },
-      { details: { username: 'bob', reason: 'disabled', sessions: 2 }, message: 'users file reloaded: every session of the user ended, the user is disabled' },
-      { details: { username: 'john', reason: 'password changed', sessions: 2 }, message: 'users file reloaded: every session of the user ended, the password changed since sign-in' },
-    ]);
-  });
+  it.each(['always', 'disable', 5 * minute] as const)(
+    'ends every session of removed, disabled and re-passworded users at once (refresh_interval %s)',
+    async (interval) => {
+      const { users, ended, logged } = setup(interval);
+      users.reload({ removed: ['harry'], disabled: ['bob'], passwordChanged: ['john'], detailsChanged: ['ann'] });
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(ended).toEqual(['harry', 'bob', 'john']);
+      expect(logged).toEqual([
+        {
+          details: { username: 'harry', reason: 'removed', sessions: 2 },
+          message: 'users file reloaded: every session of the user ended, the user is no longer in the users file',
+        },
+        {
+          details: { username: 'bob', reason: 'disabled', sessions: 2 },
+          message: 'users file reloaded: every session of the user ended, the user is disabled',
+        },
+        {
+          details: { username: 'john', reason: 'password changed', sessions: 2 },
+          message: 'users file reloaded: every session of the user ended, the password changed since sign-in',
+        },
+      ]);
+    },
+  );
 
   it('logs an error when the sessions cannot be ended', async () => {
     const { users, refresh, logged } = setup();
@@ -242,7 +254,9 @@ describe('UserSessionRefresh: reloads', () => {
     });
     users.reload({ removed: ['harry'] });
     await new Promise((resolve) => setImmediate(resolve));
-    expect(logged).toMatchObject([{ details: { username: 'harry', reason: 'removed' }, message: 'users file reloaded: could not end the sessions of the user' }]);
+    expect(logged).toMatchObject([
+      { details: { username: 'harry', reason: 'removed' }, message: 'users file reloaded: could not end the sessions of the user' },
+    ]);
   });
 
   it('ignores a reload that failed (the previous users stay in force)', async () => {

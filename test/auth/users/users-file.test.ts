@@ -48,7 +48,7 @@ describe('parseUsersFile', () => {
 
   it.each<[string, string, string[]]>([
     ['YAML syntax', 'users:\n  john: [\n', ['line 3, column 1: YAML syntax error: unexpected end of the stream within a flow collection']],
-    ['no users key', 'people: {}\n', ["people: is not a known key", 'users: must be set but is absent']],
+    ['no users key', 'people: {}\n', ['people: is not a known key', 'users: must be set but is absent']],
     ['users not a mapping', 'users: [john]\n', ['users: must be a mapping but is a list']],
     [
       'missing displayname and password',
@@ -60,10 +60,22 @@ describe('parseUsersFile', () => {
       'users:\n  john: {displayname: John, password: hunter2}\n',
       ["users.john.password: must be a password digest such as '$argon2id$…', '$6$…' or '$2b$…' (see gatehouse hash-password) but is not one"],
     ],
-    ['unknown key', `users:\n  john: {displayname: John, password: '${digest}', group: [a]}\n`, ["users.john.group: is not a known key, did you mean 'groups'?"]],
+    [
+      'unknown key',
+      `users:\n  john: {displayname: John, password: '${digest}', group: [a]}\n`,
+      ["users.john.group: is not a known key, did you mean 'groups'?"],
+    ],
     ['bad email', `users:\n  john: {displayname: John, password: '${digest}', email: john}\n`, ["users.john.email: must be an email address but is 'john'"]],
-    ['groups not a list', `users:\n  john: {displayname: John, password: '${digest}', groups: admins}\n`, ["users.john.groups: must be a list but is 'admins'"]],
-    ['disabled not boolean', `users:\n  john: {displayname: John, password: '${digest}', disabled: 'no'}\n`, ["users.john.disabled: must be true or false but is 'no'"]],
+    [
+      'groups not a list',
+      `users:\n  john: {displayname: John, password: '${digest}', groups: admins}\n`,
+      ["users.john.groups: must be a list but is 'admins'"],
+    ],
+    [
+      'disabled not boolean',
+      `users:\n  john: {displayname: John, password: '${digest}', disabled: 'no'}\n`,
+      ["users.john.disabled: must be true or false but is 'no'"],
+    ],
   ])('reports %s with its dotted path', (_name, text, expected) => {
     expect(problems(text)).toEqual(expected);
   });

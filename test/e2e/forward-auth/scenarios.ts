@@ -12,7 +12,12 @@ interface Reply {
 }
 
 /** One request to the front (nginx, Caddy or Gatehouse's own proxy) as a browser would send it. */
-export function front(port: number, host: string, path: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Reply> {
+export function front(
+  port: number,
+  host: string,
+  path: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = request(
       { host: '127.0.0.1', port, path, method: options.method ?? 'GET', headers: { host: `${host}:${port}`, accept: 'text/html', ...options.headers } },
@@ -73,7 +78,12 @@ export async function runScenarios(
   const cookie = await login(port, 'john', cookieName);
   const allowed = await front(port, `app.${domain}`, '/hello', { headers: { cookie, 'Remote-User': 'admin' } });
   expect([allowed.status, allowed.body]).toEqual([200, '{"url":"/hello"}']);
-  expect(upstream.seen.at(-1)?.headers).toMatchObject({ 'remote-user': 'john', 'remote-groups': 'admins,dev', 'remote-name': 'John Doe', 'remote-email': 'john@example.com' });
+  expect(upstream.seen.at(-1)?.headers).toMatchObject({
+    'remote-user': 'john',
+    'remote-groups': 'admins,dev',
+    'remote-name': 'John Doe',
+    'remote-email': 'john@example.com',
+  });
 
   const oneFactor = await front(port, `secure.${domain}`, '/x', { headers: { cookie } });
   expect([oneFactor.status, oneFactor.headers.location]).toEqual([302, rd(`http://secure.${domain}:${port}/x`)]);

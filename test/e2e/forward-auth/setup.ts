@@ -24,9 +24,7 @@ export async function setUp(mode: 'front' | 'proxy'): Promise<E2E> {
   const [gatehouse = 0, other = 0] = await freePorts(2);
   const frontPort = mode === 'proxy' ? gatehouse : other;
   const proxy =
-    mode === 'proxy'
-      ? { upstreams: ['app', 'secure', 'deny', 'public'].map((name) => ({ domain: `${name}.${domain}`, target: upstream.url })) }
-      : undefined;
+    mode === 'proxy' ? { upstreams: ['app', 'secure', 'deny', 'public'].map((name) => ({ domain: `${name}.${domain}`, target: upstream.url })) } : undefined;
   const world = await startAuthzGateway(
     { server: { address: `tcp://127.0.0.1:${gatehouse}` }, ...(proxy ? { proxy } : {}) },
     domain,
