@@ -2,7 +2,7 @@
  * The house rules of ARCHITECTURE.md as dependency-cruiser rules (`npm run lint:deps`).
  *
  * Dependencies point one way:
- *   shared ← config ← rules, storage, notifier ← auth, session ← authz, proxy, portal, oidc ← server ← cli
+ *   shared ← config ← rules, storage ← auth, session ← authz, proxy, portal, oidc ← server ← cli
  * Domain folders never import fastify or http-proxy; proxy/ reuses authz/evaluate.ts, never the
  * forward-auth HTTP code. Type-only imports may cross any boundary (one domain type per concept,
  * imported where it is used), but no cycle may exist, type imports included.
@@ -14,19 +14,18 @@ const layers = {
   config: ['shared'],
   rules: ['shared', 'config'],
   storage: ['shared', 'config'],
-  notifier: ['shared', 'config'],
-  auth: ['shared', 'config', 'storage', 'rules'],
-  session: ['shared', 'config', 'storage'],
+  auth: ['shared', 'config', 'rules', 'storage'],
+  session: ['shared', 'config', 'rules', 'storage'],
   authz: ['shared', 'config', 'rules', 'storage', 'auth', 'session'],
   proxy: ['shared', 'config', 'rules', 'session', 'authz'],
-  portal: ['shared', 'config', 'rules', 'storage', 'notifier', 'auth', 'session'],
+  portal: ['shared', 'config', 'rules', 'storage', 'auth', 'session'],
   oidc: ['shared', 'config', 'rules', 'storage', 'auth', 'session'],
-  server: ['shared', 'config', 'rules', 'storage', 'notifier', 'auth', 'session', 'authz', 'proxy', 'portal', 'oidc'],
-  cli: ['shared', 'config', 'rules', 'storage', 'notifier', 'auth', 'session', 'server'],
+  server: ['shared', 'config', 'rules', 'storage', 'auth', 'session', 'authz', 'proxy', 'portal', 'oidc'],
+  cli: ['shared', 'config', 'rules', 'storage', 'auth', 'session', 'server'],
 };
 
 const folders = Object.keys(layers);
-const domain = ['shared', 'config', 'rules', 'storage', 'notifier', 'auth', 'session'];
+const domain = ['shared', 'config', 'rules', 'storage', 'auth', 'session'];
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {

@@ -10,7 +10,7 @@ import { EmptyUserBackend } from '../auth/users/empty-backend.js';
 import { FileUserBackend } from '../auth/users/file-backend.js';
 import { UserSessionRefresh } from '../auth/users/session-refresh.js';
 import type { UserBackend } from '../auth/users/user.js';
-import { createNotifier } from '../notifier/create-notifier.js';
+import { createNotifier } from '../auth/notifier/create-notifier.js';
 import { compileRules } from '../rules/compile.js';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';

@@ -7,7 +7,7 @@ import type { AttemptLimiter } from '../auth/regulation/attempt-limiter.js';
 import type { Regulator } from '../auth/regulation/regulator.js';
 import type { UserBackend } from '../auth/users/user.js';
 import type { Config } from '../config/config.js';
-import type { Notifier } from '../notifier/notifier.js';
+import type { Notifier } from '../auth/notifier/notifier.js';
 import type { PolicyFor, PortalDeps, TotpPort } from '../portal/deps.js';
 import { isRefusal, parseTarget } from '../rules/target.js';
 import type { RuleSet } from '../rules/compile.js';

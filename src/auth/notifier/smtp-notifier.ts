@@ -1,7 +1,7 @@
 import nodemailer, { type Transporter } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
-import type { SmtpNotifierConfig } from '../config/notifier.js';
-import { GatehouseError, StartupError } from '../shared/errors.js';
+import type { SmtpNotifierConfig } from '../../config/notifier.js';
+import { GatehouseError, StartupError } from '../../shared/errors.js';
 import type { NotificationMessage, Notifier } from './notifier.js';
 
 /**

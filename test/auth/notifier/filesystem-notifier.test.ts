@@ -1,11 +1,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FilesystemNotifier } from '../../src/notifier/filesystem-notifier.js';
-import { createNotifier } from '../../src/notifier/create-notifier.js';
-import { ManualClock } from '../../src/shared/clock.js';
-import { StartupError } from '../../src/shared/errors.js';
-import { tempDir } from '../helpers/config.js';
+import { FilesystemNotifier } from '../../../src/auth/notifier/filesystem-notifier.js';
+import { createNotifier } from '../../../src/auth/notifier/create-notifier.js';
+import { ManualClock } from '../../../src/shared/clock.js';
+import { StartupError } from '../../../src/shared/errors.js';
+import { tempDir } from '../../helpers/config.js';
 
 describe('FilesystemNotifier', () => {
   it('appends each message with date, recipient, subject and body, creating the folder', async () => {

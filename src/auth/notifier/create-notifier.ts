@@ -1,5 +1,5 @@
-import type { NotifierConfig } from '../config/notifier.js';
-import type { Clock } from '../shared/clock.js';
+import type { NotifierConfig } from '../../config/notifier.js';
+import type { Clock } from '../../shared/clock.js';
 import { FilesystemNotifier } from './filesystem-notifier.js';
 import type { Notifier } from './notifier.js';
 import { SmtpNotifier } from './smtp-notifier.js';

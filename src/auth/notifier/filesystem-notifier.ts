@@ -1,7 +1,7 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { Clock } from '../shared/clock.js';
-import { GatehouseError, StartupError } from '../shared/errors.js';
+import type { Clock } from '../../shared/clock.js';
+import { GatehouseError, StartupError } from '../../shared/errors.js';
 import type { NotificationMessage, Notifier } from './notifier.js';
 
 /**

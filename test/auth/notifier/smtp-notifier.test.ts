@@ -1,11 +1,11 @@
 import type { AddressInfo } from 'node:net';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import type { SmtpNotifierConfig } from '../../src/config/notifier.js';
-import { SmtpNotifier } from '../../src/notifier/smtp-notifier.js';
-import { createNotifier } from '../../src/notifier/create-notifier.js';
-import { ManualClock } from '../../src/shared/clock.js';
-import { StartupError } from '../../src/shared/errors.js';
+import type { SmtpNotifierConfig } from '../../../src/config/notifier.js';
+import { SmtpNotifier } from '../../../src/auth/notifier/smtp-notifier.js';
+import { createNotifier } from '../../../src/auth/notifier/create-notifier.js';
+import { ManualClock } from '../../../src/shared/clock.js';
+import { StartupError } from '../../../src/shared/errors.js';
 
 interface Received {
   from: string;
