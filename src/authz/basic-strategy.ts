@@ -1,6 +1,5 @@
 import type { Regulator } from '../auth/regulation/regulator.js';
-import type { UserBackend } from '../auth/users/user.js';
-import type { Identity } from './evaluate.js';
+import type { Identity, UserBackend } from '../auth/users/user.js';
 import { passwordLogin } from '../auth/password-login.js';
 
 /** A user name and password from an `Authorization: Basic` (or `Proxy-Authorization`) header. */

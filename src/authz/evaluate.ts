@@ -1,24 +1,16 @@
-import { allowsPlainHttp, type SessionCookieConfig } from '../config/session.js';
+import type { Identity } from '../auth/users/user.js';
+import type { SessionCookieConfig } from '../config/session.js';
 import type { RuleSet } from '../rules/compile.js';
 import { outcome } from '../rules/outcome.js';
+import { AuthLevel } from '../rules/policy.js';
 import { anonymousSubject, type Subject } from '../rules/subject.js';
 import { isRefusal, type Target, targetOf } from '../rules/target.js';
+import { allowsPlainHttp } from '../shared/authority.js';
 import type { RequestUrl } from '../shared/request-url.js';
 import type { SessionManager } from '../session/manager.js';
 import { safeRedirect } from '../session/safe-redirect.js';
 import type { Session } from '../session/session.js';
 import type { BasicCheck, BasicCredentials } from './basic-strategy.js';
-
-export { type BasicCredentials, type BasicCheck, basicChecker } from './basic-strategy.js';
-export { identityHeaders, identityHeaderNames } from './identity-headers.js';
-
-/** Who a request was found to be; its four `Remote-*` headers are derived from it. */
-export interface Identity {
-  readonly username: string;
-  readonly displayName: string;
-  readonly groups: readonly string[];
-  readonly emails: readonly string[];
-}
 
 /** One forward-auth question, already read from whatever headers the proxy flavour uses. */
 export interface AuthzQuery {
@@ -75,7 +67,7 @@ export class Authorizer {
     if (typeof portal === 'string') return invalid(portal);
 
     let subject: Subject = anonymousSubject(query.ip);
-    let level = 0;
+    let level: AuthLevel = AuthLevel.none;
     let session: Session | undefined;
     let identity: Identity | undefined;
     const viaHeader = query.basic !== undefined;
@@ -84,7 +76,7 @@ export class Authorizer {
         query.basic === 'malformed' ? { ok: false as const, reason: 'the Authorization header is malformed' } : await this.deps.basic(query.basic, query);
       if (checked.ok) {
         subject = { username: checked.user.username, groups: checked.user.groups, ip: query.ip, clientId: '' };
-        level = 1;
+        level = AuthLevel.oneFactor;
         identity = checked.user;
       } else {
         const anonymous = this.deps.rules.decide(subject, target);
@@ -101,7 +93,7 @@ export class Authorizer {
     }
 
     const decision = this.deps.rules.decide(subject, target);
-    const result = outcome(decision, level as 0 | 1 | 2, subject.username === '');
+    const result = outcome(decision, level, subject.username === '');
     if (session && subject.username !== '') await this.deps.sessions.touch(cookie, session);
     const rule = decision.ruleIndex < 0 ? 'default_policy' : `rule #${decision.ruleIndex + 1}`;
     switch (result) {

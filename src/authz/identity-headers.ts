@@ -1,4 +1,4 @@
-import type { Identity } from './evaluate.js';
+import type { Identity } from '../auth/users/user.js';
 
 /** The identity headers, lower-case, in the order they are set. */
 export const identityHeaderNames = ['remote-user', 'remote-groups', 'remote-name', 'remote-email'] as const;

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { identityHeaders, loginStatus, type Verdict } from './evaluate.js';
+import { loginStatus, type Verdict } from './evaluate.js';
+import { identityHeaders } from './identity-headers.js';
 
 /** The four forward-auth flavours; they differ in how "go log in" and bad requests are answered. */
 export type Flavour = 'forward-auth' | 'auth-request' | 'ext-authz' | 'legacy';

@@ -1,15 +1,16 @@
 import ipaddr from 'ipaddr.js';
-import { type Policy, policies } from './access-control-rule.js';
+import type { AuthLevel, Outcome, Policy } from '../rules/policy.js';
+import { everyMember } from '../shared/every-member.js';
+import { policies } from './access-control-rule-config.js';
 import { describe, keyPath } from './problems.js';
 import { type ReadContext, readChoice, readList, readMapping, readString } from './reader.js';
 
-/** What a request gets in the end: through (200), sent to log in (302/401), or refused (403). */
-export type Outcome = 'allow' | 'login' | 'forbidden';
-export const outcomes: readonly Outcome[] = ['allow', 'login', 'forbidden'];
+/** The outcomes a case may expect (rules/policy.ts declares the type). */
+export const outcomes = everyMember<Outcome>()(['allow', 'login', 'forbidden']);
 
-/** How far a subject has authenticated: 0 not at all, 1 password, 2 password and second factor. */
-export type AuthLevel = 0 | 1 | 2;
-const levelNames = ['none', 'one_factor', 'two_factor'] as const;
+/** A case's `level`, by name: Authelia's policy names for the level each one needs. */
+const levels = { none: 0, one_factor: 1, two_factor: 2 } as const satisfies Record<string, AuthLevel>;
+const levelNames = everyMember<keyof typeof levels>()(['none', 'one_factor', 'two_factor']);
 
 /**
  * One expectation case of a policy file. `expect` is either the policy the rules must decide
@@ -56,7 +57,7 @@ function readCase(ctx: ReadContext, path: string, value: unknown): PolicyCase | 
   if (ip !== undefined && !ipaddr.isValid(ip)) ctx.problems.error(keyPath(path, 'ip'), `must be an IP address but is '${ip}'`);
   const fallbackLevel = user !== '' ? 'two_factor' : client !== '' ? 'one_factor' : 'none';
   const levelName = readChoice(ctx, keyPath(path, 'level'), raw.level, levelNames, fallbackLevel);
-  const level = levelNames.indexOf(levelName) as AuthLevel;
+  const level: AuthLevel = levels[levelName];
   if (level > 0 && user === '' && client === '') {
     ctx.problems.error(keyPath(path, 'level'), `must be 'none' when neither 'user' nor 'client' is set but is '${levelName}'`);
   } else if (level === 0 && (user !== '' || client !== '')) {

@@ -1,6 +1,6 @@
 import { closest, distance } from 'fastest-levenshtein';
 import ipaddr from 'ipaddr.js';
-import { type QueryCondition, type QueryOperator, type RegexConfig, type SubjectCriterion, queryOperators, ruleMethods } from './access-control-rule.js';
+import { type QueryCondition, type QueryOperator, type RegexConfig, type SubjectCriterion, queryOperators, ruleMethods } from './access-control-rule-config.js';
 import { canonicalHostname } from '../shared/authority.js';
 import type { NamedNetworks } from './definitions.js';
 import { describe, indexPath, keyPath } from './problems.js';

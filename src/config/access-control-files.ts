@@ -3,7 +3,8 @@ import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'nod
 import yaml from 'js-yaml';
 import { type PolicyCase, readPolicyCases } from './access-control-cases.js';
 import type { RuleReadOptions } from './access-control-criteria.js';
-import { type AccessRuleConfig, readAccessRule } from './access-control-rule.js';
+import { readAccessRule } from './access-control-rule.js';
+import type { AccessRuleConfig } from './access-control-rule-config.js';
 import { Problems, describe } from './problems.js';
 import { type ReadContext, fsReason, readList, readMapping } from './reader.js';
 

@@ -1,4 +1,4 @@
-import type { RegexConfig } from './access-control-rule.js';
+import type { RegexConfig } from './access-control-rule-config.js';
 
 /**
  * Turns a rule's regular expression, written for Authelia (Go RE2) or JavaScript, into a

@@ -1,4 +1,4 @@
-import type { AccessRuleConfig } from './access-control-rule.js';
+import type { AccessRuleConfig } from './access-control-rule-config.js';
 
 /**
  * Finds rules that can never decide because an earlier rule matches every request they match.

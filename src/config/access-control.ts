@@ -1,13 +1,15 @@
 import type { RuleReadOptions } from './access-control-criteria.js';
 import { expandRulesFiles, readPolicyFile } from './access-control-files.js';
-import { type AccessRuleConfig, type Policy, policies, readAccessRule } from './access-control-rule.js';
+import type { Policy } from '../rules/policy.js';
+import { readAccessRule } from './access-control-rule.js';
+import { type AccessRuleConfig, policies } from './access-control-rule-config.js';
 import { findShadowedRules } from './access-control-shadow.js';
 import { readLegacyNetworks } from './definitions.js';
 import { keyPath } from './problems.js';
 import { type ReadContext, readChoice, readList, readMapping } from './reader.js';
 
-export type { AccessRuleConfig, Policy, QueryCondition, QueryOperator, RegexConfig, SubjectCriterion } from './access-control-rule.js';
-export { policies, queryOperators, ruleMethods } from './access-control-rule.js';
+export type { AccessRuleConfig, QueryCondition, QueryOperator, RegexConfig, SubjectCriterion } from './access-control-rule-config.js';
+export { policies, queryOperators, ruleMethods } from './access-control-rule-config.js';
 
 /** `access_control`, validated: inline rules first, then each rules file's rules in file order. */
 export interface AccessControlConfig {

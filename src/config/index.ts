@@ -10,5 +10,4 @@ export type { RegulationConfig, RegulationMode } from './regulation.js';
 export type { NotifierConfig, SmtpNotifierConfig, SmtpAddress } from './notifier.js';
 export { loadConfig, parseConfig, type LoadedConfig } from './load.js';
 export { parseDuration, formatDuration } from './duration.js';
-export { isWithinDomain, allowsPlainHttp } from './session.js';
 export { secretEnvNames } from './reader.js';

@@ -1,5 +1,5 @@
 import { createPublicKey } from 'node:crypto';
-import { isSupportedDigest } from '../auth/password/verify.js';
+import { isSupportedDigest } from '../shared/password-digest.js';
 import { type OidcSigningAlgorithm, oidcSigningAlgorithms } from './oidc-keys.js';
 import { describe, keyPath } from './problems.js';
 import { type ReadContext, readBoolean, readChoice, readDuration, readList, readMapping, readSecret, readString } from './reader.js';

@@ -1,8 +1,8 @@
-import { canonicalHostname } from '../shared/authority.js';
+import { canonicalHostname, isWithinDomain } from '../shared/authority.js';
 import { defaults } from './defaults.js';
 import { describe, keyPath } from './problems.js';
 import { type ReadContext, readBoolean, readDuration, readList, readMapping, readString } from './reader.js';
-import { isWithinDomain, type SessionCookieConfig } from './session.js';
+import type { SessionCookieConfig } from './session.js';
 
 /** One site the built-in reverse proxy fronts: requests for `domain` under `pathPrefix` go to `target`. */
 export interface UpstreamConfig {

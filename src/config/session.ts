@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { parse as parseDomain } from 'tldts';
+import { allowsPlainHttp, isWithinDomain } from '../shared/authority.js';
 import { defaults } from './defaults.js';
 import { indexPath, keyPath } from './problems.js';
 import { type ReadContext, readChoice, readDuration, readList, readMapping, readSecret, readString } from './reader.js';
@@ -122,17 +123,6 @@ function readCookieDomain(ctx: ReadContext, path: string, value: unknown): strin
     return undefined;
   }
   return domain;
-}
-
-/** Whether `host` is `domain` or a subdomain of it. */
-export function isWithinDomain(host: string, domain: string): boolean {
-  const h = host.toLowerCase().replace(/\.$/, '');
-  return h === domain || h.endsWith(`.${domain}`);
-}
-
-/** Whether plain http is allowed for this cookie domain: only under `.localhost`, which browsers keep on loopback. */
-export function allowsPlainHttp(domain: string): boolean {
-  return domain === 'localhost' || domain.endsWith('.localhost');
 }
 
 function readUrlInDomain(ctx: ReadContext, path: string, value: unknown, domain: string | undefined, required: boolean): URL | undefined {

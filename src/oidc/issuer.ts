@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
-import { allowsPlainHttp, type SessionCookieConfig } from '../config/session.js';
+import type { SessionCookieConfig } from '../config/session.js';
 import type { SessionManager } from '../session/manager.js';
-import { originOf } from '../shared/authority.js';
+import { allowsPlainHttp, originOf } from '../shared/authority.js';
 import { requestViewOf } from '../shared/http/request-view.js';
 import { InvalidRequest } from './errors.js';
 

@@ -1,21 +1,16 @@
 import type { FastifyBaseLogger } from 'fastify';
+import type { TotpEnrollment } from '../auth/totp/enrollment.js';
+import type { Identity } from '../auth/users/user.js';
 import type { SessionCookieConfig } from '../config/session.js';
+import type { Policy } from '../rules/policy.js';
 import type { SessionManager } from '../session/manager.js';
 import type { Clock } from '../shared/clock.js';
-
-/** A user as the portal sees one. */
-export interface PortalUser {
-  readonly username: string;
-  readonly displayName: string;
-  readonly emails: readonly string[];
-  readonly groups: readonly string[];
-}
 
 /** What the portal needs of the user backend. */
 export interface UsersPort {
   /** The user when the password is right; undefined otherwise (unknown, disabled or wrong). */
-  checkPassword(login: string, password: string): Promise<PortalUser | undefined>;
-  find(login: string): Promise<PortalUser | undefined>;
+  checkPassword(login: string, password: string): Promise<Identity | undefined>;
+  find(login: string): Promise<Identity | undefined>;
 }
 
 /** What the portal needs of brute-force regulation. */
@@ -32,24 +27,15 @@ export interface RegulationPort {
   }): Promise<void>;
 }
 
-/** A key offered to a user and not yet confirmed: plain data, kept sealed in the session. */
-export interface PendingTotp {
-  readonly username: string;
-  /** Base32, as authenticator apps take it. */
-  readonly secret: string;
-  /** `otpauth://totp/…`, the QR code's content. */
-  readonly uri: string;
-}
-
 /** What the portal needs of TOTP. */
 export interface TotpPort {
   has(username: string): Promise<boolean>;
   /** True once per valid code: a replayed code is refused. */
   verify(username: string, code: string): Promise<boolean>;
-  /** A fresh key for `username`, not yet saved. */
-  createEnrollment(username: string): PendingTotp;
+  /** A fresh key for `username`, not yet saved: plain data, kept sealed in the session until confirmed. */
+  createEnrollment(username: string): TotpEnrollment;
   /** Saves the key when `code` is valid for it. */
-  confirm(enrollment: PendingTotp, code: string): Promise<boolean>;
+  confirm(enrollment: TotpEnrollment, code: string): Promise<boolean>;
   qrSvg(uri: string): Promise<string>;
   /** Whether another TOTP attempt is allowed now (rate limit). */
   attemptAllowed(username: string): boolean;
@@ -67,11 +53,7 @@ export interface NotifierPort {
 }
 
 /** The policy a target needs for a user (from the access-control rules). */
-export type PolicyFor = (
-  target: URL,
-  method: string,
-  user: { username: string; groups: readonly string[]; ip: string },
-) => 'bypass' | 'one_factor' | 'two_factor' | 'deny';
+export type PolicyFor = (target: URL, method: string, user: { username: string; groups: readonly string[]; ip: string }) => Policy;
 
 /** Encrypts short-lived flow state kept in the session (a TOTP secret awaiting confirmation). */
 export interface SealPort {

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { allowsPlainHttp, type SessionCookieConfig } from '../config/session.js';
-import { originOf } from '../shared/authority.js';
+import type { SessionCookieConfig } from '../config/session.js';
+import { allowsPlainHttp, originOf } from '../shared/authority.js';
 import { requestViewOf } from '../shared/http/request-view.js';
 import type { Session } from '../session/session.js';
 import { GatehouseError } from '../shared/errors.js';

@@ -1,4 +1,5 @@
-import { allowsPlainHttp, type SessionCookieConfig } from '../config/session.js';
+import type { SessionCookieConfig } from '../config/session.js';
+import { allowsPlainHttp } from '../shared/authority.js';
 
 /**
  * Security headers for every portal page and API answer:

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import { identityHeaders, type Identity } from '../authz/evaluate.js';
+import type { Identity } from '../auth/users/user.js';
+import { identityHeaders } from '../authz/identity-headers.js';
 import type { RequestView } from '../shared/http/request-view.js';
 
 /** Hop-by-hop fields (RFC 9110 §7.6.1, plus the legacy ones) that never cross the proxy. */

@@ -1,8 +1,8 @@
 import type { PolicyCase } from '../config/access-control-cases.js';
-import type { Policy } from '../config/access-control.js';
 import type { RuleSet } from './compile.js';
 import type { Decision } from './decide.js';
-import { type Outcome, outcome } from './outcome.js';
+import { outcome } from './outcome.js';
+import type { Outcome, Policy } from './policy.js';
 import { type Subject, isAnonymous } from './subject.js';
 import { isRefusal, parseTarget } from './target.js';
 

@@ -1,23 +1,11 @@
-import type { AccessRuleConfig, Policy } from '../config/access-control.js';
-import { type Criterion, compileCriteria } from './criteria.js';
+import type { AccessRuleConfig } from '../config/access-control.js';
+import type { CompiledRule, RuleIndex } from './compiled-rule.js';
+import { compileCriteria } from './criteria.js';
 import { type Decision, decide } from './decide.js';
 import { type Explanation, explain } from './explain.js';
+import type { Policy } from './policy.js';
 import type { Subject } from './subject.js';
 import type { Target } from './target.js';
-
-/** A rule ready to be evaluated. */
-export interface CompiledRule {
-  /** Position in the rule list (inline rules first, then rules files in order). */
-  readonly index: number;
-  readonly source: string;
-  readonly policy: Policy;
-  /** Authelia's `HasSubjects`: a `subject`, a `{user}`/`{group}` domain or a `User`/`Group` capture. */
-  readonly hasSubject: boolean;
-  /** Non-empty criteria in evaluation order; the rule matches when all do. */
-  readonly criteria: readonly Criterion[];
-  /** `criteria` without `domain`: what is left to test once the domain index found the rule. */
-  readonly afterDomain: readonly Criterion[];
-}
 
 /** The compiled rules: decisions need no further parsing or compiling. */
 export interface RuleSet {
@@ -27,12 +15,6 @@ export interface RuleSet {
   decide(subject: Subject, target: Target): Decision;
   /** Every rule with the first criterion that failed, and the decision. */
   explain(subject: Subject, target: Target): Explanation;
-}
-
-/** Where to look for a domain: rules naming it exactly, merged in order with rules that may match any domain. */
-export interface RuleIndex {
-  readonly byDomain: ReadonlyMap<string, readonly CompiledRule[]>;
-  readonly general: readonly CompiledRule[];
 }
 
 /**

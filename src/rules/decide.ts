@@ -1,5 +1,5 @@
-import type { Policy } from '../config/access-control.js';
-import type { CompiledRule, RuleIndex } from './compile.js';
+import type { Policy } from './policy.js';
+import type { CompiledRule, RuleIndex } from './compiled-rule.js';
 import type { Criterion } from './criteria.js';
 import { MatchContext } from './match-context.js';
 import type { Subject } from './subject.js';

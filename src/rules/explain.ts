@@ -1,5 +1,5 @@
-import type { Policy } from '../config/access-control.js';
-import type { CompiledRule } from './compile.js';
+import type { Policy } from './policy.js';
+import type { CompiledRule } from './compiled-rule.js';
 import type { CriterionName } from './criteria.js';
 import type { Decision } from './decide.js';
 import { MatchContext } from './match-context.js';

@@ -1,8 +1,10 @@
-export { compileRules, type CompiledRule, type RuleSet } from './compile.js';
+export { compileRules, type RuleSet } from './compile.js';
+export type { CompiledRule } from './compiled-rule.js';
 export type { Decision } from './decide.js';
 export type { Explanation, RuleVerdict } from './explain.js';
 export type { CriterionName } from './criteria.js';
-export { outcome, type AuthLevel, type Outcome } from './outcome.js';
+export { AuthLevel, type Outcome, type Policy } from './policy.js';
+export { outcome } from './outcome.js';
 export { normalizePath, type NormalizedPath } from './normalize-path.js';
 export { normalizeQuery } from './normalize-query.js';
 export { parseTarget, targetOf, isRefusal, type Target, type Refusal } from './target.js';

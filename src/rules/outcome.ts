@@ -1,7 +1,5 @@
-import type { AuthLevel, Outcome } from '../config/access-control-cases.js';
 import type { Decision } from './decide.js';
-
-export type { AuthLevel, Outcome } from '../config/access-control-cases.js';
+import { AuthLevel, type Outcome } from './policy.js';
 
 /**
  * What a request gets for a decision, given how far its subject has authenticated
@@ -14,10 +12,10 @@ export function outcome(decision: Pick<Decision, 'policy' | 'ruleHasSubject'>, l
     case 'bypass':
       return 'allow';
     case 'deny':
-      return level > 0 || !isAnonymous || !decision.ruleHasSubject ? 'forbidden' : 'login';
+      return level > AuthLevel.none || !isAnonymous || !decision.ruleHasSubject ? 'forbidden' : 'login';
     case 'one_factor':
-      return level >= 1 ? 'allow' : 'login';
+      return level >= AuthLevel.oneFactor ? 'allow' : 'login';
     case 'two_factor':
-      return level >= 2 ? 'allow' : 'login';
+      return level >= AuthLevel.twoFactor ? 'allow' : 'login';
   }
 }

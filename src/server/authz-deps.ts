@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import type { Regulator } from '../auth/regulation/regulator.js';
 import type { UserBackend } from '../auth/users/user.js';
-import { Authorizer, basicChecker } from '../authz/evaluate.js';
+import { basicChecker } from '../authz/basic-strategy.js';
+import { Authorizer } from '../authz/evaluate.js';
 import type { AuthzDeps } from '../authz/endpoint.js';
 import type { Config } from '../config/config.js';
 import { ReverseProxy } from '../proxy/reverse-proxy.js';

@@ -1,6 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { qrSvg } from '../auth/totp/qr.js';
-import type { TotpEnrollment } from '../auth/totp/enrollment.js';
 import type { TotpService } from '../auth/totp/totp-service.js';
 import type { OneTimeCodes } from '../auth/totp/one-time-codes.js';
 import type { AttemptLimiter } from '../auth/regulation/attempt-limiter.js';
@@ -37,8 +36,7 @@ export function portalDeps(s: PortalServices): PortalDeps {
     has: async (username) => (await s.totp.info(username)) !== undefined,
     verify: (username, code) => s.totp.verify(username, code),
     createEnrollment: (username) => s.totp.createEnrollment(username),
-    // The pending key is the TotpEnrollment createEnrollment returned, kept whole (sealed) in the session.
-    confirm: (enrollment, code) => s.totp.confirm(enrollment as TotpEnrollment, code),
+    confirm: (enrollment, code) => s.totp.confirm(enrollment, code),
     qrSvg,
     attemptAllowed: (username) => s.totpLimiter.check(username).allowed,
     recordFailure: (username) => s.totpLimiter.fail(username),

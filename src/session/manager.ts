@@ -1,6 +1,6 @@
 import { serialize } from 'cookie';
 import type { SessionCookieConfig } from '../config/session.js';
-import { isWithinDomain } from '../config/session.js';
+import { isWithinDomain } from '../shared/authority.js';
 import type { Clock } from '../shared/clock.js';
 import type { Random } from '../shared/random.js';
 import { type Session, type SessionState, anonymousState } from './session.js';

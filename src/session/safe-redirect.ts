@@ -1,5 +1,5 @@
-import { allowsPlainHttp, isWithinDomain, type SessionCookieConfig } from '../config/session.js';
-import { isAuthorityError, parseAuthority } from '../shared/authority.js';
+import type { SessionCookieConfig } from '../config/session.js';
+import { allowsPlainHttp, isAuthorityError, isWithinDomain, parseAuthority } from '../shared/authority.js';
 
 /**
  * Whether `target` may be redirected to after login or logout, and its normalised form.

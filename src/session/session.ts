@@ -1,26 +1,32 @@
-/** Authentication level reached in a session. */
-export const AuthLevel = { none: 0, oneFactor: 1, twoFactor: 2 } as const;
-export type AuthLevel = (typeof AuthLevel)[keyof typeof AuthLevel];
+import type { EnrollmentFlow } from '../auth/totp/enrollment.js';
+import type { Identity } from '../auth/users/user.js';
+import { AuthLevel } from '../rules/policy.js';
 
-/** What a session knows. Times are ms since the epoch. */
-export interface SessionState {
+/** The identity fields of a session: an {@link Identity}, writable in place (a user refresh updates them). */
+export type SessionIdentity = { -readonly [K in keyof Identity]: Identity[K] extends readonly (infer E)[] ? E[] : Identity[K] };
+
+/** Short-lived state of flows in progress, each under its own key (absent when none is). */
+export interface SessionFlows {
+  /** A TOTP enrolment between its identity check and its confirmation (portal/actions/enrolment.ts). */
+  totpEnrolment?: EnrollmentFlow;
+}
+
+/**
+ * What a session knows. Times are ms since the epoch. The identity fields (`username`,
+ * `displayName`, `groups`, `emails`) are empty while anonymous.
+ */
+export interface SessionState extends SessionIdentity {
   /** The cookie domain the session was issued for; replaying it on another domain ends it. */
   cookieDomain: string;
   createdAt: number;
   lastActivity: number;
   keepMeLoggedIn: boolean;
-  /** Empty while anonymous. */
-  username: string;
-  displayName: string;
-  groups: string[];
-  emails: string[];
   level: AuthLevel;
   /** Authentication methods used, as RFC 8176 `amr` values (`pwd`, `otp`). */
   amr: string[];
   firstFactorAt: number | undefined;
   secondFactorAt: number | undefined;
-  /** Short-lived state of flows in progress (pending TOTP enrolment, OIDC authorization…). */
-  flows: Record<string, unknown>;
+  flows: SessionFlows;
   /**
    * When the user was last checked against the user backend (see user-refresh.ts). Absent in
    * anonymous sessions and in sessions stored before user refresh existed: those are due at once.

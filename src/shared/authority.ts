@@ -99,6 +99,25 @@ export function originOf(scheme: string, authority: Authority): string {
   return `${scheme}://${host}`;
 }
 
+/**
+ * Whether `hostname` is `domain` or a name below it (a DNS suffix test on whole labels):
+ * `app.example.com` and `example.com` are within `example.com`, `badexample.com` is not.
+ * `domain` is canonical (lower case, no trailing dot); `hostname` is compared ignoring case and
+ * one trailing dot. This is how a request's host finds its cookie domain.
+ */
+export function isWithinDomain(hostname: string, domain: string): boolean {
+  const h = hostname.toLowerCase().replace(/\.$/, '');
+  return h === domain || h.endsWith(`.${domain}`);
+}
+
+/**
+ * Whether plain http is acceptable for a cookie domain: only `localhost` and names under
+ * `.localhost`, which browsers resolve to loopback (RFC 6761 §6.3).
+ */
+export function allowsPlainHttp(domain: string): boolean {
+  return domain === 'localhost' || domain.endsWith('.localhost');
+}
+
 function withBrackets(hostname: string): string {
   return hostname.includes(':') ? `[${hostname}]` : hostname;
 }

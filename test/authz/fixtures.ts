@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import { toAb64 } from '../../src/auth/password/encoding.js';
 import type { Config } from '../../src/config/config.js';
 import type { Gateway } from '../../src/server/gateway.js';
-import { AuthLevel } from '../../src/session/session.js';
+import { AuthLevel } from '../../src/rules/policy.js';
 import { configOf, minimalRaw, tempDir } from '../helpers/config.js';
 import { startTestGateway } from '../helpers/gateway.js';
 

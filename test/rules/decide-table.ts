@@ -1,4 +1,4 @@
-import type { Policy } from '../../src/config/access-control.js';
+import type { Policy } from '../../src/rules/policy.js';
 import type { Subject } from '../../src/rules/index.js';
 import { AClient, Anonymous, BClient, Bob, John, Sally, Sam } from './fixtures.js';
 

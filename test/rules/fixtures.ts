@@ -1,4 +1,5 @@
-import type { AccessRuleConfig, Policy } from '../../src/config/access-control.js';
+import type { AccessRuleConfig } from '../../src/config/access-control.js';
+import type { Policy } from '../../src/rules/policy.js';
 import { readAccessRule } from '../../src/config/access-control-rule.js';
 import { Problems } from '../../src/config/problems.js';
 import { type RuleSet, type Subject, compileRules, isRefusal, parseTarget } from '../../src/rules/index.js';

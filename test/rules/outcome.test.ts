@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Policy } from '../../src/config/access-control.js';
+import type { Policy } from '../../src/rules/policy.js';
 import { type AuthLevel, type Outcome, outcome } from '../../src/rules/index.js';
 
 // Authelia's isAuthzResult (internal/handlers/handler_authz_util.go), every combination.

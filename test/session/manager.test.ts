@@ -3,7 +3,7 @@ import { parse as parseSetCookie } from 'cookie';
 import { describe, expect, it } from 'vitest';
 import type { SessionCookieConfig } from '../../src/config/session.js';
 import { SessionManager } from '../../src/session/manager.js';
-import { AuthLevel } from '../../src/session/session.js';
+import { AuthLevel } from '../../src/rules/policy.js';
 import { hashSessionId, isSessionIdShape } from '../../src/session/session-id.js';
 import { StorageSessionStore } from '../../src/session/store.js';
 import { ManualClock } from '../../src/shared/clock.js';

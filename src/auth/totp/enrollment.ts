@@ -20,6 +20,16 @@ export interface TotpEnrollment {
   readonly uri: string;
 }
 
+/**
+ * A TOTP enrolment in progress, kept in the session between its steps (`flows.totpEnrolment`):
+ * when the user passed the identity check, and the offered {@link TotpEnrollment} as JSON,
+ * sealed under the storage key. Plain data, stored as JSON.
+ */
+export interface EnrollmentFlow {
+  readonly verifiedAt: number;
+  readonly sealed: string;
+}
+
 /** Minimum size of an imported secret: RFC 4226 §4 R6 requires 128 bits. */
 export const minimumSecretBytes = 16;
 

@@ -1,6 +1,7 @@
 export { TotpService, type TotpServiceOptions, type TotpInfo } from './totp-service.js';
 export {
   type TotpEnrollment,
+  type EnrollmentFlow,
   createEnrollment,
   provisioningUri,
   parseBase32Secret,

@@ -7,18 +7,10 @@ import { hashWithConfig } from '../password/configured-hash.js';
 import { verifyPassword } from '../password/verify.js';
 import { watchFile } from './file-watcher.js';
 import { passwordFingerprint } from './password-fingerprint.js';
-import type { Account, UserDirectory } from './user-directory.js';
+import type { Account, ReloadOutcome, UserDirectory } from './user-directory.js';
 import type { User, UserBackend } from './user.js';
-import { type UsersDiff, diffUsers } from './users-diff.js';
+import { diffUsers } from './users-diff.js';
 import { type StoredUser, type UsersDatabase, parseUsersFile } from './users-file.js';
-
-/**
- * The outcome of (re)reading the users file: how many users are in force and what changed
- * against the previous file. On failure the previous users stay in force.
- */
-export type ReloadOutcome =
-  | { readonly ok: true; readonly users: number; readonly changes: UsersDiff }
-  | { readonly ok: false; readonly problems: readonly string[] };
 
 /** What the backend logs (a pino logger fits). */
 export interface BackendLogger {

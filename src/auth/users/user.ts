@@ -27,6 +27,12 @@ export interface User {
   readonly profile: UserProfile;
 }
 
+/**
+ * Who a person is, as a session holds them and the `Remote-User`, `Remote-Groups`, `Remote-Name`
+ * and `Remote-Email` headers carry them: a {@link User} without the profile claims.
+ */
+export type Identity = Pick<User, 'username' | 'displayName' | 'emails' | 'groups'>;
+
 /** Where users and their passwords come from. */
 export interface UserBackend {
   /**

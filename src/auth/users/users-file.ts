@@ -1,7 +1,7 @@
 import yaml from 'js-yaml';
 import { Problems, describe, keyPath } from '../../config/problems.js';
 import { type ReadContext, readBoolean, readList, readMapping, readString } from '../../config/reader.js';
-import { isSupportedDigest } from '../password/verify.js';
+import { isSupportedDigest } from '../../shared/password-digest.js';
 import type { User, UserProfile } from './user.js';
 
 /** A user with what only the backend may see. */

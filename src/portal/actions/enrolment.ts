@@ -1,18 +1,12 @@
+import type { EnrollmentFlow, TotpEnrollment } from '../../auth/totp/enrollment.js';
 import type { Session } from '../../session/session.js';
-import type { PendingTotp, PortalDeps } from '../deps.js';
+import type { PortalDeps } from '../deps.js';
 import { type PortalRequest, userOf } from '../request-context.js';
 import { raiseToTwoFactor } from './second-factor.js';
 
 /** Identity-check codes and pending secrets are good for this long. */
 export const enrolmentWindowMs = 10 * 60_000;
 const intent = 'totp-enrolment';
-
-/** Enrolment progress kept (sealed) in the session between steps. */
-interface EnrolmentFlow {
-  verifiedAt: number;
-  /** The pending key, encrypted under the storage key. */
-  sealed: string;
-}
 
 export type EnrolmentError = 'not-authenticated' | 'needs-second-factor' | 'no-email' | 'wrong-code' | 'no-enrolment' | 'totp-disabled' | 'no-notifier';
 
@@ -67,7 +61,7 @@ export async function verifyEnrolmentIdentity(
     return { ok: false, error: 'wrong-code' };
   }
   const enrollment = deps.totp!.createEnrollment(who.state.username);
-  const flow: EnrolmentFlow = {
+  const flow: EnrollmentFlow = {
     verifiedAt: deps.clock.now(),
     sealed: deps.seal.seal(JSON.stringify(enrollment), sealContext(who.state.username)),
   };
@@ -79,9 +73,9 @@ export async function verifyEnrolmentIdentity(
 /** The pending secret and its QR code, when step 2 was passed recently. */
 export async function pendingEnrolment(deps: PortalDeps, request: PortalRequest) {
   const state = userOf(request.session);
-  const flow = state?.flows.totpEnrolment as EnrolmentFlow | undefined;
+  const flow = state?.flows.totpEnrolment;
   if (!state || !flow || !deps.totp || deps.clock.now() - flow.verifiedAt > enrolmentWindowMs) return undefined;
-  const enrollment = JSON.parse(deps.seal.open(flow.sealed, sealContext(state.username))) as PendingTotp;
+  const enrollment = JSON.parse(deps.seal.open(flow.sealed, sealContext(state.username))) as TotpEnrollment;
   return { enrollment, secret: enrollment.secret, uri: enrollment.uri, qrSvg: await deps.totp.qrSvg(enrollment.uri) };
 }
 

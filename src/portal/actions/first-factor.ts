@@ -1,4 +1,5 @@
-import { AuthLevel, anonymousState } from '../../session/session.js';
+import { AuthLevel } from '../../rules/policy.js';
+import { anonymousState } from '../../session/session.js';
 import type { Session } from '../../session/session.js';
 import { passwordLogin } from '../../auth/password-login.js';
 import type { PortalDeps } from '../deps.js';

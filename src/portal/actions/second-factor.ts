@@ -1,4 +1,4 @@
-import { AuthLevel } from '../../session/session.js';
+import { AuthLevel } from '../../rules/policy.js';
 import type { Session } from '../../session/session.js';
 import type { PortalDeps } from '../deps.js';
 import { type PortalRequest, userOf } from '../request-context.js';

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { hashWithConfig } from '../../../src/auth/password/configured-hash.js';
 import { hashPassword } from '../../../src/auth/password/hash.js';
-import { UnsupportedDigestError, isSupportedDigest, verifyPassword } from '../../../src/auth/password/verify.js';
+import { UnsupportedDigestError, verifyPassword } from '../../../src/auth/password/verify.js';
+import { isSupportedDigest } from '../../../src/shared/password-digest.js';
 import { configOf, minimalRaw } from '../../helpers/config.js';
 import { bcryptVector, vectors } from '../../fixtures/users/vectors.js';
 

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { ReloadOutcome } from '../../../src/auth/users/file-backend.js';
+import type { ReloadOutcome } from '../../../src/auth/users/user-directory.js';
 import { passwordFingerprint } from '../../../src/auth/users/password-fingerprint.js';
 import { UserSessionRefresh } from '../../../src/auth/users/session-refresh.js';
 import type { Account, UserDirectory } from '../../../src/auth/users/user-directory.js';
 import type { UsersDiff } from '../../../src/auth/users/users-diff.js';
 import type { AuthenticationBackendConfig } from '../../../src/config/authentication-backend.js';
-import { AuthLevel, type SessionState, anonymousState } from '../../../src/session/session.js';
+import { AuthLevel } from '../../../src/rules/policy.js';
+import { type SessionState, anonymousState } from '../../../src/session/session.js';
 import { ManualClock } from '../../../src/shared/clock.js';
 
 const minute = 60_000;
