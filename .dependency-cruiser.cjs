@@ -5,7 +5,8 @@
  *   shared ← config ← rules, storage ← auth, session ← authz, proxy, portal, oidc ← server ← cli
  * Domain folders never import fastify or http-proxy; proxy/ reuses authz/evaluate.ts, never the
  * forward-auth HTTP code. Type-only imports may cross any boundary (one domain type per concept,
- * imported where it is used), but no cycle may exist, type imports included.
+ * imported where it is used) except out of shared/, which imports nothing from src/ (its own
+ * files aside); no cycle may exist, type imports included.
  */
 
 /** A folder of src/ and the folders it may import at run time (besides itself). */
@@ -32,12 +33,15 @@ module.exports = {
   forbidden: [
     ...folders.map((folder) => ({
       name: `layer-${folder}`,
-      comment: `src/${folder}/ may import at run time only ${layers[folder].length ? layers[folder].join(', ') : 'nothing else in src/'} (ARCHITECTURE.md, "Dependencies point one way")`,
+      comment:
+        folder === 'shared'
+          ? 'src/shared/ imports nothing else in src/, not even types (ARCHITECTURE.md: "imports nothing from src/")'
+          : `src/${folder}/ may import at run time only ${layers[folder].join(', ')} (ARCHITECTURE.md, "Dependencies point one way")`,
       severity: 'error',
       from: { path: `^src/${folder}/` },
       to: {
         path: `^src/(?!(?:${[folder, ...layers[folder]].join('|')})/)[^/]+/`,
-        dependencyTypesNot: ['type-only'],
+        ...(folder === 'shared' ? {} : { dependencyTypesNot: ['type-only'] }),
       },
     })),
     {
@@ -59,7 +63,7 @@ module.exports = {
     },
     {
       name: 'proxy-reuses-evaluation-only',
-      comment: 'proxy/ reuses authz/evaluate.ts (and its re-exports), never the forward-auth HTTP code',
+      comment: 'proxy/ reuses authz/evaluate.ts and the HTTP-free helpers beside it (identity headers, Basic credentials), never the forward-auth HTTP code',
       severity: 'error',
       from: { path: '^src/proxy/' },
       to: { path: '^src/authz/(?!(?:evaluate|identity-headers|basic-strategy)\\.ts$)' },
