@@ -1,10 +1,9 @@
 import ipaddr from 'ipaddr.js';
-import { type AuthLevel, type Subject, compileRules, isAnonymous, isRefusal, outcome, parseTarget } from '../rules/index.js';
+import { authLevelNames, authLevels } from '../config/access-control-cases.js';
+import { AuthLevel, type Subject, compileRules, isAnonymous, isRefusal, outcome, parseTarget } from '../rules/index.js';
 import { configFile, loadConfigOrReport, parseCommandArgs } from './args.js';
 import { type CliIO, UsageError, exitCodes } from './io.js';
 import { rulesHelp } from './rules-help.js';
-
-const levels = ['none', 'one_factor', 'two_factor'] as const;
 
 /** `gatehouse rules explain`: 0 explained, 1 invalid configuration, 2 usage. */
 export async function rulesExplainCommand(args: string[], io: CliIO): Promise<number> {
@@ -42,7 +41,7 @@ export async function rulesExplainCommand(args: string[], io: CliIO): Promise<nu
   if (!config) return exitCodes.failure;
   const method = values.method.toUpperCase();
   const target = parseTarget(values.url, method);
-  const out: string[] = [`request: ${method} ${values.url}`, `subject: ${describeSubject(subject)}, level ${levels[level]}`];
+  const out: string[] = [`request: ${method} ${values.url}`, `subject: ${describeSubject(subject)}, level ${authLevelNames[level]}`];
   if (isRefusal(target)) {
     out.push(`refused: ${target.refused}`, 'outcome: forbidden');
     io.stdout.write(`${out.join('\n')}\n`);
@@ -70,13 +69,14 @@ export async function rulesExplainCommand(args: string[], io: CliIO): Promise<nu
 
 function readLevel(text: string | undefined, subject: Subject): AuthLevel {
   const anonymous = isAnonymous(subject);
-  if (text === undefined) return anonymous ? 0 : subject.username !== '' ? 2 : 1;
-  const level = (levels as readonly string[]).indexOf(text);
-  if (level < 0) throw new UsageError(`gatehouse rules explain: --level must be one of ${levels.join(', ')} but is '${text}'`);
-  if ((level === 0) !== anonymous) {
+  if (text === undefined) return anonymous ? AuthLevel.none : subject.username !== '' ? AuthLevel.twoFactor : AuthLevel.oneFactor;
+  const name = authLevelNames.find((n) => n === text);
+  if (name === undefined) throw new UsageError(`gatehouse rules explain: --level must be one of ${authLevelNames.join(', ')} but is '${text}'`);
+  const level = authLevels[name];
+  if ((level === AuthLevel.none) !== anonymous) {
     throw new UsageError(`gatehouse rules explain: --level ${text} ${anonymous ? 'needs --user or --client' : "cannot be 'none' with --user or --client"}`);
   }
-  return level as AuthLevel;
+  return level;
 }
 
 function describeSubject(subject: Subject): string {

@@ -8,9 +8,12 @@ import { type ReadContext, readChoice, readList, readMapping, readString } from 
 /** The outcomes a case may expect (rules/policy.ts declares the type). */
 export const outcomes = everyMember<Outcome>()(['allow', 'login', 'forbidden']);
 
-/** A case's `level`, by name: Authelia's policy names for the level each one needs. */
-const levels = { none: 0, one_factor: 1, two_factor: 2 } as const satisfies Record<string, AuthLevel>;
-const levelNames = everyMember<keyof typeof levels>()(['none', 'one_factor', 'two_factor']);
+/**
+ * The authentication levels by name, as a case's `level` and `gatehouse rules explain --level`
+ * write them: Authelia's policy names for what each level satisfies.
+ */
+export const authLevels = { none: 0, one_factor: 1, two_factor: 2 } as const satisfies Record<string, AuthLevel>;
+export const authLevelNames = everyMember<keyof typeof authLevels>()(['none', 'one_factor', 'two_factor']);
 
 /**
  * One expectation case of a policy file. `expect` is either the policy the rules must decide
@@ -56,8 +59,8 @@ function readCase(ctx: ReadContext, path: string, value: unknown): PolicyCase | 
   const ip = readString(ctx, keyPath(path, 'ip'), raw.ip);
   if (ip !== undefined && !ipaddr.isValid(ip)) ctx.problems.error(keyPath(path, 'ip'), `must be an IP address but is '${ip}'`);
   const fallbackLevel = user !== '' ? 'two_factor' : client !== '' ? 'one_factor' : 'none';
-  const levelName = readChoice(ctx, keyPath(path, 'level'), raw.level, levelNames, fallbackLevel);
-  const level: AuthLevel = levels[levelName];
+  const levelName = readChoice(ctx, keyPath(path, 'level'), raw.level, authLevelNames, fallbackLevel);
+  const level: AuthLevel = authLevels[levelName];
   if (level > 0 && user === '' && client === '') {
     ctx.problems.error(keyPath(path, 'level'), `must be 'none' when neither 'user' nor 'client' is set but is '${levelName}'`);
   } else if (level === 0 && (user !== '' || client !== '')) {
