@@ -12,11 +12,10 @@
  * - login needed → always 401 **with** `Location` (nginx: `error_page 401 =302 $redirection_url`);
  *   otherwise answers per authz/respond.ts.
  */
-import type { RouteHandlerMethod } from 'fastify';
 import { parseBasic } from './basic-strategy.js';
-import { type AuthzDeps, authzHandler, cookiesOf, portalOverride } from './endpoint.js';
+import { type AuthzDeps, type AuthzHandler, authzHandler, cookiesOf, portalOverride } from './endpoint.js';
 
-export function authRequestGET(deps: AuthzDeps): RouteHandlerMethod {
+export function authRequestGET(deps: AuthzDeps): AuthzHandler {
   return authzHandler(deps, 'auth-request', (request, headers, view) => ({
     url: headers.url('X-Original-URL'),
     method: headers.method('X-Original-Method'),

@@ -1,4 +1,14 @@
-import type { FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type {
+  ContextConfigDefault,
+  FastifyRequest,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+  RouteGenericInterface,
+  RouteHandlerMethod,
+} from 'fastify';
+import { Type } from 'typebox';
 import { type RequestView, requestViewOf } from '../shared/http/request-view.js';
 import type { Authorizer, AuthzQuery } from './evaluate.js';
 import { ForwardedHeaderError, ForwardedHeaders } from './headers.js';
@@ -10,20 +20,47 @@ export interface AuthzDeps {
   readonly authorizer: Authorizer;
 }
 
+/** Query string accepted by the endpoints (anything else is ignored). */
+export const authzQuerySchema = Type.Object({
+  authelia_url: Type.Optional(Type.String({ maxLength: 2048 })),
+  portal_url: Type.Optional(Type.String({ maxLength: 2048 })),
+  rd: Type.Optional(Type.String({ maxLength: 2048 })),
+  auth: Type.Optional(Type.String({ maxLength: 16 })),
+});
+
+/** What every forward-auth route validates before its handler runs. */
+export interface AuthzSchema {
+  querystring: typeof authzQuerySchema;
+}
+
+/** A forward-auth request, its query typed by {@link authzQuerySchema}. */
+export type AuthzRequest = FastifyRequest<RouteGenericInterface, RawServerDefault, RawRequestDefaultExpression, AuthzSchema, TypeBoxTypeProvider>;
+
+/** The handler of a forward-auth route (schema {@link AuthzSchema}). */
+export type AuthzHandler = RouteHandlerMethod<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  RouteGenericInterface,
+  ContextConfigDefault,
+  AuthzSchema,
+  TypeBoxTypeProvider
+>;
+
 /**
  * Reads one flavour's headers into a query; throws ForwardedHeaderError naming a bad header.
  * `view` holds what the listener already read of the request (host, `X-Forwarded-Host/Proto`,
  * client IP): flavours take those from it, never from the raw headers again.
  */
-export type QueryReader = (request: FastifyRequest, headers: ForwardedHeaders, view: RequestView) => AuthzQuery;
+export type QueryReader = (request: AuthzRequest, headers: ForwardedHeaders, view: RequestView) => AuthzQuery;
 
 /**
  * The handler shared by every flavour: only a trusted proxy's forwarded headers are read, a
  * bad header is answered before any session or rule is looked at, and the verdict is rendered
  * by `respond`.
  */
-export function authzHandler(deps: AuthzDeps, flavour: Flavour, read: QueryReader): RouteHandlerMethod {
-  return async (request: FastifyRequest, reply: FastifyReply) => {
+export function authzHandler(deps: AuthzDeps, flavour: Flavour, read: QueryReader): AuthzHandler {
+  return async (request, reply) => {
     const view = requestViewOf(request.raw);
     if (!view.trusted) {
       return refuse(request, reply, flavour, `the peer ${view.peer} is not in server.trusted_proxies, so its forwarded headers are not believed`);
@@ -47,23 +84,11 @@ export function requiredHost(name: string, authority: Authority | undefined): Au
 }
 
 /** The session cookie reader of a request. */
-export function cookiesOf(request: FastifyRequest): (name: string) => string | undefined {
+export function cookiesOf(request: Pick<FastifyRequest, 'cookies'>): (name: string) => string | undefined {
   return (name) => request.cookies[name];
 }
 
 /** The `authelia_url` / `portal_url` query override. */
-export function portalOverride(request: FastifyRequest): string | undefined {
-  const query = request.query as { authelia_url?: string; portal_url?: string };
+export function portalOverride({ query }: AuthzRequest): string | undefined {
   return query.portal_url ?? query.authelia_url;
 }
-
-/** Query string accepted by the endpoints (anything else is ignored). */
-export const authzQuerySchema = {
-  type: 'object',
-  properties: {
-    authelia_url: { type: 'string', maxLength: 2048 },
-    portal_url: { type: 'string', maxLength: 2048 },
-    rd: { type: 'string', maxLength: 2048 },
-    auth: { type: 'string', maxLength: 16 },
-  },
-} as const;

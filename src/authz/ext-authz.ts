@@ -10,14 +10,13 @@
  * - `X-Authelia-URL` / `X-Portal-URL` header overrides the portal, only within the cookie domain;
  * - answers per authz/respond.ts.
  */
-import type { RouteHandlerMethod } from 'fastify';
 import { parseBasic } from './basic-strategy.js';
 import { requestUrl } from '../shared/request-url.js';
-import { type AuthzDeps, authzHandler, cookiesOf, requiredHost } from './endpoint.js';
+import { type AuthzDeps, type AuthzHandler, authzHandler, cookiesOf, requiredHost } from './endpoint.js';
 
 export const extAuthzPrefix = '/api/authz/ext-authz';
 
-export function extAuthzANY(deps: AuthzDeps): RouteHandlerMethod {
+export function extAuthzANY(deps: AuthzDeps): AuthzHandler {
   return authzHandler(deps, 'ext-authz', (request, headers, view) => {
     const host = requiredHost('Host', view.host);
     const rest = (request.raw.url ?? '').slice(extAuthzPrefix.length);

@@ -12,12 +12,11 @@
  * - `authelia_url` / `portal_url` query overrides the portal, only within the cookie domain;
  * - answers per authz/respond.ts: 200 + `Remote-*`, 302/303/401 to log in, 403, 400.
  */
-import type { RouteHandlerMethod } from 'fastify';
 import { parseBasic } from './basic-strategy.js';
 import { requestUrl } from '../shared/request-url.js';
-import { type AuthzDeps, authzHandler, cookiesOf, portalOverride, requiredHost } from './endpoint.js';
+import { type AuthzDeps, type AuthzHandler, authzHandler, cookiesOf, portalOverride, requiredHost } from './endpoint.js';
 
-export function forwardAuthGET(deps: AuthzDeps): RouteHandlerMethod {
+export function forwardAuthGET(deps: AuthzDeps): AuthzHandler {
   return authzHandler(deps, 'forward-auth', (request, headers, view) => {
     const host = requiredHost('X-Forwarded-Host', view.forwardedHost);
     return {

@@ -70,10 +70,11 @@ export class ForwardedHeaders {
     const raw = this.raw.rawHeaders;
     if (raw && raw.length > 0) {
       for (let i = 0; i + 1 < raw.length; i += 2) {
-        const name = (raw[i] as string).toLowerCase();
+        const name = raw[i]?.toLowerCase() ?? '';
+        const value = raw[i + 1] ?? '';
         const list = map.get(name);
-        if (list) list.push(raw[i + 1] as string);
-        else map.set(name, [raw[i + 1] as string]);
+        if (list) list.push(value);
+        else map.set(name, [value]);
       }
     } else {
       for (const [name, value] of Object.entries(this.raw.headers)) {

@@ -12,12 +12,11 @@
  *   cookie configuration): without one, "log in" is a plain 401;
  * - every malformed request is 401 (not 400), as Authelia's legacy endpoint answers.
  */
-import type { RouteHandlerMethod } from 'fastify';
 import { parseBasic } from './basic-strategy.js';
 import { requestUrl } from '../shared/request-url.js';
-import { type AuthzDeps, authzHandler, cookiesOf, requiredHost } from './endpoint.js';
+import { type AuthzDeps, type AuthzHandler, authzHandler, cookiesOf, requiredHost } from './endpoint.js';
 
-export function legacyVerifyANY(deps: AuthzDeps): RouteHandlerMethod {
+export function legacyVerifyANY(deps: AuthzDeps): AuthzHandler {
   return authzHandler(deps, 'legacy', (request, headers, view) => {
     const original = headers.optional('X-Original-URL');
     const url =
@@ -25,7 +24,7 @@ export function legacyVerifyANY(deps: AuthzDeps): RouteHandlerMethod {
         ? headers.url('X-Original-URL')
         : requestUrl(view.proto, requiredHost(view.forwardedHost ? 'X-Forwarded-Host' : 'Host', view.authority), headers.uri('X-Forwarded-URI', '/'));
     const method = headers.optional('X-Forwarded-Method') !== undefined ? headers.method('X-Forwarded-Method') : request.method;
-    const query = request.query as { rd?: string; auth?: string };
+    const { query } = request;
     const basic = query.auth === 'basic' ? (parseBasic(headers.optional('Authorization')) ?? 'malformed') : parseBasic(headers.optional('Proxy-Authorization'));
     return {
       url,

@@ -1,5 +1,6 @@
-import type { onSendHookHandler, RouteHandlerMethod } from 'fastify';
+import type { onSendHookHandler } from 'fastify';
 import type { OidcConfig } from '../config/oidc.js';
+import type { OidcHandler, preflightHeaders } from './schemas.js';
 
 /**
  * CORS for the token and userinfo endpoints named in `cors.endpoints`, for the origins of
@@ -28,7 +29,7 @@ export function corsHeaders(config: OidcConfig, endpoint: 'token' | 'userinfo'):
 }
 
 /** The preflight answer (`OPTIONS`). */
-export function corsPreflight(config: OidcConfig, endpoint: 'token' | 'userinfo'): RouteHandlerMethod {
+export function corsPreflight(config: OidcConfig, endpoint: 'token' | 'userinfo'): OidcHandler<{ headers: typeof preflightHeaders }> {
   const enabled = config.cors.endpoints.includes(endpoint);
   const origins = corsOrigins(config);
   return async (request, reply) => {

@@ -6,13 +6,16 @@
  * `enable_pkce_plain_challenge`, `authorization_response_iss_parameter_supported` is true
  * (RFC 9207), request objects are declared unsupported. `Access-Control-Allow-Origin: *`.
  */
-import type { FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import { knownScopes } from '../config/oidc-client.js';
 import { clientAuthMethods } from '../config/oidc-client.js';
 import { supportedClaims } from './claims.js';
 import { endpoints, type OidcDeps } from './deps.js';
 import { issuerOf } from './issuer.js';
 import { sendOAuthErrorJson } from './render.js';
+import type { OidcHandler, noParameters } from './schemas.js';
+
+/** Discovery and keys take no parameter. */
+type NoParametersHandler = OidcHandler<{ querystring: typeof noParameters }>;
 
 /** The provider metadata for `issuer`. */
 export function providerMetadata(deps: OidcDeps, issuer: string): Record<string, unknown> {
@@ -44,8 +47,8 @@ export function providerMetadata(deps: OidcDeps, issuer: string): Record<string,
   };
 }
 
-export function discoveryGET(deps: OidcDeps): RouteHandlerMethod {
-  return async (request: FastifyRequest, reply: FastifyReply) => {
+export function discoveryGET(deps: OidcDeps): NoParametersHandler {
+  return async (request, reply) => {
     void reply.header('access-control-allow-origin', '*');
     try {
       return reply.header('cache-control', 'public, max-age=300').send(providerMetadata(deps, issuerOf(deps.sessions, request).issuer));
@@ -55,7 +58,7 @@ export function discoveryGET(deps: OidcDeps): RouteHandlerMethod {
   };
 }
 
-export function jwksGET(deps: OidcDeps): RouteHandlerMethod {
-  return async (_request: FastifyRequest, reply: FastifyReply) =>
+export function jwksGET(deps: OidcDeps): NoParametersHandler {
+  return async (_request, reply) =>
     reply.header('access-control-allow-origin', '*').header('cache-control', 'public, max-age=300').type('application/json').send(deps.keys.jwks());
 }

@@ -8,50 +8,60 @@
  * - JSON, or a signed JWT (`application/jwt`, with `iss` and `aud`) only when the client
  *   registered `userinfo_signed_response_alg` (§5.3.2).
  */
-import type { FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SignJWT } from 'jose';
 import { claimsFor } from './claims.js';
 import type { OidcDeps } from './deps.js';
 import { InsufficientScope, InvalidRequest, InvalidToken } from './errors.js';
 import { issuerOf } from './issuer.js';
 import { sendOAuthErrorJson } from './render.js';
+import type { OidcHandler, userinfoHeaders, userinfoForm } from './schemas.js';
 
-export function userinfoHandler(deps: OidcDeps): RouteHandlerMethod {
-  return async (request: FastifyRequest, reply: FastifyReply) => {
-    void reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
-    try {
-      const { issuer } = issuerOf(deps.sessions, request);
-      const token = bearerToken(request);
-      const now = deps.clock.now();
-      const stored = await deps.repository.findToken(deps.hasher.hash('access', token));
-      if (stored?.kind !== 'access' || stored.revokedAt !== undefined || stored.expiresAt <= now) {
-        throw new InvalidToken('The access token is invalid, expired or revoked.');
-      }
-      if (!stored.scopes.includes('openid')) throw new InsufficientScope("The access token was not issued for the 'openid' scope.");
-      const user = await deps.users.get(stored.username);
-      const client = deps.clients.get(stored.clientId);
-      if (!user || !client) throw new InvalidToken('The access token is no longer valid.');
-      const claims = { ...claimsFor(user, stored.scopes), sub: stored.subject };
-      if (client.userinfoSignedResponseAlg === 'none') return reply.send(claims);
-      const key = deps.keys.signer(client.userinfoSignedResponseAlg);
-      const jwt = await new SignJWT(claims)
-        .setProtectedHeader({ alg: key.algorithm, kid: key.kid, typ: 'JWT' })
-        .setIssuer(issuer)
-        .setAudience(client.id)
-        .setIssuedAt(Math.floor(now / 1000))
-        .sign(key.privateKey);
-      return reply.type('application/jwt').send(jwt);
-    } catch (error) {
-      return sendOAuthErrorJson(reply, error, request);
-    }
+/** `GET`: the token from the `Authorization` header. */
+export function userinfoGET(deps: OidcDeps): OidcHandler<{ headers: typeof userinfoHeaders }> {
+  return async (request, reply) => userinfo(deps, request, reply, request.headers.authorization, undefined);
+}
+
+/** `POST`: the token from the header or the form's `access_token`. */
+export function userinfoPOST(deps: OidcDeps): OidcHandler<{ headers: typeof userinfoHeaders; body: typeof userinfoForm }> {
+  return async (request, reply) => {
+    const { body } = request;
+    return userinfo(deps, request, reply, request.headers.authorization, typeof body === 'object' && body !== null ? body.access_token : undefined);
   };
 }
 
-function bearerToken(request: FastifyRequest): string {
-  const header = request.headers.authorization;
+async function userinfo(deps: OidcDeps, request: FastifyRequest, reply: FastifyReply, header: string | undefined, fromBody: string | undefined) {
+  void reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+  try {
+    const { issuer } = issuerOf(deps.sessions, request);
+    const token = bearerToken(header, fromBody);
+    const now = deps.clock.now();
+    const stored = await deps.repository.findToken(deps.hasher.hash('access', token));
+    if (stored?.kind !== 'access' || stored.revokedAt !== undefined || stored.expiresAt <= now) {
+      throw new InvalidToken('The access token is invalid, expired or revoked.');
+    }
+    if (!stored.scopes.includes('openid')) throw new InsufficientScope("The access token was not issued for the 'openid' scope.");
+    const user = await deps.users.get(stored.username);
+    const client = deps.clients.get(stored.clientId);
+    if (!user || !client) throw new InvalidToken('The access token is no longer valid.');
+    const claims = { ...claimsFor(user, stored.scopes), sub: stored.subject };
+    if (client.userinfoSignedResponseAlg === 'none') return reply.send(claims);
+    const key = deps.keys.signer(client.userinfoSignedResponseAlg);
+    const jwt = await new SignJWT(claims)
+      .setProtectedHeader({ alg: key.algorithm, kid: key.kid, typ: 'JWT' })
+      .setIssuer(issuer)
+      .setAudience(client.id)
+      .setIssuedAt(Math.floor(now / 1000))
+      .sign(key.privateKey);
+    return reply.type('application/jwt').send(jwt);
+  } catch (error) {
+    return sendOAuthErrorJson(reply, error, request);
+  }
+}
+
+/** The one bearer token sent (RFC 6750 §2): in the header or the form, never both. */
+function bearerToken(header: string | undefined, fromBody: string | undefined): string {
   const fromHeader = header?.match(/^Bearer\s+([A-Za-z0-9\-._~+/]+=*)\s*$/i)?.[1];
-  const body = request.method === 'POST' ? (request.body as Record<string, unknown> | undefined) : undefined;
-  const fromBody = typeof body?.access_token === 'string' ? body.access_token : undefined;
   if (header !== undefined && fromBody !== undefined) throw new InvalidRequest('The access token was sent in more than one way.');
   if (header !== undefined && fromHeader === undefined) throw new InvalidToken('The Authorization header is not a Bearer token.');
   const token = fromHeader ?? fromBody;

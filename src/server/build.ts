@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import type { AuthzDeps } from '../authz/endpoint.js';
@@ -42,7 +43,7 @@ export async function buildServer(services: Services): Promise<FastifyInstance> 
   const tls = config.server.tls;
   // With TLS fastify's types change to https'; the application API is the same.
   const app = Fastify({
-    loggerInstance: logger as FastifyBaseLogger,
+    loggerInstance: logger,
     logController: new RequestLogController(),
     trustProxy: services.trust,
     return503OnClosing: true,
@@ -66,7 +67,8 @@ export async function buildServer(services: Services): Promise<FastifyInstance> 
   if (proxy) app.addHook('preClose', async () => proxy.closeTunnels());
   app.setErrorHandler(renderError);
   app.setNotFoundHandler(renderNotFound);
-  for (const route of routeTable({ portal: services.portal, authz: services.authz, oidc: services.oidc })) app.route(route);
+  const typed = app.withTypeProvider<TypeBoxTypeProvider>();
+  for (const addRoute of routeTable({ portal: services.portal, authz: services.authz, oidc: services.oidc })) addRoute(typed);
   return app;
 }
 

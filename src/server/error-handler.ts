@@ -6,13 +6,13 @@ import { GatehouseError } from '../shared/errors.js';
  * Errors marked `expose` show their message; anything else becomes a generic message, with
  * the detail only in the log.
  */
-export function renderError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void {
+export function renderError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   if (error instanceof GatehouseError && error.expose) {
     request.log.info({ code: error.code }, error.message);
     void reply.status(error.status).send({ status: 'KO', message: error.message });
     return;
   }
-  const status = (error as FastifyError).statusCode;
+  const status = error.statusCode;
   if (status !== undefined && status >= 400 && status < 500) {
     // fastify's own client errors: malformed body, schema validation, too large.
     request.log.info({ err: error }, 'bad request');

@@ -1,9 +1,24 @@
-import type { onSendHookHandler, preHandlerHookHandler, RouteOptions } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type {
+  ContextConfigDefault,
+  FastifyBaseLogger,
+  FastifyInstance,
+  FastifySchema,
+  onSendHookHandler,
+  preHandlerHookHandler,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+  RouteGenericInterface,
+  RouteOptions,
+} from 'fastify';
+import type { TSchema } from 'typebox';
 import { sameOriginOnly, portalHeaders } from '../portal/guards.js';
 import type { PortalDeps } from '../portal/deps.js';
-import { targetQuerySchema } from '../portal/handlers/common.js';
+import { type Handler, type PageHandler, targetQuerySchema } from '../portal/handlers/common.js';
 import {
   codeFormSchema,
+  emptyBodySchema,
   enrolConfirmFormPOST,
   enrolConfirmPOST,
   enrolPageGET,
@@ -14,21 +29,41 @@ import {
 } from '../portal/handlers/enrolment.js';
 import { firstFactorBodySchema, firstFactorPOST, loginFormPOST, loginFormSchema, loginPageGET } from '../portal/handlers/first-factor.js';
 import { secondFactorFormPOST, secondFactorPageGET, totpBodySchema, totpFormSchema, totpPOST } from '../portal/handlers/second-factor.js';
-import { authenticatedPageGET, logoutBodySchema, logoutFormPOST, logoutPOST, logoutPageGET, stateGET, userInfoGET } from '../portal/handlers/session.js';
-import { staticGET } from '../portal/handlers/static.js';
+import {
+  authenticatedPageGET,
+  logoutBodySchema,
+  logoutFormPOST,
+  logoutFormSchema,
+  logoutPOST,
+  logoutPageGET,
+  stateGET,
+  userInfoGET,
+} from '../portal/handlers/session.js';
+import { staticGET, staticParamsSchema } from '../portal/handlers/static.js';
 import { authRequestGET } from '../authz/auth-request.js';
-import { type AuthzDeps, authzQuerySchema } from '../authz/endpoint.js';
+import { type AuthzDeps, type AuthzHandler, authzQuerySchema } from '../authz/endpoint.js';
 import { extAuthzANY } from '../authz/ext-authz.js';
 import { forwardAuthGET } from '../authz/forward-auth.js';
 import { legacyVerifyANY } from '../authz/legacy.js';
 import { consentFormAction, consentFormPOST, consentFormSchema, consentPageGET, consentQuerySchema } from '../portal/handlers/consent.js';
-import { authorizationHandler } from '../oidc/authorization/index.js';
+import { authorizationGET, authorizationPOST } from '../oidc/authorization/index.js';
 import { consentPort } from '../oidc/consent.js';
 import { corsHeaders, corsPreflight } from '../oidc/cors.js';
 import type { OidcDeps } from '../oidc/deps.js';
 import { discoveryGET, jwksGET } from '../oidc/discovery.js';
-import { tokenPOST } from '../oidc/token.js';
-import { userinfoHandler } from '../oidc/userinfo.js';
+import { oauthJsonErrorHandler, oauthPageErrorHandler } from '../oidc/render.js';
+import {
+  authorizationForm,
+  userinfoHeaders,
+  authorizationParameters,
+  noParameters,
+  preflightHeaders,
+  tokenForm,
+  tokenHeaders,
+  userinfoForm,
+} from '../oidc/schemas.js';
+import { formEncodedOnly, tokenPOST } from '../oidc/token.js';
+import { userinfoGET, userinfoPOST } from '../oidc/userinfo.js';
 import { healthGET } from './health.js';
 
 export interface RouteDeps {
@@ -38,42 +73,52 @@ export interface RouteDeps {
   readonly oidc?: OidcDeps | undefined;
 }
 
+/** The fastify instance routes are added to: request types come from each route's TypeBox schema. */
+export type TypedApp = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
+
+/** One row of the table, ready to be added to the application. */
+export type Route = (app: TypedApp) => void;
+
+/**
+ * A row whose handler reads what its schema `S` validates: the compiler checks that the
+ * handler's request type is the one the schema gives (no cast at the edge).
+ */
+function route<S extends FastifySchema>(
+  options: RouteOptions<
+    RawServerDefault,
+    RawRequestDefaultExpression,
+    RawReplyDefaultExpression,
+    RouteGenericInterface,
+    ContextConfigDefault,
+    S,
+    TypeBoxTypeProvider
+  >,
+): Route {
+  return (app) => {
+    app.route(options);
+  };
+}
+
 /**
  * Every route the gateway serves, in one table: method, path, guards, input schema, handler.
  * Portal rows carry the portal's security headers (`onSend`); every state-changing portal row
- * is guarded against cross-site requests (`preHandler: sameOrigin`).
+ * is guarded against cross-site requests (`preHandler: sameOrigin`). OpenID Connect rows answer
+ * a request their schema refuses with an OAuth error (`errorHandler`), never fastify's body.
  */
-export function routeTable({ portal, authz, oidc }: RouteDeps): RouteOptions[] {
+export function routeTable({ portal, authz, oidc }: RouteDeps): Route[] {
   const sameOrigin = sameOriginOnly(portal);
   const headers = portalHeaders(portal);
-  const page = (url: string, handler: RouteOptions['handler']): RouteOptions => ({
-    method: 'GET',
-    url,
-    schema: { querystring: targetQuerySchema },
-    onSend: headers,
-    handler,
-  });
-  const post = (url: string, body: object, handler: RouteOptions['handler']): RouteOptions => ({
-    method: 'POST',
-    url,
-    schema: { body },
-    preHandler: sameOrigin,
-    onSend: headers,
-    handler,
-  });
-  const api = (method: 'GET' | 'POST', url: string, handler: RouteOptions['handler'], body?: object): RouteOptions =>
-    method === 'GET' ? { method, url, onSend: headers, handler } : post(url, body ?? { type: 'object' }, handler);
+  const page = (url: string, handler: PageHandler): Route =>
+    route({ method: 'GET', url, schema: { querystring: targetQuerySchema }, onSend: headers, handler });
+  const post = <B extends TSchema>(url: string, body: B, handler: Handler<{ body: B }>): Route =>
+    route({ method: 'POST', url, schema: { body }, preHandler: sameOrigin, onSend: headers, handler });
+  const get = (url: string, handler: Handler): Route => route({ method: 'GET', url, onSend: headers, handler });
 
   const anyMethod = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
-  const check = (method: string[], url: string, handler: RouteOptions['handler']): RouteOptions => ({
-    method,
-    url,
-    schema: { querystring: authzQuerySchema },
-    handler,
-  });
+  const check = (method: string[], url: string, handler: AuthzHandler): Route => route({ method, url, schema: { querystring: authzQuerySchema }, handler });
 
   return [
-    { method: ['GET', 'HEAD'], url: '/api/health', handler: healthGET },
+    route({ method: ['GET', 'HEAD'], url: '/api/health', handler: healthGET }),
 
     // Forward-auth endpoints (authz/): what a reverse proxy asks before letting a request through.
     check(['GET', 'HEAD'], '/api/authz/forward-auth', forwardAuthGET(authz)),
@@ -93,18 +138,18 @@ export function routeTable({ portal, authz, oidc }: RouteDeps): RouteOptions[] {
     post('/2fa/enroll/confirm', codeFormSchema, enrolConfirmFormPOST(portal)),
     page('/authenticated', authenticatedPageGET(portal)),
     page('/logout', logoutPageGET(portal)),
-    post('/logout', logoutBodySchema, logoutFormPOST(portal)),
-    { method: ['GET', 'HEAD'], url: '/static/:file', handler: staticGET },
+    post('/logout', logoutFormSchema, logoutFormPOST(portal)),
+    route({ method: ['GET', 'HEAD'], url: '/static/:file', schema: { params: staticParamsSchema }, handler: staticGET }),
 
     // Portal JSON API (Authelia-compatible names and shapes).
-    api('POST', '/api/firstfactor', firstFactorPOST(portal), firstFactorBodySchema),
-    api('POST', '/api/secondfactor/totp', totpPOST(portal), totpBodySchema),
-    api('POST', '/api/secondfactor/totp/identity/start', enrolStartPOST(portal)),
-    api('POST', '/api/secondfactor/totp/identity/finish', enrolVerifyPOST(portal), codeFormSchema),
-    api('POST', '/api/secondfactor/totp/register', enrolConfirmPOST(portal), codeFormSchema),
-    api('GET', '/api/state', stateGET(portal)),
-    api('GET', '/api/user/info', userInfoGET(portal)),
-    api('POST', '/api/logout', logoutPOST(portal), logoutBodySchema),
+    post('/api/firstfactor', firstFactorBodySchema, firstFactorPOST(portal)),
+    post('/api/secondfactor/totp', totpBodySchema, totpPOST(portal)),
+    post('/api/secondfactor/totp/identity/start', emptyBodySchema, enrolStartPOST(portal)),
+    post('/api/secondfactor/totp/identity/finish', codeFormSchema, enrolVerifyPOST(portal)),
+    post('/api/secondfactor/totp/register', codeFormSchema, enrolConfirmPOST(portal)),
+    get('/api/state', stateGET(portal)),
+    get('/api/user/info', userInfoGET(portal)),
+    post('/api/logout', logoutBodySchema, logoutPOST(portal)),
 
     // OpenID Connect provider (oidc/): discovery, keys, authorization (GET and cross-site POST
     // by design), token, userinfo; the consent page is a portal page.
@@ -112,32 +157,65 @@ export function routeTable({ portal, authz, oidc }: RouteDeps): RouteOptions[] {
   ];
 }
 
-function oidcRows(oidc: OidcDeps, portal: PortalDeps, headers: onSendHookHandler, sameOrigin: preHandlerHookHandler): RouteOptions[] {
+function oidcRows(oidc: OidcDeps, portal: PortalDeps, headers: onSendHookHandler, sameOrigin: preHandlerHookHandler): Route[] {
   const consent = consentPort(oidc);
   const c = oidc.config;
+  const json = oauthJsonErrorHandler;
+  const page = oauthPageErrorHandler(oidc.chrome);
+  const noQuery = { querystring: noParameters };
   return [
-    { method: ['GET', 'HEAD'], url: '/.well-known/openid-configuration', handler: discoveryGET(oidc) },
-    { method: ['GET', 'HEAD'], url: '/.well-known/oauth-authorization-server', handler: discoveryGET(oidc) },
-    { method: ['GET', 'HEAD'], url: '/jwks.json', handler: jwksGET(oidc) },
-    { method: ['GET', 'POST'], url: '/api/oidc/authorization', handler: authorizationHandler(oidc) },
-    { method: 'POST', url: '/api/oidc/token', onSend: corsHeaders(c, 'token'), handler: tokenPOST(oidc) },
-    { method: 'OPTIONS', url: '/api/oidc/token', handler: corsPreflight(c, 'token') },
-    { method: ['GET', 'POST'], url: '/api/oidc/userinfo', onSend: corsHeaders(c, 'userinfo'), handler: userinfoHandler(oidc) },
-    { method: 'OPTIONS', url: '/api/oidc/userinfo', handler: corsPreflight(c, 'userinfo') },
-    {
+    route({ method: ['GET', 'HEAD'], url: '/.well-known/openid-configuration', schema: noQuery, errorHandler: json, handler: discoveryGET(oidc) }),
+    route({ method: ['GET', 'HEAD'], url: '/.well-known/oauth-authorization-server', schema: noQuery, errorHandler: json, handler: discoveryGET(oidc) }),
+    route({ method: ['GET', 'HEAD'], url: '/jwks.json', schema: noQuery, errorHandler: json, handler: jwksGET(oidc) }),
+    route({
+      method: 'GET',
+      url: '/api/oidc/authorization',
+      schema: { querystring: authorizationParameters },
+      errorHandler: page,
+      handler: authorizationGET(oidc),
+    }),
+    route({ method: 'POST', url: '/api/oidc/authorization', schema: { body: authorizationForm }, errorHandler: page, handler: authorizationPOST(oidc) }),
+    route({
+      method: 'POST',
+      url: '/api/oidc/token',
+      schema: { headers: tokenHeaders, body: tokenForm },
+      errorHandler: json,
+      preValidation: formEncodedOnly,
+      onSend: corsHeaders(c, 'token'),
+      handler: tokenPOST(oidc),
+    }),
+    route({ method: 'OPTIONS', url: '/api/oidc/token', schema: { headers: preflightHeaders }, errorHandler: json, handler: corsPreflight(c, 'token') }),
+    route({
+      method: 'GET',
+      url: '/api/oidc/userinfo',
+      schema: { headers: userinfoHeaders },
+      errorHandler: json,
+      onSend: corsHeaders(c, 'userinfo'),
+      handler: userinfoGET(oidc),
+    }),
+    route({
+      method: 'POST',
+      url: '/api/oidc/userinfo',
+      schema: { headers: userinfoHeaders, body: userinfoForm },
+      errorHandler: json,
+      onSend: corsHeaders(c, 'userinfo'),
+      handler: userinfoPOST(oidc),
+    }),
+    route({ method: 'OPTIONS', url: '/api/oidc/userinfo', schema: { headers: preflightHeaders }, errorHandler: json, handler: corsPreflight(c, 'userinfo') }),
+    route({
       method: 'GET',
       url: '/consent',
       schema: { querystring: consentQuerySchema },
       onSend: [headers, consentFormAction],
       handler: consentPageGET(portal, consent),
-    },
-    {
+    }),
+    route({
       method: 'POST',
       url: '/consent',
       schema: { body: consentFormSchema },
       preHandler: sameOrigin,
       onSend: headers,
       handler: consentFormPOST(portal, consent),
-    },
+    }),
   ];
 }

@@ -5,12 +5,13 @@
  * Unknown parameters, `login_hint`, `display`, `ui_locales`, `claims_locales` and `acr_values`
  * are accepted and ignored. Nothing here is cacheable.
  */
-import type { FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { OidcDeps } from '../deps.js';
 import { UnredirectableError } from '../errors.js';
 import { issuerOf } from '../issuer.js';
 import { errorParameters, sendOAuthErrorPage, toOAuthError } from '../render.js';
 import { sendAuthorizationResponse } from '../response-mode.js';
+import type { OidcHandler, authorizationForm, authorizationParameters } from '../schemas.js';
 import { checkPkce } from './checks-pkce.js';
 import { checkIdTokenHint, checkMaxAge, checkPrompt } from './checks-prompt.js';
 import {
@@ -45,35 +46,41 @@ export const authorizationChecks: readonly Check[] = [
   checkConsent,
 ];
 
-/** The route handler for GET (query) and POST (form body). */
-export function authorizationHandler(deps: OidcDeps): RouteHandlerMethod {
-  return async (request: FastifyRequest, reply: FastifyReply) => {
-    void reply.header('cache-control', 'no-store');
-    let ctx: AuthorizationContext | undefined;
-    try {
-      const { issuer, cookie } = issuerOf(deps.sessions, request);
-      const session = await deps.sessions.load(cookie, request.cookies[cookie.name]);
-      const params = (request.method === 'POST' ? request.body : request.query) as RawParameters | undefined;
-      ctx = newContext(deps, request.method, issuer, cookie, session, { ...(params ?? {}) });
-      for (const check of authorizationChecks) {
-        const interaction = await check(ctx);
-        if (interaction) {
-          for (const value of ctx.setCookies) void reply.header('set-cookie', value);
-          return reply
-            .status(request.method === 'POST' ? 303 : 302)
-            .header('location', interaction.redirect)
-            .send();
-        }
+/** `GET`: the parameters from the query. */
+export function authorizationGET(deps: OidcDeps): OidcHandler<{ querystring: typeof authorizationParameters }> {
+  return async (request, reply) => authorize(deps, request, reply, request.query);
+}
+
+/** `POST`: the parameters from the form body (OIDC Core §3.1.2.1). */
+export function authorizationPOST(deps: OidcDeps): OidcHandler<{ body: typeof authorizationForm }> {
+  return async (request, reply) => authorize(deps, request, reply, request.body ?? {});
+}
+
+async function authorize(deps: OidcDeps, request: FastifyRequest, reply: FastifyReply, params: RawParameters): Promise<FastifyReply> {
+  void reply.header('cache-control', 'no-store');
+  let ctx: AuthorizationContext | undefined;
+  try {
+    const { issuer, cookie } = issuerOf(deps.sessions, request);
+    const session = await deps.sessions.load(cookie, request.cookies[cookie.name]);
+    ctx = newContext(deps, request.method, issuer, cookie, session, { ...params });
+    for (const check of authorizationChecks) {
+      const interaction = await check(ctx);
+      if (interaction) {
+        for (const value of ctx.setCookies) void reply.header('set-cookie', value);
+        return reply
+          .status(request.method === 'POST' ? 303 : 302)
+          .header('location', interaction.redirect)
+          .send();
       }
-      return respond(reply, ctx, await issueCode(ctx));
-    } catch (error) {
-      const e = toOAuthError(error, request);
-      if (!ctx?.redirectUri || e instanceof UnredirectableError) {
-        return sendOAuthErrorPage(reply, e, deps.chrome);
-      }
-      return respond(reply, ctx, errorParameters(e));
     }
-  };
+    return respond(reply, ctx, await issueCode(ctx));
+  } catch (error) {
+    const e = toOAuthError(error, request);
+    if (!ctx?.redirectUri || e instanceof UnredirectableError) {
+      return sendOAuthErrorPage(reply, e, deps.chrome);
+    }
+    return respond(reply, ctx, errorParameters(e));
+  }
 }
 
 function respond(reply: FastifyReply, ctx: AuthorizationContext, parameters: Record<string, string>): FastifyReply {

@@ -1,4 +1,16 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type {
+  ContextConfigDefault,
+  FastifyReply,
+  FastifyRequest,
+  FastifySchema,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+  RouteGenericInterface,
+  RouteHandlerMethod,
+} from 'fastify';
+import { Type } from 'typebox';
 import { requestViewOf } from '../../shared/http/request-view.js';
 import type { PortalDeps } from '../deps.js';
 import type { PageChrome } from '../html/pages.js';
@@ -7,7 +19,7 @@ import type { RequestMeta } from '../actions/first-factor.js';
 
 export const chrome = (deps: PortalDeps): PageChrome => ({ productName: deps.productName, theme: deps.theme });
 
-export function meta(request: FastifyRequest): RequestMeta {
+export function meta(request: Pick<FastifyRequest, 'raw' | 'method' | 'url'>): RequestMeta {
   return { ip: requestViewOf(request.raw).ip, method: request.method, uri: request.url };
 }
 
@@ -45,15 +57,28 @@ export function ko(reply: FastifyReply, status: number, message: string): Fastif
   return reply.status(status).send({ status: 'KO', message });
 }
 
-/** Query parameters the portal pages read. */
-export interface TargetQuery {
-  rd?: string;
-  rm?: string;
-  /** `login`: show the login form even to a signed-in user (OpenID Connect `prompt=login`, `max_age`). */
-  prompt?: string;
-}
+/**
+ * A portal route handler whose request is typed by its route's schema `S` (TypeBox): `request.body`,
+ * `.query` and `.params` are what `S` validated, read without a cast. The route table pairs each
+ * handler with that same schema, and the compiler refuses a pairing that does not match.
+ */
+export type Handler<S extends FastifySchema = FastifySchema> = RouteHandlerMethod<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  RouteGenericInterface,
+  ContextConfigDefault,
+  S,
+  TypeBoxTypeProvider
+>;
 
-export const targetQuerySchema = {
-  type: 'object',
-  properties: { rd: { type: 'string', maxLength: 8192 }, rm: { type: 'string', maxLength: 16 }, prompt: { type: 'string', maxLength: 16 } },
-} as const;
+/** Query parameters the portal pages read. */
+export const targetQuerySchema = Type.Object({
+  rd: Type.Optional(Type.String({ maxLength: 8192 })),
+  rm: Type.Optional(Type.String({ maxLength: 16 })),
+  /** `login`: show the login form even to a signed-in user (OpenID Connect `prompt=login`, `max_age`). */
+  prompt: Type.Optional(Type.String({ maxLength: 16 })),
+});
+
+/** What a portal page (`GET`, {@link targetQuerySchema}) reads. */
+export type PageHandler = Handler<{ querystring: typeof targetQuerySchema }>;

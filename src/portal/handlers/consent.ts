@@ -1,34 +1,27 @@
-import type { FastifyRequest, onSendHookHandler, RouteHandlerMethod } from 'fastify';
+import type { FastifyRequest, onSendHookHandler } from 'fastify';
+import { Type } from 'typebox';
 import type { ConsentPort } from '../../oidc/consent.js';
 import type { PortalDeps } from '../deps.js';
 import { consentPage } from '../html/consent-page.js';
 import { messagePage } from '../html/pages.js';
 import { portalRequest, userOf } from '../request-context.js';
-import { chrome, sendPage, withTarget } from './common.js';
+import { type Handler, chrome, sendPage, withTarget } from './common.js';
 
-export const consentQuerySchema = {
-  type: 'object',
-  required: ['flow_id'],
-  properties: { flow_id: { type: 'string', minLength: 1, maxLength: 128 } },
-} as const;
+export const consentQuerySchema = Type.Object({ flow_id: Type.String({ minLength: 1, maxLength: 128 }) });
 
-export const consentFormSchema = {
-  type: 'object',
-  required: ['flow_id', 'decision'],
-  properties: {
-    flow_id: { type: 'string', minLength: 1, maxLength: 128 },
-    decision: { type: 'string', enum: ['accept', 'deny'] },
-    remember: { type: 'string', maxLength: 8 },
-  },
-} as const;
+export const consentFormSchema = Type.Object({
+  flow_id: Type.String({ minLength: 1, maxLength: 128 }),
+  decision: Type.Enum(['accept', 'deny'], { type: 'string' }),
+  remember: Type.Optional(Type.String({ maxLength: 8 })),
+});
 
 /** The origin the consent form's redirect chain ends at, per request (for `form-action`). */
 const formTargets = new WeakMap<FastifyRequest, string>();
 
 /** `GET /consent?flow_id=…`: the consent page of a pending OpenID Connect authorization. */
-export function consentPageGET(deps: PortalDeps, consent: ConsentPort): RouteHandlerMethod {
+export function consentPageGET(deps: PortalDeps, consent: ConsentPort): Handler<{ querystring: typeof consentQuerySchema }> {
   return async (request, reply) => {
-    const { flow_id: flowId } = request.query as { flow_id: string };
+    const { flow_id: flowId } = request.query;
     const ctx = await portalRequest(deps, request);
     const state = userOf(ctx.session);
     const resume = `${ctx.origin}/api/oidc/authorization?flow_id=${encodeURIComponent(flowId)}`;
@@ -46,9 +39,9 @@ export function consentPageGET(deps: PortalDeps, consent: ConsentPort): RouteHan
 }
 
 /** `POST /consent`: records the decision and resumes the authorization request. */
-export function consentFormPOST(deps: PortalDeps, consent: ConsentPort): RouteHandlerMethod {
+export function consentFormPOST(deps: PortalDeps, consent: ConsentPort): Handler<{ body: typeof consentFormSchema }> {
   return async (request, reply) => {
-    const form = request.body as { flow_id: string; decision: 'accept' | 'deny'; remember?: string };
+    const form = request.body;
     const ctx = await portalRequest(deps, request);
     const state = userOf(ctx.session);
     if (!state) return reply.status(303).header('location', '/').send();

@@ -1,4 +1,5 @@
-import type { FastifyReply, RouteHandlerMethod } from 'fastify';
+import type { FastifyReply } from 'fastify';
+import { Type } from 'typebox';
 import {
   type EnrolmentError,
   confirmEnrolment,
@@ -10,7 +11,7 @@ import {
 import type { PortalDeps } from '../deps.js';
 import { enrolIdentityPage, enrolSecretPage } from '../html/pages.js';
 import { portalRequest } from '../request-context.js';
-import { type TargetQuery, chrome, ko, sendPage, withTarget } from './common.js';
+import { type Handler, type PageHandler, chrome, ko, sendPage, withTarget } from './common.js';
 
 const errorStatus: Record<EnrolmentError, number> = {
   'not-authenticated': 401,
@@ -22,10 +23,16 @@ const errorStatus: Record<EnrolmentError, number> = {
   'no-notifier': 409,
 };
 
-export const codeFormSchema = {
-  type: 'object',
-  properties: { code: { type: 'string', maxLength: 64 }, token: { type: 'string', maxLength: 16 }, rd: { type: 'string', maxLength: 8192 } },
-} as const;
+export const codeFormSchema = Type.Object({
+  code: Type.Optional(Type.String({ maxLength: 64 })),
+  token: Type.Optional(Type.String({ maxLength: 16 })),
+  rd: Type.Optional(Type.String({ maxLength: 8192 })),
+});
+
+/** `POST /api/secondfactor/totp/identity/start` reads no field, but its body must be an object. */
+export const emptyBodySchema = Type.Object({});
+
+type CodeFormHandler = Handler<{ body: typeof codeFormSchema }>;
 
 function failPage(deps: PortalDeps, reply: FastifyReply, error: EnrolmentError, rd: string | undefined) {
   if (error === 'not-authenticated') return reply.status(303).header('location', withTarget('/', rd)).send();
@@ -33,9 +40,9 @@ function failPage(deps: PortalDeps, reply: FastifyReply, error: EnrolmentError, 
 }
 
 /** `POST /2fa/enroll/start`: e-mails the identity-check code, shows where to type it. */
-export function enrolStartFormPOST(deps: PortalDeps): RouteHandlerMethod {
+export function enrolStartFormPOST(deps: PortalDeps): CodeFormHandler {
   return async (request, reply) => {
-    const { rd } = (request.body ?? {}) as { rd?: string };
+    const { rd } = request.body;
     const result = await startEnrolment(deps, await portalRequest(deps, request));
     if (!result.ok) return failPage(deps, reply, result.error, rd);
     return sendPage(reply, 200, enrolIdentityPage(chrome(deps), { sentTo: result.sentTo, rd }));
@@ -43,9 +50,9 @@ export function enrolStartFormPOST(deps: PortalDeps): RouteHandlerMethod {
 }
 
 /** `POST /2fa/enroll/verify`: checks the e-mailed code, then shows the new secret. */
-export function enrolVerifyFormPOST(deps: PortalDeps): RouteHandlerMethod {
+export function enrolVerifyFormPOST(deps: PortalDeps): CodeFormHandler {
   return async (request, reply) => {
-    const { code = '', rd } = (request.body ?? {}) as { code?: string; rd?: string };
+    const { code = '', rd } = request.body;
     const ctx = await portalRequest(deps, request);
     const result = await verifyEnrolmentIdentity(deps, ctx, code);
     if (!result.ok) return failPage(deps, reply, result.error, rd);
@@ -54,9 +61,9 @@ export function enrolVerifyFormPOST(deps: PortalDeps): RouteHandlerMethod {
 }
 
 /** `GET /2fa/enroll`: the secret and QR code once the identity check passed, else the code form. */
-export function enrolPageGET(deps: PortalDeps): RouteHandlerMethod {
+export function enrolPageGET(deps: PortalDeps): PageHandler {
   return async (request, reply) => {
-    const { rd } = request.query as TargetQuery;
+    const { rd } = request.query;
     const ctx = await portalRequest(deps, request);
     if (!ctx.session || ctx.session.state.username === '') return reply.status(302).header('location', withTarget('/', rd)).send();
     const pending = await pendingEnrolment(deps, ctx);
@@ -66,9 +73,9 @@ export function enrolPageGET(deps: PortalDeps): RouteHandlerMethod {
 }
 
 /** `POST /2fa/enroll/confirm`: a valid code from the new app saves it and completes the second factor. */
-export function enrolConfirmFormPOST(deps: PortalDeps): RouteHandlerMethod {
+export function enrolConfirmFormPOST(deps: PortalDeps): CodeFormHandler {
   return async (request, reply) => {
-    const { token = '', rd } = (request.body ?? {}) as { token?: string; rd?: string };
+    const { token = '', rd } = request.body;
     const ctx = await portalRequest(deps, request);
     const result = await confirmEnrolment(deps, ctx, token);
     if (result.ok) {
@@ -82,7 +89,7 @@ export function enrolConfirmFormPOST(deps: PortalDeps): RouteHandlerMethod {
 }
 
 /** JSON equivalents for scripts and the enhanced pages. */
-export function enrolStartPOST(deps: PortalDeps): RouteHandlerMethod {
+export function enrolStartPOST(deps: PortalDeps): Handler<{ body: typeof emptyBodySchema }> {
   return async (request, reply) => {
     const result = await startEnrolment(deps, await portalRequest(deps, request));
     if (!result.ok) return ko(reply, errorStatus[result.error], enrolmentErrorMessages[result.error]);
@@ -90,9 +97,9 @@ export function enrolStartPOST(deps: PortalDeps): RouteHandlerMethod {
   };
 }
 
-export function enrolVerifyPOST(deps: PortalDeps): RouteHandlerMethod {
+export function enrolVerifyPOST(deps: PortalDeps): CodeFormHandler {
   return async (request, reply) => {
-    const { code = '' } = (request.body ?? {}) as { code?: string };
+    const { code = '' } = request.body;
     const ctx = await portalRequest(deps, request);
     const result = await verifyEnrolmentIdentity(deps, ctx, code);
     if (!result.ok) return ko(reply, errorStatus[result.error], enrolmentErrorMessages[result.error]);
@@ -101,9 +108,9 @@ export function enrolVerifyPOST(deps: PortalDeps): RouteHandlerMethod {
   };
 }
 
-export function enrolConfirmPOST(deps: PortalDeps): RouteHandlerMethod {
+export function enrolConfirmPOST(deps: PortalDeps): CodeFormHandler {
   return async (request, reply) => {
-    const { token = '' } = (request.body ?? {}) as { token?: string };
+    const { token = '' } = request.body;
     const ctx = await portalRequest(deps, request);
     const result = await confirmEnrolment(deps, ctx, token);
     if (!result.ok) return ko(reply, errorStatus[result.error], enrolmentErrorMessages[result.error]);

@@ -1,37 +1,25 @@
-import type { FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
+import { Type } from 'typebox';
 import { safeRedirect } from '../../session/safe-redirect.js';
 import { firstFactor } from '../actions/first-factor.js';
 import { authenticationFailed } from '../actions/messages.js';
-import { nextStep } from '../actions/next-step.js';
+import { type NextStep, nextStep } from '../actions/next-step.js';
 import type { PortalDeps } from '../deps.js';
 import { loginPage } from '../html/pages.js';
 import { portalRequest, userOf } from '../request-context.js';
-import { type TargetQuery, chrome, ko, meta, nextLocation, okJson, sendPage } from './common.js';
+import { type Handler, type PageHandler, chrome, ko, meta, nextLocation, okJson, sendPage } from './common.js';
 
-interface FirstFactorBody {
-  username: string;
-  password: string;
-  keepMeLoggedIn?: boolean;
-  targetURL?: string;
-  requestMethod?: string;
-}
-
-export const firstFactorBodySchema = {
-  type: 'object',
-  required: ['username', 'password'],
-  properties: {
-    username: { type: 'string', minLength: 1, maxLength: 256 },
-    password: { type: 'string', minLength: 1, maxLength: 1024 },
-    keepMeLoggedIn: { type: 'boolean' },
-    targetURL: { type: 'string', maxLength: 8192 },
-    requestMethod: { type: 'string', maxLength: 16 },
-  },
-} as const;
+export const firstFactorBodySchema = Type.Object({
+  username: Type.String({ minLength: 1, maxLength: 256 }),
+  password: Type.String({ minLength: 1, maxLength: 1024 }),
+  keepMeLoggedIn: Type.Optional(Type.Boolean()),
+  targetURL: Type.Optional(Type.String({ maxLength: 8192 })),
+  requestMethod: Type.Optional(Type.String({ maxLength: 16 })),
+});
 
 /** `POST /api/firstfactor` (Authelia-compatible). */
-export function firstFactorPOST(deps: PortalDeps): RouteHandlerMethod {
-  return async (request: FastifyRequest, reply: FastifyReply) => {
-    const body = request.body as FirstFactorBody;
+export function firstFactorPOST(deps: PortalDeps): Handler<{ body: typeof firstFactorBodySchema }> {
+  return async (request, reply) => {
+    const { body } = request;
     const ctx = await portalRequest(deps, request);
     const result = await firstFactor(deps, ctx, { ...body, keepMeLoggedIn: body.keepMeLoggedIn === true }, meta(request));
     if (!result.ok) return ko(reply, 401, authenticationFailed);
@@ -40,30 +28,18 @@ export function firstFactorPOST(deps: PortalDeps): RouteHandlerMethod {
   };
 }
 
-interface LoginForm {
-  username: string;
-  password: string;
-  keepMeLoggedIn?: string;
-  rd?: string;
-  rm?: string;
-}
-
-export const loginFormSchema = {
-  type: 'object',
-  required: ['username', 'password'],
-  properties: {
-    username: { type: 'string', maxLength: 256 },
-    password: { type: 'string', maxLength: 1024 },
-    keepMeLoggedIn: { type: 'string', maxLength: 8 },
-    rd: { type: 'string', maxLength: 8192 },
-    rm: { type: 'string', maxLength: 16 },
-  },
-} as const;
+export const loginFormSchema = Type.Object({
+  username: Type.String({ maxLength: 256 }),
+  password: Type.String({ maxLength: 1024 }),
+  keepMeLoggedIn: Type.Optional(Type.String({ maxLength: 8 })),
+  rd: Type.Optional(Type.String({ maxLength: 8192 })),
+  rm: Type.Optional(Type.String({ maxLength: 16 })),
+});
 
 /** `POST /login`: the login form without JavaScript. */
-export function loginFormPOST(deps: PortalDeps): RouteHandlerMethod {
+export function loginFormPOST(deps: PortalDeps): Handler<{ body: typeof loginFormSchema }> {
   return async (request, reply) => {
-    const form = request.body as LoginForm;
+    const form = request.body;
     const ctx = await portalRequest(deps, request);
     const input = {
       username: form.username,
@@ -72,8 +48,10 @@ export function loginFormPOST(deps: PortalDeps): RouteHandlerMethod {
       targetURL: form.rd,
       requestMethod: form.rm,
     };
-    const result = form.username.trim() === '' || form.password === '' ? ({ ok: false } as const) : await firstFactor(deps, ctx, input, meta(request));
-    if (!result.ok) {
+    // A blank field fails like a wrong password, without a lookup.
+    const blank = form.username.trim() === '' || form.password === '';
+    const result = blank ? undefined : await firstFactor(deps, ctx, input, meta(request));
+    if (!result?.ok) {
       const body = loginPage(chrome(deps), {
         rd: form.rd,
         rm: form.rm,
@@ -89,18 +67,18 @@ export function loginFormPOST(deps: PortalDeps): RouteHandlerMethod {
 }
 
 /** `GET /`: the login page; a signed-in user is sent on to the target or the next step, unless `prompt=login`. */
-export function loginPageGET(deps: PortalDeps): RouteHandlerMethod {
+export function loginPageGET(deps: PortalDeps): PageHandler {
   return async (request, reply) => {
-    const { rd, rm, prompt } = request.query as TargetQuery;
+    const { rd, rm, prompt } = request.query;
     const ctx = await portalRequest(deps, request);
     const state = userOf(ctx.session);
     // A forced login keeps the current session until the new login replaces it, so a link
     // cannot sign anyone out.
     if (state && ctx.session && prompt !== 'login') {
       await deps.sessions.touch(ctx.cookie, ctx.session);
-      const next = safeRedirect(rd, deps.cookies)
+      const next: NextStep = safeRedirect(rd, deps.cookies)
         ? nextStep(deps, ctx.cookie, state, { targetURL: rd, requestMethod: rm, ip: meta(request).ip })
-        : ({ kind: 'authenticated' } as const);
+        : { kind: 'authenticated' };
       return reply.status(302).header('location', nextLocation(next, rm)).send();
     }
     return sendPage(reply, 200, loginPage(chrome(deps), { rd, rm, rememberMe: ctx.cookie.rememberMe > 0 }));

@@ -1,26 +1,22 @@
-import type { RouteHandlerMethod } from 'fastify';
+import { Type } from 'typebox';
 import { safeRedirect } from '../../session/safe-redirect.js';
 import { authenticationFailed, notAuthenticated } from '../actions/messages.js';
 import { secondFactorTotp } from '../actions/second-factor.js';
 import type { PortalDeps } from '../deps.js';
 import { secondFactorPage } from '../html/pages.js';
 import { portalRequest, userOf } from '../request-context.js';
-import { type TargetQuery, chrome, ko, meta, nextLocation, okJson, sendPage, withTarget } from './common.js';
+import { type Handler, type PageHandler, chrome, ko, meta, nextLocation, okJson, sendPage, withTarget } from './common.js';
 
-export const totpBodySchema = {
-  type: 'object',
-  required: ['token'],
-  properties: {
-    token: { type: 'string', minLength: 1, maxLength: 16 },
-    targetURL: { type: 'string', maxLength: 8192 },
-    requestMethod: { type: 'string', maxLength: 16 },
-  },
-} as const;
+export const totpBodySchema = Type.Object({
+  token: Type.String({ minLength: 1, maxLength: 16 }),
+  targetURL: Type.Optional(Type.String({ maxLength: 8192 })),
+  requestMethod: Type.Optional(Type.String({ maxLength: 16 })),
+});
 
 /** `POST /api/secondfactor/totp` (Authelia-compatible). */
-export function totpPOST(deps: PortalDeps): RouteHandlerMethod {
+export function totpPOST(deps: PortalDeps): Handler<{ body: typeof totpBodySchema }> {
   return async (request, reply) => {
-    const body = request.body as { token: string; targetURL?: string; requestMethod?: string };
+    const { body } = request;
     const ctx = await portalRequest(deps, request);
     const result = await secondFactorTotp(deps, ctx, body, meta(request));
     if (!result.ok) return ko(reply, 401, result.reason === 'failed' ? authenticationFailed : notAuthenticated);
@@ -29,20 +25,16 @@ export function totpPOST(deps: PortalDeps): RouteHandlerMethod {
   };
 }
 
-export const totpFormSchema = {
-  type: 'object',
-  required: ['token'],
-  properties: {
-    token: { type: 'string', maxLength: 16 },
-    rd: { type: 'string', maxLength: 8192 },
-    rm: { type: 'string', maxLength: 16 },
-  },
-} as const;
+export const totpFormSchema = Type.Object({
+  token: Type.String({ maxLength: 16 }),
+  rd: Type.Optional(Type.String({ maxLength: 8192 })),
+  rm: Type.Optional(Type.String({ maxLength: 16 })),
+});
 
 /** `POST /2fa`: the one-time-code form. */
-export function secondFactorFormPOST(deps: PortalDeps): RouteHandlerMethod {
+export function secondFactorFormPOST(deps: PortalDeps): Handler<{ body: typeof totpFormSchema }> {
   return async (request, reply) => {
-    const form = request.body as { token: string; rd?: string; rm?: string };
+    const form = request.body;
     const ctx = await portalRequest(deps, request);
     const result = await secondFactorTotp(deps, ctx, { token: form.token, targetURL: form.rd, requestMethod: form.rm }, meta(request));
     if (result.ok) {
@@ -67,9 +59,9 @@ export function secondFactorFormPOST(deps: PortalDeps): RouteHandlerMethod {
 }
 
 /** `GET /2fa`: the second-factor page (or on to the target when already at level 2). */
-export function secondFactorPageGET(deps: PortalDeps): RouteHandlerMethod {
+export function secondFactorPageGET(deps: PortalDeps): PageHandler {
   return async (request, reply) => {
-    const { rd, rm } = request.query as TargetQuery;
+    const { rd, rm } = request.query;
     const ctx = await portalRequest(deps, request);
     const state = userOf(ctx.session);
     if (!state || !ctx.session)

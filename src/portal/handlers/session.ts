@@ -1,13 +1,13 @@
-import type { RouteHandlerMethod } from 'fastify';
+import { Type } from 'typebox';
 import { logout } from '../actions/logout.js';
 import { notAuthenticated } from '../actions/messages.js';
 import type { PortalDeps } from '../deps.js';
 import { authenticatedPage, logoutPage } from '../html/pages.js';
 import { portalRequest, userOf } from '../request-context.js';
-import { type TargetQuery, chrome, ko, sendPage } from './common.js';
+import { type Handler, type PageHandler, chrome, ko, sendPage } from './common.js';
 
 /** `GET /api/state` (Authelia-compatible): who is signed in and how far. */
-export function stateGET(deps: PortalDeps): RouteHandlerMethod {
+export function stateGET(deps: PortalDeps): Handler {
   return async (request, reply) => {
     const ctx = await portalRequest(deps, request);
     const state = userOf(ctx.session);
@@ -24,7 +24,7 @@ export function stateGET(deps: PortalDeps): RouteHandlerMethod {
 }
 
 /** `GET /api/user/info`: the signed-in user's profile and second factors. */
-export function userInfoGET(deps: PortalDeps): RouteHandlerMethod {
+export function userInfoGET(deps: PortalDeps): Handler {
   return async (request, reply) => {
     const ctx = await portalRequest(deps, request);
     const state = userOf(ctx.session);
@@ -37,15 +37,18 @@ export function userInfoGET(deps: PortalDeps): RouteHandlerMethod {
   };
 }
 
-export const logoutBodySchema = {
-  type: 'object',
-  properties: { targetURL: { type: 'string', maxLength: 8192 } },
-} as const;
+export const logoutBodySchema = Type.Object({ targetURL: Type.Optional(Type.String({ maxLength: 8192 })) });
+
+/** The sign-out form: `rd` (what the handler reads), and `targetURL` as the API refuses it. */
+export const logoutFormSchema = Type.Object({
+  ...logoutBodySchema.properties,
+  rd: Type.Optional(Type.String({ maxLength: 8192 })),
+});
 
 /** `POST /api/logout` (Authelia-compatible). */
-export function logoutPOST(deps: PortalDeps): RouteHandlerMethod {
+export function logoutPOST(deps: PortalDeps): Handler<{ body: typeof logoutBodySchema }> {
   return async (request, reply) => {
-    const { targetURL } = (request.body ?? {}) as { targetURL?: string };
+    const { targetURL } = request.body;
     const ctx = await portalRequest(deps, request);
     const target = await logout(deps, ctx, targetURL);
     void reply.header('set-cookie', deps.sessions.clearCookie(ctx.cookie));
@@ -54,9 +57,9 @@ export function logoutPOST(deps: PortalDeps): RouteHandlerMethod {
 }
 
 /** `POST /logout`: the sign-out form; on to a safe `rd`, else the signed-out page. */
-export function logoutFormPOST(deps: PortalDeps): RouteHandlerMethod {
+export function logoutFormPOST(deps: PortalDeps): Handler<{ body: typeof logoutFormSchema }> {
   return async (request, reply) => {
-    const { rd } = (request.body ?? {}) as { rd?: string };
+    const { rd } = request.body;
     const ctx = await portalRequest(deps, request);
     const target = await logout(deps, ctx, rd);
     void reply.header('set-cookie', deps.sessions.clearCookie(ctx.cookie));
@@ -68,16 +71,16 @@ export function logoutFormPOST(deps: PortalDeps): RouteHandlerMethod {
 }
 
 /** `GET /logout`: asks before signing out (a GET must not change state). */
-export function logoutPageGET(deps: PortalDeps): RouteHandlerMethod {
+export function logoutPageGET(deps: PortalDeps): PageHandler {
   return async (request, reply) => {
-    const { rd } = request.query as TargetQuery;
+    const { rd } = request.query;
     const ctx = await portalRequest(deps, request);
     return sendPage(reply, 200, logoutPage(chrome(deps), { signedIn: userOf(ctx.session) !== undefined, rd }));
   };
 }
 
 /** `GET /authenticated`: the "you are signed in" page. */
-export function authenticatedPageGET(deps: PortalDeps): RouteHandlerMethod {
+export function authenticatedPageGET(deps: PortalDeps): PageHandler {
   return async (request, reply) => {
     const ctx = await portalRequest(deps, request);
     const state = userOf(ctx.session);
