@@ -79,11 +79,15 @@ export type TypedApp = FastifyInstance<RawServerDefault, RawRequestDefaultExpres
 /** One row of the table, ready to be added to the application. */
 export type Route = (app: TypedApp) => void;
 
+/** A handler typed by a schema must be given it: its route declares `schema` (else it may omit it). */
+type SchemaOf<S extends FastifySchema> = Record<never, never> extends S ? unknown : { schema: S };
+
 /**
  * A row whose handler reads what its schema `S` validates: the compiler checks that the
- * handler's request type is the one the schema gives (no cast at the edge).
+ * handler's request type is the one the schema gives, and that the schema is there (no cast at
+ * the edge; test/server/route-types.check.ts).
  */
-function route<S extends FastifySchema>(
+export function route<S extends FastifySchema>(
   options: RouteOptions<
     RawServerDefault,
     RawRequestDefaultExpression,
@@ -92,7 +96,8 @@ function route<S extends FastifySchema>(
     ContextConfigDefault,
     S,
     TypeBoxTypeProvider
-  >,
+  > &
+    SchemaOf<S>,
 ): Route {
   return (app) => {
     app.route(options);
