@@ -1,13 +1,14 @@
 import type { IncomingMessage } from 'node:http';
+import { GatehouseError } from '../shared/errors.js';
 import { parseRequestUrl, type RequestUrl } from '../shared/request-url.js';
 
 /** A forwarded header is missing, repeated or garbled; `header` names it for the log. */
-export class ForwardedHeaderError extends Error {
+export class ForwardedHeaderError extends GatehouseError {
   constructor(
     readonly header: string,
     reason: string,
   ) {
-    super(`${header}: ${reason}`);
+    super('GH_FORWARDED_HEADER', `${header}: ${reason}`);
   }
 }
 

@@ -1,3 +1,5 @@
+import { GatehouseError } from '../shared/errors.js';
+
 /** What a command reads and writes; the process's own streams unless a test passes others. */
 export interface CliIO {
   readonly stdout: NodeJS.WritableStream;
@@ -14,8 +16,10 @@ export const processIO: CliIO = {
 };
 
 /** A mistake in how the command was called: printed with a hint, exit code 2. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
+export class UsageError extends GatehouseError {
+  constructor(message: string) {
+    super('GH_USAGE', message);
+  }
 }
 
 export const exitCodes = { ok: 0, failure: 1, usage: 2 } as const;

@@ -1,19 +1,18 @@
+import { GatehouseError } from '../shared/errors.js';
+
 /**
  * Every OAuth 2.0 / OpenID Connect error the provider returns, declared once (RFC 6749 §4.1.2.1,
  * §5.2; OIDC Core §3.1.2.6; RFC 6750 §3.1). `error` is the wire code, `description` the text sent
  * as `error_description` (never internal detail), `status` the HTTP status where one applies.
  */
-export class OAuthError extends Error {
+export class OAuthError extends GatehouseError {
   readonly error: string;
   readonly description: string;
-  readonly status: number;
 
   constructor(error: string, description: string, status = 400) {
-    super(`${error}: ${description}`);
-    this.name = new.target.name;
+    super('GH_OAUTH', `${error}: ${description}`, { status });
     this.error = error;
     this.description = description;
-    this.status = status;
   }
 }
 

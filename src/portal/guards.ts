@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest, onSendHookHandler, preHandlerHookHandler } from 'fastify';
 import { originOf } from '../shared/authority.js';
 import { requestViewOf } from '../shared/http/request-view.js';
+import { sendKo } from '../shared/http/ko.js';
 import { crossSiteReason } from './csrf.js';
 import type { PortalDeps } from './deps.js';
 import { portalSecurityHeaders } from './security-headers.js';
@@ -16,7 +17,7 @@ export function sameOriginOnly(deps: PortalDeps): preHandlerHookHandler {
     });
     if (reason === undefined) return done();
     deps.logger.warn({ ip: requestViewOf(request.raw).ip, path: request.url, reason }, 'cross-site request refused');
-    void reply.status(403).header('cache-control', 'no-store').send({ status: 'KO', message: 'Forbidden' });
+    sendKo(reply.header('cache-control', 'no-store'), 403, 'Forbidden');
   };
 }
 

@@ -3,11 +3,14 @@ import { Agent as HttpsAgent } from 'node:https';
 import type { Socket } from 'node:net';
 import httpProxy from 'http-proxy';
 import type { UpstreamConfig } from '../config/proxy.js';
+import { GatehouseError } from '../shared/errors.js';
 import { cleanResponseHeaders } from './header-hygiene.js';
 
 /** The upstream stayed silent longer than its `timeout`. */
-export class UpstreamTimeoutError extends Error {
-  readonly code = 'GH_UPSTREAM_TIMEOUT';
+export class UpstreamTimeoutError extends GatehouseError {
+  constructor(message: string) {
+    super('GH_UPSTREAM_TIMEOUT', message);
+  }
 }
 
 export type ProxyFailure = (error: Error & { code?: string }, req: IncomingMessage, res: ServerResponse | Socket) => void;

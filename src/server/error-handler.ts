@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { GatehouseError } from '../shared/errors.js';
+import { sendKo } from '../shared/http/ko.js';
 
 /**
  * The one renderer of errors for the JSON API and pages (OAuth errors have their own, in oidc/).
@@ -9,21 +10,21 @@ import { GatehouseError } from '../shared/errors.js';
 export function renderError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   if (error instanceof GatehouseError && error.expose) {
     request.log.info({ code: error.code }, error.message);
-    void reply.status(error.status).send({ status: 'KO', message: error.message });
+    sendKo(reply, error.status, error.message);
     return;
   }
   const status = error.statusCode;
   if (status !== undefined && status >= 400 && status < 500) {
     // fastify's own client errors: malformed body, schema validation, too large.
     request.log.info({ err: error }, 'bad request');
-    void reply.status(status).send({ status: 'KO', message: error.message });
+    sendKo(reply, status, error.message);
     return;
   }
   request.log.error({ err: error }, 'request failed');
-  void reply.status(500).send({ status: 'KO', message: 'Internal error' });
+  sendKo(reply, 500, 'Internal error');
 }
 
 /** Unknown routes. */
 export function renderNotFound(request: FastifyRequest, reply: FastifyReply): void {
-  void reply.status(404).send({ status: 'KO', message: `Not found: ${request.method} ${request.url.split('?')[0]}` });
+  sendKo(reply, 404, `Not found: ${request.method} ${request.url.split('?')[0]}`);
 }

@@ -3,11 +3,14 @@ import { verify as argon2Verify } from '@node-rs/argon2';
 import { runCryptTask } from './crypt-pool.js';
 import { pbkdf2Async, scryptAsync } from './kdf.js';
 import { fromAb64 } from './encoding.js';
+import { GatehouseError } from '../../shared/errors.js';
 import { digestPatterns } from '../../shared/password-digest.js';
 
 /** Thrown for a digest whose format is not one Gatehouse can verify. */
-export class UnsupportedDigestError extends Error {
-  override readonly name = 'UnsupportedDigestError';
+export class UnsupportedDigestError extends GatehouseError {
+  constructor(message: string) {
+    super('GH_DIGEST_UNSUPPORTED', message);
+  }
 }
 
 /**

@@ -10,6 +10,7 @@ import type {
   RouteGenericInterface,
   RouteHandlerMethod,
 } from 'fastify';
+import { sendKo } from '../../shared/http/ko.js';
 import { Type } from 'typebox';
 import { requestViewOf } from '../../shared/http/request-view.js';
 import type { PortalDeps } from '../deps.js';
@@ -54,7 +55,7 @@ export function sendPage(reply: FastifyReply, status: number, body: string): Fas
 }
 
 export function ko(reply: FastifyReply, status: number, message: string): FastifyReply {
-  return reply.status(status).send({ status: 'KO', message });
+  return sendKo(reply, status, message);
 }
 
 /**

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Type } from 'typebox';
+import { sendKo } from '../../shared/http/ko.js';
 import type { Handler } from './common.js';
 
 interface StaticFile {
@@ -21,6 +22,6 @@ export const staticParamsSchema = Type.Object({ file: Type.String() });
 export const staticGET: Handler<{ params: typeof staticParamsSchema }> = async (request, reply) => {
   const { file } = request.params;
   const entry = files.get(file);
-  if (!entry) return reply.status(404).send({ status: 'KO', message: 'Not found' });
+  if (!entry) return sendKo(reply, 404, 'Not found');
   return reply.header('cache-control', 'public, max-age=3600').header('x-content-type-options', 'nosniff').type(entry.type).send(entry.body);
 };

@@ -1,0 +1,27 @@
+/**
+ * Every error Gatehouse raises on purpose, in one table: its stable code, the HTTP status it is
+ * answered with when it reaches a client, and what it means. Error classes take their code from
+ * here (the compiler refuses any other), and docs/errors.md lists every row (a test checks it).
+ */
+export const errorCodes = {
+  GH_CONFIG_INVALID: { status: 500, meaning: 'The configuration file has problems; each is printed with its dotted path.' },
+  GH_LISTEN: { status: 500, meaning: 'server.address cannot be listened on (port in use, no privilege, not an address of this machine).' },
+  GH_USERS_FILE: { status: 500, meaning: 'The users file (authentication_backend.file.path) cannot be read or has problems.' },
+  GH_STORAGE_OPEN: { status: 500, meaning: 'The SQLite database (storage.local.path) cannot be opened.' },
+  GH_STORAGE_INIT: { status: 500, meaning: 'The database cannot be prepared (migrations, pragmas).' },
+  GH_STORAGE_FOLDER: { status: 500, meaning: "The database's folder cannot be created." },
+  GH_STORAGE_KEY_MISMATCH: { status: 500, meaning: 'storage.encryption_key is not the key the database was created with.' },
+  GH_STORAGE_DECRYPT: { status: 500, meaning: 'A stored encrypted value is malformed or was altered.' },
+  GH_NOTIFIER_STARTUP: { status: 500, meaning: 'The notifier (filesystem or SMTP) failed its start-up check.' },
+  GH_NOTIFIER_SEND: { status: 500, meaning: 'A notification (an identity-check code) could not be handed over.' },
+  GH_DIGEST_UNSUPPORTED: { status: 500, meaning: 'A password digest is in a format Gatehouse cannot verify.' },
+  GH_USAGE: { status: 400, meaning: 'A command-line mistake (unknown command or option): printed with a hint, exit code 2.' },
+  GH_PORTAL_HOST: { status: 400, meaning: 'The portal was reached on a host under no session cookie domain.' },
+  GH_PORTAL_PLAIN_HTTP: { status: 400, meaning: 'The portal of an https cookie domain was reached over plain http.' },
+  GH_FORWARDED_HEADER: { status: 400, meaning: 'A forward-auth request has a missing, repeated or malformed forwarded header.' },
+  GH_UPSTREAM_TIMEOUT: { status: 504, meaning: 'A proxied upstream stayed silent longer than its timeout.' },
+  GH_OAUTH: { status: 400, meaning: 'An OAuth 2.0 / OpenID Connect error; its wire code (invalid_request, invalid_grant…) and status are its own.' },
+} as const satisfies Record<string, { readonly status: number; readonly meaning: string }>;
+
+/** A code of the table. */
+export type ErrorCode = keyof typeof errorCodes;
