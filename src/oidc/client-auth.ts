@@ -17,7 +17,8 @@ const assertionType = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
 export interface ClientCredentials {
   readonly authorization: string | undefined;
-  readonly body: Readonly<Record<string, unknown>>;
+  /** The token request's form (the token route's schema: every value a single string). */
+  readonly body: Readonly<Record<string, string>>;
 }
 
 /** The methods a client may use. */
@@ -32,7 +33,7 @@ export function allowedMethods(client: OidcClientConfig): ClientAuthMethod[] {
  */
 export async function authenticateClient(deps: OidcDeps, input: ClientCredentials, audiences: string[]): Promise<OidcClientConfig> {
   const { body } = input;
-  const str = (name: string) => (typeof body[name] === 'string' ? (body[name] as string) : undefined);
+  const str = (name: string): string | undefined => body[name];
   const basic = input.authorization?.match(/^Basic\s+(.+)$/i)?.[1];
   const assertion = str('client_assertion');
   const secretInBody = str('client_secret');

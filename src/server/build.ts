@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import type { AuthzDeps } from '../authz/endpoint.js';
@@ -41,24 +41,26 @@ export interface Services {
 export async function buildServer(services: Services): Promise<FastifyInstance> {
   const { config, logger } = services;
   const tls = config.server.tls;
-  // With TLS fastify's types change to https'; the application API is the same.
+  // TLS is the listener's business (listener.ts): fastify's types stay the same with or without it.
+  // pino's Logger is a FastifyBaseLogger: typed as such, the instance is the plain FastifyInstance.
+  const loggerInstance: FastifyBaseLogger = logger;
   const app = Fastify({
-    loggerInstance: logger,
+    loggerInstance,
     logController: new RequestLogController(),
     trustProxy: services.trust,
     return503OnClosing: true,
     // Inputs are validated as sent: a number is not a password, "true" is not a boolean.
     ajv: { customOptions: { coerceTypes: false } },
     forceCloseConnections: 'idle',
-    ...(tls ? { https: { key: readFileSync(tls.key), cert: readFileSync(tls.certificate) } } : {}),
     serverFactory: serverFactory({
+      tls: tls ? { key: readFileSync(tls.key), cert: readFileSync(tls.certificate) } : undefined,
       trust: services.trust,
       timeouts: config.server.timeouts,
       maxConnections: config.server.maxConnections,
       logger,
       proxy: services.proxy,
     }),
-  }) as unknown as FastifyInstance;
+  });
   readViewFirst(app, services.trust);
   await app.register(cookie);
   await app.register(formbody);

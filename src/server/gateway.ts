@@ -159,7 +159,9 @@ async function listen(app: FastifyInstance, config: Config): Promise<string> {
       await app.listen({ path: address.path });
       return `unix:${address.path}`;
     }
-    await app.listen({ host: address.host === '' ? '::' : address.host, port: address.port });
+    // fastify names the scheme from its own https option; TLS is the listener's here (listener.ts).
+    const listenTextResolver = (at: string) => `Server listening at ${at.replace(/^https?:/, `${scheme}:`)}`;
+    await app.listen({ host: address.host === '' ? '::' : address.host, port: address.port, listenTextResolver });
   } catch (error) {
     throw listenError(error, config);
   }

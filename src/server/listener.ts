@@ -8,15 +8,14 @@ import type { ReverseProxy } from '../proxy/reverse-proxy.js';
 import { isRequestViewError, readRequestView, type RequestViewError, type TrustFunction } from '../shared/http/request-view.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
-interface FactoryOptions {
-  readonly https?: HttpsOptions | boolean | null;
-}
 
 export interface ListenerOptions {
   readonly trust: TrustFunction;
   readonly timeouts: ServerTimeouts;
   readonly maxConnections: number;
   readonly logger: Logger;
+  /** Key and certificate when `server.tls` is set: the listener serves HTTPS. */
+  readonly tls: HttpsOptions | undefined;
   /** The built-in reverse proxy, when `proxy.upstreams` is not empty. */
   readonly proxy: { readonly server: ReverseProxy; readonly websocket: boolean } | undefined;
 }
@@ -41,7 +40,7 @@ export interface ListenerOptions {
 export function serverFactory(options: ListenerOptions) {
   const { trust, timeouts, logger } = options;
   const proxy = options.proxy?.server;
-  return (fastifyHandler: Handler, fastifyOptions: FactoryOptions): Server => {
+  return (fastifyHandler: Handler): Server => {
     const dispatch: Handler = (req, res) => {
       const view = readRequestView(req, trust);
       if (isRequestViewError(view)) return refuse(req, res, view, logger);
@@ -55,7 +54,7 @@ export function serverFactory(options: ListenerOptions) {
         sendPage(res, 500);
       });
     };
-    const tls = typeof fastifyOptions.https === 'object' && fastifyOptions.https !== null ? fastifyOptions.https : undefined;
+    const tls = options.tls;
     const http: ServerOptions = {
       headersTimeout: timeouts.read,
       // Node's requestTimeout would also cut a long proxied upload: bodies are timed in bodyDeadline.

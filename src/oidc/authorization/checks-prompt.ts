@@ -39,10 +39,14 @@ export const checkIdTokenHint: Check = async (ctx) => {
   if (hint === undefined) return;
   try {
     const { payload } = await compactVerify(hint, createLocalJWKSet(ctx.deps.keys.jwks()));
-    const claims = JSON.parse(new TextDecoder().decode(payload)) as { iss?: unknown; sub?: unknown };
-    if (claims.iss !== ctx.issuer || typeof claims.sub !== 'string') throw new Error('not ours');
+    const claims: unknown = JSON.parse(new TextDecoder().decode(payload));
+    if (!isRecord(claims) || claims.iss !== ctx.issuer || typeof claims.sub !== 'string') throw new Error('not ours');
     ctx.hintSubject = claims.sub;
   } catch {
     throw new InvalidRequest('id_token_hint is not an ID token issued by this provider.');
   }
 };
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
