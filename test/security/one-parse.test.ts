@@ -3,23 +3,17 @@
  * only. fastify's `request.host` / `request.hostname` / `request.protocol` read `Host` and
  * `X-Forwarded-*` with their own rules; a decision taken on them could disagree with routing.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { sourceFiles, srcRoot } from '../helpers/sources.js';
 
-const root = new URL('../../src/', import.meta.url).pathname;
-
-function sources(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    return statSync(path).isDirectory() ? sources(path) : path.endsWith('.ts') ? [path] : [];
-  });
-}
+const root = srcRoot;
 
 describe('one parse of the request host', () => {
   it('no module but the request view reads fastify’s host or protocol, or the raw Host / X-Forwarded-Host / X-Forwarded-Proto', () => {
     const reads = /\brequest\.(?:hostname|host|protocol)\b|\.headers\.host\b(?!\s*=)|headers\[['"]x-forwarded-(?:host|proto)['"]\](?!\s*=)/;
-    const offenders = sources(root)
+    const offenders = sourceFiles()
       .filter((file) => !file.endsWith('shared/http/request-view.ts'))
       .flatMap((file) =>
         readFileSync(file, 'utf8')
