@@ -1,24 +1,36 @@
-import { createPublicKey } from 'node:crypto';
 import { isSupportedDigest } from '../shared/password-digest.js';
+import { type ClientJwkConfig, readClientJwks, readNames, readRedirectUris } from './oidc-client-parts.js';
 import { type OidcSigningAlgorithm, oidcSigningAlgorithms } from './oidc-keys.js';
-import { describe, keyPath } from './problems.js';
+
+export type { ClientJwkConfig };
+import { keyPath } from './problems.js';
 import { type ReadContext, readBoolean, readChoice, readDuration, readList, readMapping, readSecret, readString } from './reader.js';
 
 export const clientAuthMethods = ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none'] as const;
 export type ClientAuthMethod = (typeof clientAuthMethods)[number];
-export const knownScopes = ['openid', 'profile', 'email', 'groups', 'address', 'phone'] as const;
+export const knownScopes = [
+  'openid',
+  'profile',
+  'email',
+  'groups',
+  'address',
+  'phone',
+  'offline_access',
+  'offline',
+  'gatehouse.bearer.authz',
+  'authelia.bearer.authz',
+] as const;
+/** The scopes that ask for a refresh token (`offline` is Authelia's alias of OIDC's `offline_access`). */
+export const offlineScopes: readonly string[] = ['offline_access', 'offline'];
+/** The scopes that let an access token authorise forward-auth requests (`authelia.bearer.authz` is Authelia's name). */
+export const bearerAuthzScopes: readonly string[] = ['gatehouse.bearer.authz', 'authelia.bearer.authz'];
+export const supportedGrantTypes = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
 export const consentModes = ['auto', 'explicit', 'implicit', 'pre-configured'] as const;
-const notYet = { scopes: ['offline_access', 'offline'], grant_types: ['refresh_token'] } as const;
+/** Algorithms a client may sign request objects with. */
+export const requestObjectAlgorithms = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
 
 /** A client secret as configured: a digest (verified like a password) or the plain value. */
 export type ClientSecret = { readonly kind: 'digest'; readonly digest: string } | { readonly kind: 'plain'; readonly value: string };
-
-/** One public key a client signs `private_key_jwt` assertions with. */
-export interface ClientJwkConfig {
-  readonly keyId: string | undefined;
-  readonly algorithm: string;
-  readonly key: string;
-}
 
 /** One relying party (`identity_providers.oidc.clients[]`), Authelia's keys and defaults. */
 export interface OidcClientConfig {
@@ -46,6 +58,25 @@ export interface OidcClientConfig {
   /** Copy the scope claims (profile, email, groups …) into the ID token too. */
   readonly claimsInIdToken: boolean;
   readonly jwks: readonly ClientJwkConfig[];
+  /** Where the client's public keys are fetched (`private_key_jwt`, request objects): https, or http on loopback names. */
+  readonly jwksUri: string | undefined;
+  /** `none` (opaque access tokens, the default) or the algorithm of RFC 9068 JWT access tokens. */
+  readonly accessTokenSignedResponseAlg: OidcSigningAlgorithm | 'none';
+  /** A name of `lifespans.custom`; undefined: the global lifespans. */
+  readonly lifespan: string | undefined;
+  /** A name of `claims_policies`. */
+  readonly claimsPolicy: string | undefined;
+  /** `pairwise`: a subject per sector (OIDC Core §8.1); `public`: one subject per user. */
+  readonly subjectType: 'public' | 'pairwise';
+  /** An https URL of a JSON array holding every redirect URI: its host is the pairwise sector. */
+  readonly sectorIdentifierUri: string | undefined;
+  /** Client authentication at the introspection and revocation endpoints; undefined: as at the token endpoint. */
+  readonly introspectionEndpointAuthMethod: ClientAuthMethod | undefined;
+  readonly revocationEndpointAuthMethod: ClientAuthMethod | undefined;
+  /** The one algorithm the client's request objects must be signed with; undefined: any asymmetric one. */
+  readonly requestObjectSigningAlg: (typeof requestObjectAlgorithms)[number] | undefined;
+  /** A resource server: may introspect tokens issued to other clients (Gatehouse's key). */
+  readonly introspectAnyToken: boolean;
 }
 
 const clientKeys = [
@@ -72,6 +103,16 @@ const clientKeys = [
   'userinfo_signed_response_alg',
   'claims_in_id_token',
   'jwks',
+  'jwks_uri',
+  'access_token_signed_response_alg',
+  'lifespan',
+  'claims_policy',
+  'subject_type',
+  'sector_identifier_uri',
+  'introspection_endpoint_auth_method',
+  'revocation_endpoint_auth_method',
+  'request_object_signing_alg',
+  'introspect_any_token',
 ];
 
 /** Reads one client; `plainAllowed` says whether `enable_pkce_plain_challenge` is on. */
@@ -90,8 +131,8 @@ export function readOidcClient(ctx: ReadContext, at: string, value: unknown, pla
       ? undefined
       : readChoice(ctx, p('token_endpoint_auth_method'), raw.token_endpoint_auth_method, clientAuthMethods, 'none');
   checkAuth(ctx, at, isPublic, secret ?? (raw.client_secret !== undefined ? { kind: 'plain', value: '' } : undefined), method);
-  const scopes = readNames(ctx, p('scopes'), raw.scopes, knownScopes, notYet.scopes, ['openid', 'groups', 'profile', 'email']);
-  const grantTypes = readNames(ctx, p('grant_types'), raw.grant_types, ['authorization_code'], notYet.grant_types, ['authorization_code']);
+  const scopes = readNames(ctx, p('scopes'), raw.scopes, knownScopes, [], ['openid', 'groups', 'profile', 'email']);
+  const grantTypes = readNames(ctx, p('grant_types'), raw.grant_types, [...supportedGrantTypes], [], ['authorization_code']);
   const responseTypes = readNames(ctx, p('response_types'), raw.response_types, ['code'], [], ['code']);
   const responseModes = readNames(ctx, p('response_modes'), raw.response_modes, ['query', 'form_post'], [], ['form_post', 'query']) as (
     | 'query'
@@ -124,11 +165,90 @@ export function readOidcClient(ctx: ReadContext, at: string, value: unknown, pla
     userinfoSignedResponseAlg: userinfoAlg,
     claimsInIdToken: readBoolean(ctx, p('claims_in_id_token'), raw.claims_in_id_token, false),
     jwks: readClientJwks(ctx, p('jwks'), raw.jwks),
+    jwksUri: readClientUrl(ctx, p('jwks_uri'), raw.jwks_uri, true),
+    accessTokenSignedResponseAlg: readChoice(
+      ctx,
+      p('access_token_signed_response_alg'),
+      raw.access_token_signed_response_alg,
+      ['none', ...oidcSigningAlgorithms],
+      'none',
+    ),
+    lifespan: readString(ctx, p('lifespan'), raw.lifespan),
+    claimsPolicy: readString(ctx, p('claims_policy'), raw.claims_policy),
+    subjectType: readChoice(ctx, p('subject_type'), raw.subject_type, ['public', 'pairwise'] as const, 'public'),
+    sectorIdentifierUri: readClientUrl(ctx, p('sector_identifier_uri'), raw.sector_identifier_uri, false),
+    introspectionEndpointAuthMethod: readMethod(ctx, p('introspection_endpoint_auth_method'), raw.introspection_endpoint_auth_method, isPublic),
+    revocationEndpointAuthMethod: readMethod(ctx, p('revocation_endpoint_auth_method'), raw.revocation_endpoint_auth_method, isPublic),
+    requestObjectSigningAlg:
+      raw.request_object_signing_alg === undefined
+        ? undefined
+        : readChoice(ctx, p('request_object_signing_alg'), raw.request_object_signing_alg, requestObjectAlgorithms, 'RS256'),
+    introspectAnyToken: readBoolean(ctx, p('introspect_any_token'), raw.introspect_any_token, false),
   };
-  if (method === 'private_key_jwt' && config.jwks.length === 0) {
-    ctx.problems.error(p('jwks'), "must list the client's public keys when token_endpoint_auth_method is 'private_key_jwt' but is absent");
-  }
+  checkKeysAndGrants(ctx, at, config, method);
   return config;
+}
+
+/** What must hold between a client's keys, grants, scopes and subject type. */
+function checkKeysAndGrants(ctx: ReadContext, at: string, c: OidcClientConfig, method: ClientAuthMethod | undefined): void {
+  const p = (key: string) => keyPath(at, key);
+  if (c.jwks.length > 0 && c.jwksUri !== undefined) ctx.problems.error(p('jwks_uri'), 'must not be set together with jwks (RFC 7591 §2): choose one');
+  const signsWithKeys = [method, c.introspectionEndpointAuthMethod, c.revocationEndpointAuthMethod].includes('private_key_jwt');
+  if (signsWithKeys && c.jwks.length === 0 && c.jwksUri === undefined) {
+    ctx.problems.error(
+      p('jwks'),
+      "must list the client's public keys, or jwks_uri give their address, when it authenticates with 'private_key_jwt' but both are absent",
+    );
+  }
+  if (c.grantTypes.includes('client_credentials') && c.public) {
+    ctx.problems.error(p('grant_types'), "must not include 'client_credentials' for a public client: the grant needs client authentication (RFC 6749 §4.4)");
+  }
+  const offline = c.scopes.some((s) => offlineScopes.includes(s));
+  if (c.grantTypes.includes('refresh_token') && !offline) {
+    ctx.problems.warn(
+      p('scopes'),
+      "lacks 'offline_access': with grant_types 'refresh_token' a refresh token is issued only when the user grants 'offline_access'",
+    );
+  }
+  if (offline && !c.grantTypes.includes('refresh_token')) {
+    ctx.problems.warn(p('grant_types'), "lacks 'refresh_token': the scope 'offline_access' has no effect without it");
+  }
+  if (c.subjectType === 'pairwise' && c.sectorIdentifierUri === undefined) {
+    const hosts = new Set(c.redirectUris.map((u) => new URL(u).host));
+    if (hosts.size > 1) {
+      ctx.problems.error(
+        p('sector_identifier_uri'),
+        `must be set for a pairwise client whose redirect_uris are on several hosts (${[...hosts].join(', ')}); OIDC Core §8.1`,
+      );
+    }
+  }
+}
+
+/** An absolute URL of a client: https, or with `loopbackHttp` also http on `localhost`, `*.localhost` or a loopback address. */
+function readClientUrl(ctx: ReadContext, path: string, value: unknown, loopbackHttp: boolean): string | undefined {
+  const text = readString(ctx, path, value);
+  if (text === undefined || text === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    ctx.problems.error(path, `must be an absolute https URL but is '${text}'`);
+    return undefined;
+  }
+  const loopback = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$|\.localhost$/.test(url.hostname);
+  if (url.protocol === 'https:' || (loopbackHttp && url.protocol === 'http:' && loopback)) return url.href;
+  const allowed = loopbackHttp ? 'https (http only on localhost)' : 'https';
+  ctx.problems.error(path, `must use ${allowed} but is '${text}'`);
+  return undefined;
+}
+
+/** An endpoint's client authentication method: one of the token endpoint's, `none` only for public clients. */
+function readMethod(ctx: ReadContext, path: string, value: unknown, isPublic: boolean): ClientAuthMethod | undefined {
+  if (value === undefined) return undefined;
+  const method = readChoice(ctx, path, value, clientAuthMethods, 'none');
+  if (isPublic && method !== 'none') ctx.problems.error(path, `must be 'none' for a public client but is '${method}'`);
+  if (!isPublic && method === 'none') ctx.problems.error(path, "must not be 'none' unless the client is public (public: true)");
+  return method;
 }
 
 function readClientSecret(ctx: ReadContext, path: string, value: unknown): ClientSecret | undefined {
@@ -161,70 +281,4 @@ function checkAuth(ctx: ReadContext, at: string, isPublic: boolean, secret: Clie
       "must be the plain secret when token_endpoint_auth_method is 'client_secret_jwt' (it is the HMAC key) but is a digest",
     );
   }
-}
-
-/** A list of names from `known`; `ignored` names are accepted with a warning; absent → `fallback`. */
-function readNames(ctx: ReadContext, path: string, value: unknown, known: readonly string[], ignored: readonly string[], fallback: string[]): string[] {
-  if (value === undefined || value === null) return fallback;
-  const names = readList(ctx, path, value, (entry, at) => {
-    if (typeof entry === 'string' && known.includes(entry)) return entry;
-    if (typeof entry === 'string' && ignored.includes(entry)) {
-      ctx.problems.warn(at, `'${entry}' is not implemented by this version of Gatehouse yet and is ignored`);
-      return undefined;
-    }
-    ctx.problems.error(at, `must be one of ${known.map((k) => `'${k}'`).join(', ')} but is ${describe(entry)}`);
-    return undefined;
-  });
-  return [...new Set(names)];
-}
-
-function readRedirectUris(ctx: ReadContext, path: string, value: unknown): string[] {
-  if (value === undefined || value === null || (Array.isArray(value) && value.length === 0)) {
-    ctx.problems.error(path, 'must list at least one redirect URI but is absent');
-    return [];
-  }
-  return readList(ctx, path, value, (entry, at) => {
-    const text = readString(ctx, at, entry, { required: true });
-    if (text === undefined) return undefined;
-    let url: URL;
-    try {
-      url = new URL(text);
-    } catch {
-      ctx.problems.error(at, `must be an absolute URL such as 'https://app.example.com/callback' but is '${text}'`);
-      return undefined;
-    }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') ctx.problems.error(at, `must use the scheme 'https' or 'http' but is '${text}'`);
-    else if (url.hash !== '' || text.includes('#')) ctx.problems.error(at, `must not contain a fragment ('#') but is '${text}'`);
-    else if (text !== text.trim()) ctx.problems.error(at, `must not start or end with spaces but is '${text}'`);
-    else {
-      if (url.protocol === 'http:' && !/^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$|\.localhost$/.test(url.hostname)) {
-        ctx.problems.warn(at, `uses plain http; codes and tokens can be read on the network ('${text}')`);
-      }
-      return text;
-    }
-    return undefined;
-  });
-}
-
-function readClientJwks(ctx: ReadContext, path: string, value: unknown): ClientJwkConfig[] {
-  return readList(ctx, path, value, (entry, at) => {
-    const raw = readMapping(ctx, at, entry, ['key_id', 'algorithm', 'use', 'key']);
-    if (!raw) return undefined;
-    const key = readString(ctx, keyPath(at, 'key'), raw.key, { required: true });
-    const algorithm = readChoice(
-      ctx,
-      keyPath(at, 'algorithm'),
-      raw.algorithm,
-      ['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384', 'EdDSA'] as const,
-      'RS256',
-    );
-    if (key === undefined) return undefined;
-    try {
-      createPublicKey(key);
-    } catch {
-      ctx.problems.error(keyPath(at, 'key'), 'must be a PEM public key (-----BEGIN PUBLIC KEY-----) but cannot be read as one');
-      return undefined;
-    }
-    return { keyId: readString(ctx, keyPath(at, 'key_id'), raw.key_id), algorithm, key };
-  });
 }

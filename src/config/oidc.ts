@@ -1,10 +1,14 @@
+import { type ClaimsPolicy, readClaimsPolicies } from './oidc-claims-policies.js';
 import { type OidcClientConfig, readOidcClient } from './oidc-client.js';
+import { type OidcLifespans, readLifespans } from './oidc-lifespans.js';
 import { type OidcJwkConfig, type OidcSigningAlgorithm, readOidcJwks } from './oidc-keys.js';
 import { keyPath } from './problems.js';
-import { type ReadContext, readBoolean, readChoice, readDuration, readList, readMapping, readSecret, readString } from './reader.js';
+import { type ReadContext, readBoolean, readChoice, readList, readMapping, readSecret, readString } from './reader.js';
 
 export type { ClientAuthMethod, ClientSecret, OidcClientConfig } from './oidc-client.js';
 export type { OidcJwkConfig, OidcSigningAlgorithm } from './oidc-keys.js';
+export type { ClaimsPolicy } from './oidc-claims-policies.js';
+export type { CustomLifespan, LifespanGrant, LifespanSet, OidcLifespans } from './oidc-lifespans.js';
 
 export const corsEndpoints = ['token', 'userinfo', 'introspection', 'revocation'] as const;
 
@@ -14,7 +18,9 @@ export interface OidcConfig {
   readonly hmacSecret: string;
   /** Empty: a key is generated at first start and stored encrypted. */
   readonly jwks: readonly OidcJwkConfig[];
-  readonly lifespans: { readonly accessToken: number; readonly authorizeCode: number; readonly idToken: number; readonly refreshToken: number };
+  readonly lifespans: OidcLifespans;
+  /** `claims_policies`: named placements of claims, chosen per client with `claims_policy`. */
+  readonly claimsPolicies: ReadonlyMap<string, ClaimsPolicy>;
   readonly enforcePkce: 'never' | 'public_clients_only' | 'always';
   readonly enablePkcePlainChallenge: boolean;
   readonly cors: {
@@ -26,7 +32,6 @@ export interface OidcConfig {
 }
 
 export const oidcDefaults = {
-  lifespans: { accessToken: 3_600_000, authorizeCode: 60_000, idToken: 3_600_000, refreshToken: 5_400_000 },
   hmacSecretMinLength: 20,
 } as const;
 
@@ -39,7 +44,16 @@ export function readIdentityProviders(ctx: ReadContext, value: unknown): OidcCon
 }
 
 function readOidc(ctx: ReadContext, path: string, value: unknown): OidcConfig | undefined {
-  const raw = readMapping(ctx, path, value, ['hmac_secret', 'jwks', 'lifespans', 'enforce_pkce', 'enable_pkce_plain_challenge', 'cors', 'clients']);
+  const raw = readMapping(ctx, path, value, [
+    'hmac_secret',
+    'jwks',
+    'lifespans',
+    'claims_policies',
+    'enforce_pkce',
+    'enable_pkce_plain_challenge',
+    'cors',
+    'clients',
+  ]);
   if (!raw) return undefined;
   const p = (key: string) => keyPath(path, key);
   const hmacSecret = readSecret(ctx, p('hmac_secret'), raw.hmac_secret, { required: true });
@@ -53,26 +67,18 @@ function readOidc(ctx: ReadContext, path: string, value: unknown): OidcConfig | 
     if (raw.clients === undefined || Array.isArray(raw.clients)) ctx.problems.error(clientsAt, 'must list at least one client but is absent');
   }
   const clients = readList(ctx, clientsAt, raw.clients, (entry, at) => readOidcClient(ctx, at, entry, plain));
-  checkClients(ctx, clientsAt, clients, jwks);
+  const lifespans = readLifespans(ctx, p('lifespans'), raw.lifespans);
+  const claimsPolicies = readClaimsPolicies(ctx, p('claims_policies'), raw.claims_policies);
+  checkClients(ctx, clientsAt, clients, jwks, { lifespans: lifespans.custom, claimsPolicies });
   return {
     hmacSecret: hmacSecret ?? '',
     jwks,
-    lifespans: readLifespans(ctx, p('lifespans'), raw.lifespans),
+    lifespans,
+    claimsPolicies,
     enforcePkce: readChoice(ctx, p('enforce_pkce'), raw.enforce_pkce, ['never', 'public_clients_only', 'always'] as const, 'public_clients_only'),
     enablePkcePlainChallenge: plain,
     cors: readCors(ctx, p('cors'), raw.cors),
     clients,
-  };
-}
-
-function readLifespans(ctx: ReadContext, path: string, value: unknown): OidcConfig['lifespans'] {
-  const raw = readMapping(ctx, path, value, ['access_token', 'authorize_code', 'id_token', 'refresh_token']) ?? {};
-  const d = oidcDefaults.lifespans;
-  return {
-    accessToken: readDuration(ctx, keyPath(path, 'access_token'), raw.access_token, d.accessToken, { min: 1000 }),
-    authorizeCode: readDuration(ctx, keyPath(path, 'authorize_code'), raw.authorize_code, d.authorizeCode, { min: 1000 }),
-    idToken: readDuration(ctx, keyPath(path, 'id_token'), raw.id_token, d.idToken, { min: 1000 }),
-    refreshToken: readDuration(ctx, keyPath(path, 'refresh_token'), raw.refresh_token, d.refreshToken, { min: 1000 }),
   };
 }
 
@@ -109,7 +115,14 @@ function readCors(ctx: ReadContext, path: string, value: unknown): OidcConfig['c
   };
 }
 
-function checkClients(ctx: ReadContext, path: string, clients: OidcClientConfig[], jwks: readonly OidcJwkConfig[]): void {
+/** Checks what spans clients: unique ids, signing algorithms that have a key, named lifespans and claims policies that exist. */
+function checkClients(
+  ctx: ReadContext,
+  path: string,
+  clients: OidcClientConfig[],
+  jwks: readonly OidcJwkConfig[],
+  named: { readonly lifespans: ReadonlyMap<string, unknown>; readonly claimsPolicies: ReadonlyMap<string, unknown> },
+): void {
   const seen = new Map<string, number>();
   const algs = new Set<OidcSigningAlgorithm>(jwks.length === 0 ? ['RS256'] : jwks.map((k) => k.algorithm));
   clients.forEach((client, index) => {
@@ -117,9 +130,16 @@ function checkClients(ctx: ReadContext, path: string, clients: OidcClientConfig[
     const earlier = seen.get(client.id);
     if (earlier !== undefined) ctx.problems.error(keyPath(at, 'client_id'), `must be unique but '${client.id}' is also ${path}[${earlier}]`);
     else seen.set(client.id, index);
+    if (client.lifespan !== undefined && !named.lifespans.has(client.lifespan)) {
+      ctx.problems.error(keyPath(at, 'lifespan'), `must name an entry of identity_providers.oidc.lifespans.custom but is '${client.lifespan}'`);
+    }
+    if (client.claimsPolicy !== undefined && !named.claimsPolicies.has(client.claimsPolicy)) {
+      ctx.problems.error(keyPath(at, 'claims_policy'), `must name an entry of identity_providers.oidc.claims_policies but is '${client.claimsPolicy}'`);
+    }
     for (const [key, alg] of [
       ['id_token_signed_response_alg', client.idTokenSignedResponseAlg],
       ['userinfo_signed_response_alg', client.userinfoSignedResponseAlg],
+      ['access_token_signed_response_alg', client.accessTokenSignedResponseAlg],
     ] as const) {
       if (alg !== 'none' && !algs.has(alg))
         ctx.problems.error(keyPath(at, key), `must be an algorithm of a key in identity_providers.oidc.jwks but is '${alg}'`);

@@ -14,7 +14,15 @@ const at = 'identity_providers.oidc';
 describe('identity_providers.oidc configuration', () => {
   it("applies Authelia's defaults", () => {
     const config = configOf(oidc({})).identityProviders.oidc!;
-    expect(config.lifespans).toEqual({ accessToken: 3_600_000, authorizeCode: 60_000, idToken: 3_600_000, refreshToken: 5_400_000 });
+    expect(config.lifespans).toEqual({
+      accessToken: 3_600_000,
+      authorizeCode: 60_000,
+      idToken: 3_600_000,
+      refreshToken: 5_400_000,
+      refreshTokenReuseGrace: 5_000,
+      grant: 30 * 86_400_000,
+      custom: new Map(),
+    });
     expect(config.enforcePkce).toBe('public_clients_only');
     expect(config.clients[0]).toMatchObject({
       name: 'app',
