@@ -10,7 +10,8 @@ import type { preValidationHookHandler } from 'fastify';
 import { authenticateClient } from './client-auth.js';
 import { endpoints, type OidcDeps } from './deps.js';
 import { InvalidRequest, UnauthorizedClient, UnsupportedGrantType } from './errors.js';
-import { exchangeAuthorizationCode } from './grants/authorization-code.js';
+import type { OidcClientConfig } from '../config/oidc.js';
+import { exchangeAuthorizationCode, type TokenResponse } from './grants/authorization-code.js';
 import { issuerOf } from './issuer.js';
 import { sendOAuthErrorJson } from './render.js';
 import type { OidcHandler, tokenForm, tokenHeaders } from './schemas.js';
@@ -30,6 +31,20 @@ export const formEncodedOnly: preValidationHookHandler = (request, _reply, done)
   done(type.startsWith('application/x-www-form-urlencoded') ? undefined : new InvalidRequest('The token request must be application/x-www-form-urlencoded.'));
 };
 
+/** What a grant is given besides the client and the form: the issuer the request was made to. */
+export interface GrantContext {
+  readonly issuer: string;
+}
+
+/** One grant type of the token endpoint (one module each, in grants/). */
+export type GrantHandler = (deps: OidcDeps, client: OidcClientConfig, body: Readonly<Record<string, string>>, context: GrantContext) => Promise<TokenResponse>;
+
+/** The grant types the token endpoint serves, by `grant_type`. */
+const grants: Readonly<Record<string, GrantHandler>> = {
+  authorization_code: (deps, client, body) =>
+    exchangeAuthorizationCode(deps, client, { code: body.code, redirectUri: body.redirect_uri, codeVerifier: body.code_verifier }),
+};
+
 export function tokenPOST(deps: OidcDeps): OidcHandler<TokenSchema> {
   return async (request, reply) => {
     void reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
@@ -39,14 +54,10 @@ export function tokenPOST(deps: OidcDeps): OidcHandler<TokenSchema> {
       const client = await authenticateClient(deps, { authorization: request.headers.authorization, body }, [`${issuer}${endpoints.token}`, issuer]);
       const grantType = body.grant_type;
       if (grantType === undefined) throw new InvalidRequest('grant_type is required.');
-      if (grantType !== 'authorization_code') throw new UnsupportedGrantType(`The grant_type '${grantType}' is not supported.`);
+      const grant = Object.hasOwn(grants, grantType) ? grants[grantType] : undefined;
+      if (grant === undefined) throw new UnsupportedGrantType(`The grant_type '${grantType}' is not supported.`);
       if (!client.grantTypes.includes(grantType)) throw new UnauthorizedClient(`The grant_type '${grantType}' is not allowed for this client.`);
-      const response = await exchangeAuthorizationCode(deps, client, {
-        code: body.code,
-        redirectUri: body.redirect_uri,
-        codeVerifier: body.code_verifier,
-      });
-      return reply.send(response);
+      return reply.send(await grant(deps, client, body, { issuer }));
     } catch (error) {
       return sendOAuthErrorJson(reply, error, request);
     }

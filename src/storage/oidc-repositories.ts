@@ -9,6 +9,10 @@ export interface StoredSigningKey {
   readonly algorithm: string;
   readonly privateKey: string;
   readonly createdAt: number;
+  /** From when it signs (published before); undefined: since it was created. */
+  readonly activatesAt?: number | undefined;
+  /** When it stops being published (it no longer signs); undefined: not retiring. */
+  readonly retiresAt?: number | undefined;
 }
 
 /** An authorization request waiting for the user to log in or consent. */
@@ -48,6 +52,35 @@ export interface AuthorizationCodeData {
   readonly issuer: string;
 }
 
+/**
+ * An authorization a user gave a client (or, for `client_credentials`, a client to itself:
+ * `username` ''): every code and token issued from it carries its `grantId`.
+ */
+export interface StoredGrant {
+  readonly grantId: string;
+  readonly clientId: string;
+  readonly username: string;
+  readonly subject: string;
+  /** What was granted: a refresh may ask for fewer, never more. */
+  readonly scopes: readonly string[];
+  readonly data: GrantData;
+  readonly createdAt: number;
+  /** The absolute lifetime (`lifespans.grant`): nothing is refreshed after it. */
+  readonly expiresAt: number;
+  readonly revokedAt: number | undefined;
+}
+
+export interface GrantData {
+  readonly issuer: string;
+  /** When the user authenticated (ms), for `auth_time`; 0 for client credentials. */
+  readonly authTime: number;
+  readonly amr: readonly string[];
+  /** The audience granted to access tokens (client `audience`, requested `audience`). */
+  readonly audience: readonly string[];
+  /** The `claims` request parameter, as sent (OIDC Core §5.5), when there was one. */
+  readonly claimsRequest?: string | undefined;
+}
+
 export interface StoredToken {
   readonly tokenHash: string;
   readonly kind: 'access' | 'refresh';
@@ -59,6 +92,12 @@ export interface StoredToken {
   readonly issuedAt: number;
   readonly expiresAt: number;
   readonly revokedAt: number | undefined;
+  /** `jwt`: an RFC 9068 access token whose `tokenHash` is the HMAC of its `jti`. Default `opaque`. */
+  readonly format?: 'opaque' | 'jwt' | undefined;
+  readonly audience?: readonly string[] | undefined;
+  /** A refresh token: when it was used to rotate, and the hash of the one issued in its place. */
+  readonly rotatedAt?: number | undefined;
+  readonly successorHash?: string | undefined;
 }
 
 export interface IssuanceEvent {
@@ -74,6 +113,10 @@ export interface IssuanceEvent {
 export interface OidcRepository {
   signingKeys(): Promise<StoredSigningKey[]>;
   addSigningKey(key: StoredSigningKey): Promise<void>;
+  /** Sets when a key stops being published (key rotation). */
+  retireSigningKey(kid: string, retiresAt: number): Promise<void>;
+  /** Deletes keys whose `retiresAt` has passed; returns their kids. */
+  deleteRetiredSigningKeys(now: number): Promise<string[]>;
   /** The user's subject for `sector`, created from `fresh()` on first use. */
   subjectFor(username: string, sector: string, fresh: () => string, now: number): Promise<string>;
   savePending(pending: PendingAuthorization): Promise<void>;
@@ -92,10 +135,27 @@ export interface OidcRepository {
    * or a concurrent redemption that won). Undefined when there is no such code.
    */
   consumeCode(codeHash: string, now: number): Promise<{ code: StoredAuthorizationCode; firstUse: boolean } | undefined>;
+  saveGrant(grant: StoredGrant): Promise<void>;
+  findGrant(grantId: string): Promise<StoredGrant | undefined>;
+  /** The user's grants not revoked and not expired at `now`, newest first. */
+  grantsOf(username: string, now: number): Promise<StoredGrant[]>;
   saveToken(token: StoredToken): Promise<void>;
   findToken(tokenHash: string): Promise<StoredToken | undefined>;
-  /** Revokes every token of the grant; returns how many were live. */
+  /** Revokes one token; false when it was unknown or already revoked. */
+  revokeToken(tokenHash: string, now: number): Promise<boolean>;
+  /**
+   * Marks a refresh token used to rotate, atomically: `firstUse` is false when it had been used
+   * before (then `rotatedAt` is the first use). Undefined when there is no such token.
+   */
+  rotateRefreshToken(tokenHash: string, now: number): Promise<{ token: StoredToken; firstUse: boolean; rotatedAt: number } | undefined>;
+  /** Records the refresh token issued in place of a rotated one. */
+  setSuccessor(tokenHash: string, successorHash: string): Promise<void>;
+  /** Revokes the grant and every token of it; returns how many tokens were live. */
   revokeGrant(grantId: string, now: number): Promise<number>;
+  /** Revokes every grant of the user (for `clientId` only, when given) and their tokens; returns how many grants. */
+  revokeGrantsOf(username: string, clientId: string | undefined, now: number): Promise<number>;
+  /** Forgets remembered consents of the user (for `clientId` only, when given). */
+  deleteConsents(username: string, clientId: string | undefined): Promise<number>;
   /** A remembered consent of the user for the client covering exactly `scopes`, unexpired. */
   hasConsent(username: string, clientId: string, scopes: readonly string[], now: number): Promise<boolean>;
   saveConsent(username: string, clientId: string, scopes: readonly string[], now: number, expiresAt: number): Promise<void>;

@@ -3,6 +3,7 @@
  * single use, valid for `lifespans.authorize_code` (1 minute by default), bound to the client,
  * the redirect URI, the PKCE challenge, the nonce and the user's authentication (time, methods).
  */
+import { lifespanOf } from '../lifespans.js';
 import { newOpaqueToken, newUuid } from '../tokens.js';
 import type { AuthorizationContext } from './context.js';
 import { param } from './context.js';
@@ -34,7 +35,7 @@ export async function issueCode(ctx: AuthorizationContext): Promise<Record<strin
       issuer: ctx.issuer,
     },
     issuedAt: now,
-    expiresAt: now + deps.config.lifespans.authorizeCode,
+    expiresAt: now + lifespanOf(deps.config, client, 'authorize_code', 'authorizeCode'),
   });
   if (ctx.flowId) await deps.repository.deletePending(deps.hasher.hash('flow', ctx.flowId));
   await deps.repository.audit({ time: now, event: 'code', clientId: client.id, username: state.username, grantId, detail: ctx.scopes.join(' ') });

@@ -13,13 +13,15 @@
  * - issues an opaque access token (256 bits, stored as an HMAC) and, for `openid`, an ID token.
  */
 import type { OidcClientConfig } from '../../config/oidc.js';
-import type { StoredAuthorizationCode } from '../../storage/oidc-repositories.js';
+import type { StoredAuthorizationCode, StoredGrant } from '../../storage/oidc-repositories.js';
+import { issueAccessToken } from '../access-token.js';
 import { claimsFor } from '../claims.js';
 import type { OidcDeps } from '../deps.js';
 import { InvalidGrant, InvalidRequest } from '../errors.js';
 import { signIdToken } from '../id-token.js';
 import { pkceMatches, pkceValuePattern } from '../pkce.js';
-import { newOpaqueToken, newUuid } from '../tokens.js';
+import { lifespanOf } from '../lifespans.js';
+import { newUuid } from '../tokens.js';
 
 export interface TokenResponse {
   access_token: string;
@@ -27,6 +29,7 @@ export interface TokenResponse {
   expires_in: number;
   scope: string;
   id_token?: string;
+  refresh_token?: string;
 }
 
 export async function exchangeAuthorizationCode(
@@ -51,21 +54,27 @@ export async function exchangeAuthorizationCode(
   if (!consumed.firstUse) return refuseReplay(deps, code, now);
   const user = await deps.users.get(code.username);
   if (!user) throw new InvalidGrant('The user of this authorization code no longer exists.');
-  const accessToken = newOpaqueToken(deps.random);
-  const lifetime = deps.config.lifespans.accessToken;
-  await deps.repository.saveToken({
-    tokenHash: deps.hasher.hash('access', accessToken),
-    kind: 'access',
+  const grant: StoredGrant = {
     grantId: code.grantId,
     clientId: client.id,
     username: code.username,
     subject: data.subject,
     scopes: data.scopes,
-    issuedAt: now,
-    expiresAt: now + lifetime,
+    data: { issuer: data.issuer, authTime: data.authTime, amr: data.amr, audience: [client.id, ...client.audience.filter((a) => a !== client.id)] },
+    createdAt: now,
+    expiresAt: now + deps.config.lifespans.grant,
     revokedAt: undefined,
+  };
+  await deps.repository.saveGrant(grant);
+  const access = await issueAccessToken(deps, {
+    client,
+    grant,
+    scopes: data.scopes,
+    lifetime: lifespanOf(deps.config, client, 'authorize_code', 'accessToken'),
+    now,
   });
-  const response: TokenResponse = { access_token: accessToken, token_type: 'Bearer', expires_in: Math.floor(lifetime / 1000), scope: data.scopes.join(' ') };
+  const accessToken = access.token;
+  const response: TokenResponse = { access_token: accessToken, token_type: 'Bearer', expires_in: access.expiresIn, scope: data.scopes.join(' ') };
   if (data.scopes.includes('openid')) {
     response.id_token = await signIdToken(deps.keys, {
       issuer: data.issuer,
@@ -76,7 +85,7 @@ export async function exchangeAuthorizationCode(
       nonce: data.nonce,
       accessToken,
       now,
-      lifetime: deps.config.lifespans.idToken,
+      lifetime: lifespanOf(deps.config, client, 'authorize_code', 'idToken'),
       jti: newUuid(deps.random),
       extraClaims: client.claimsInIdToken ? claimsFor(user, data.scopes) : {},
     });

@@ -1,5 +1,14 @@
 import type { Database, Statement } from 'better-sqlite3';
-import type { IssuanceEvent, OidcRepository, PendingAuthorization, StoredAuthorizationCode, StoredSigningKey, StoredToken } from '../oidc-repositories.js';
+import type {
+  GrantData,
+  IssuanceEvent,
+  OidcRepository,
+  PendingAuthorization,
+  StoredAuthorizationCode,
+  StoredGrant,
+  StoredSigningKey,
+  StoredToken,
+} from '../oidc-repositories.js';
 import type { ColumnCipher } from '../storage.js';
 
 /** The associated data binding an encrypted signing key to its row. */
@@ -31,6 +40,57 @@ interface TokenRow {
   issued_at: number;
   expires_at: number;
   revoked_at: number | null;
+  format: 'opaque' | 'jwt';
+  audience: string;
+  rotated_at: number | null;
+  successor_hash: string | null;
+}
+
+interface GrantRow {
+  grant_id: string;
+  client_id: string;
+  username: string;
+  subject: string;
+  scopes: string;
+  data: string;
+  created_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+}
+
+const words = (text: string) => (text === '' ? [] : text.split(' '));
+
+function tokenOf(row: TokenRow): StoredToken {
+  return {
+    tokenHash: row.token_hash,
+    kind: row.kind,
+    grantId: row.grant_id,
+    clientId: row.client_id,
+    username: row.username,
+    subject: row.subject,
+    scopes: words(row.scopes),
+    issuedAt: row.issued_at,
+    expiresAt: row.expires_at,
+    revokedAt: row.revoked_at ?? undefined,
+    format: row.format,
+    audience: words(row.audience),
+    rotatedAt: row.rotated_at ?? undefined,
+    successorHash: row.successor_hash ?? undefined,
+  };
+}
+
+function grantOf(row: GrantRow): StoredGrant {
+  return {
+    grantId: row.grant_id,
+    clientId: row.client_id,
+    username: row.username,
+    subject: row.subject,
+    scopes: words(row.scopes),
+    data: JSON.parse(row.data) as GrantData,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    revokedAt: row.revoked_at ?? undefined,
+  };
 }
 
 function codeOf(row: CodeRow): StoredAuthorizationCode {
@@ -45,7 +105,7 @@ function codeOf(row: CodeRow): StoredAuthorizationCode {
   };
 }
 
-/** The OpenID Connect tables of migration 0003. */
+/** The OpenID Connect tables of migrations 0003 and 0004. */
 export class SqliteOidcRepository implements OidcRepository {
   readonly #db: Database;
   readonly #cipher: ColumnCipher;
@@ -68,28 +128,46 @@ export class SqliteOidcRepository implements OidcRepository {
   }
 
   async signingKeys(): Promise<StoredSigningKey[]> {
-    const rows = this.#prep('SELECT kid, algorithm, private_key, created_at FROM oidc_signing_keys ORDER BY created_at').all() as {
+    const rows = this.#prep('SELECT kid, algorithm, private_key, created_at, activates_at, retires_at FROM oidc_signing_keys ORDER BY created_at').all() as {
       kid: string;
       algorithm: string;
       private_key: Buffer;
       created_at: number;
+      activates_at: number | null;
+      retires_at: number | null;
     }[];
     return rows.map((r) => ({
       kid: r.kid,
       algorithm: r.algorithm,
       privateKey: this.#cipher.decrypt(r.private_key, signingKeyContext(r.kid)).toString('utf8'),
       createdAt: r.created_at,
+      activatesAt: r.activates_at ?? undefined,
+      retiresAt: r.retires_at ?? undefined,
     }));
   }
 
   async addSigningKey(key: StoredSigningKey): Promise<void> {
     const sealed = this.#cipher.encrypt(key.privateKey, signingKeyContext(key.kid));
-    this.#prep('INSERT INTO oidc_signing_keys (kid, algorithm, private_key, created_at) VALUES (?, ?, ?, ?)').run(
+    this.#prep('INSERT INTO oidc_signing_keys (kid, algorithm, private_key, created_at, activates_at, retires_at) VALUES (?, ?, ?, ?, ?, ?)').run(
       key.kid,
       key.algorithm,
       sealed,
       key.createdAt,
+      key.activatesAt ?? null,
+      key.retiresAt ?? null,
     );
+  }
+
+  async retireSigningKey(kid: string, retiresAt: number): Promise<void> {
+    this.#prep('UPDATE oidc_signing_keys SET retires_at = ? WHERE kid = ?').run(retiresAt, kid);
+  }
+
+  async deleteRetiredSigningKeys(now: number): Promise<string[]> {
+    return this.#db.transaction(() => {
+      const rows = this.#prep('SELECT kid FROM oidc_signing_keys WHERE retires_at IS NOT NULL AND retires_at <= ?').all(now) as { kid: string }[];
+      this.#prep('DELETE FROM oidc_signing_keys WHERE retires_at IS NOT NULL AND retires_at <= ?').run(now);
+      return rows.map((r) => r.kid);
+    })();
   }
 
   async subjectFor(username: string, sector: string, fresh: () => string, now: number): Promise<string> {
@@ -150,34 +228,89 @@ export class SqliteOidcRepository implements OidcRepository {
     })();
   }
 
+  async saveGrant(g: StoredGrant): Promise<void> {
+    this.#prep(
+      `INSERT INTO oidc_grants (grant_id, client_id, username, subject, scopes, data, created_at, expires_at, revoked_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(g.grantId, g.clientId, g.username, g.subject, g.scopes.join(' '), JSON.stringify(g.data), g.createdAt, g.expiresAt, g.revokedAt ?? null);
+  }
+
+  async findGrant(grantId: string): Promise<StoredGrant | undefined> {
+    const row = this.#prep('SELECT * FROM oidc_grants WHERE grant_id = ?').get(grantId) as GrantRow | undefined;
+    return row && grantOf(row);
+  }
+
+  async grantsOf(username: string, now: number): Promise<StoredGrant[]> {
+    const rows = this.#prep('SELECT * FROM oidc_grants WHERE username = ? AND revoked_at IS NULL AND expires_at > ? ORDER BY created_at DESC').all(
+      username,
+      now,
+    ) as GrantRow[];
+    return rows.map(grantOf);
+  }
+
   async saveToken(t: StoredToken): Promise<void> {
-    this.#db
-      .prepare(
-        `INSERT INTO oidc_tokens (token_hash, kind, grant_id, client_id, username, subject, scopes, issued_at, expires_at, revoked_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(t.tokenHash, t.kind, t.grantId, t.clientId, t.username, t.subject, t.scopes.join(' '), t.issuedAt, t.expiresAt, t.revokedAt ?? null);
+    this.#prep(
+      `INSERT INTO oidc_tokens (token_hash, kind, grant_id, client_id, username, subject, scopes, issued_at, expires_at, revoked_at, format, audience)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      t.tokenHash,
+      t.kind,
+      t.grantId,
+      t.clientId,
+      t.username,
+      t.subject,
+      t.scopes.join(' '),
+      t.issuedAt,
+      t.expiresAt,
+      t.revokedAt ?? null,
+      t.format ?? 'opaque',
+      (t.audience ?? []).join(' '),
+    );
   }
 
   async findToken(tokenHash: string): Promise<StoredToken | undefined> {
     const row = this.#prep('SELECT * FROM oidc_tokens WHERE token_hash = ?').get(tokenHash) as TokenRow | undefined;
-    if (!row) return undefined;
-    return {
-      tokenHash: row.token_hash,
-      kind: row.kind,
-      grantId: row.grant_id,
-      clientId: row.client_id,
-      username: row.username,
-      subject: row.subject,
-      scopes: row.scopes === '' ? [] : row.scopes.split(' '),
-      issuedAt: row.issued_at,
-      expiresAt: row.expires_at,
-      revokedAt: row.revoked_at ?? undefined,
-    };
+    return row && tokenOf(row);
+  }
+
+  async revokeToken(tokenHash: string, now: number): Promise<boolean> {
+    return this.#prep('UPDATE oidc_tokens SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL').run(now, tokenHash).changes === 1;
+  }
+
+  async rotateRefreshToken(tokenHash: string, now: number): Promise<{ token: StoredToken; firstUse: boolean; rotatedAt: number } | undefined> {
+    return this.#db.transaction(() => {
+      const firstUse =
+        this.#prep("UPDATE oidc_tokens SET rotated_at = ? WHERE token_hash = ? AND kind = 'refresh' AND rotated_at IS NULL").run(now, tokenHash).changes === 1;
+      const row = this.#prep('SELECT * FROM oidc_tokens WHERE token_hash = ?').get(tokenHash) as TokenRow | undefined;
+      if (!row) return undefined;
+      return { token: tokenOf(row), firstUse, rotatedAt: row.rotated_at ?? now };
+    })();
+  }
+
+  async setSuccessor(tokenHash: string, successorHash: string): Promise<void> {
+    this.#prep('UPDATE oidc_tokens SET successor_hash = ? WHERE token_hash = ?').run(successorHash, tokenHash);
   }
 
   async revokeGrant(grantId: string, now: number): Promise<number> {
-    return this.#prep('UPDATE oidc_tokens SET revoked_at = ? WHERE grant_id = ? AND revoked_at IS NULL').run(now, grantId).changes;
+    return this.#db.transaction(() => {
+      this.#prep('UPDATE oidc_grants SET revoked_at = ? WHERE grant_id = ? AND revoked_at IS NULL').run(now, grantId);
+      return this.#prep('UPDATE oidc_tokens SET revoked_at = ? WHERE grant_id = ? AND revoked_at IS NULL').run(now, grantId).changes;
+    })();
+  }
+
+  async revokeGrantsOf(username: string, clientId: string | undefined, now: number): Promise<number> {
+    return this.#db.transaction(() => {
+      const filter = clientId === undefined ? 'username = ?' : 'username = ? AND client_id = ?';
+      const args = clientId === undefined ? [username] : [username, clientId];
+      const grants = this.#prep(`UPDATE oidc_grants SET revoked_at = ? WHERE ${filter} AND revoked_at IS NULL`).run(now, ...args).changes;
+      this.#prep(`UPDATE oidc_tokens SET revoked_at = ? WHERE ${filter} AND revoked_at IS NULL`).run(now, ...args);
+      return grants;
+    })();
+  }
+
+  async deleteConsents(username: string, clientId: string | undefined): Promise<number> {
+    if (clientId === undefined) return this.#prep('DELETE FROM oidc_consents WHERE username = ?').run(username).changes;
+    return this.#prep('DELETE FROM oidc_consents WHERE username = ? AND client_id = ?').run(username, clientId).changes;
   }
 
   async hasConsent(username: string, clientId: string, scopes: readonly string[], now: number): Promise<boolean> {
@@ -219,7 +352,7 @@ export class SqliteOidcRepository implements OidcRepository {
   async purgeExpired(now: number): Promise<number> {
     return this.#db.transaction(() => {
       let n = 0;
-      for (const table of ['oidc_pending_authorizations', 'oidc_authorization_codes', 'oidc_consents', 'oidc_jti']) {
+      for (const table of ['oidc_pending_authorizations', 'oidc_authorization_codes', 'oidc_consents', 'oidc_jti', 'oidc_grants']) {
         n += this.#prep(`DELETE FROM ${table} WHERE expires_at <= ?`).run(now).changes;
       }
       return n + this.#prep('DELETE FROM oidc_tokens WHERE expires_at <= ?').run(now).changes;

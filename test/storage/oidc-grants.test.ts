@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import type { StoredGrant, StoredToken } from '../../src/storage/oidc-repositories.js';
+import { memoryStorage } from '../helpers/storage.js';
+
+const grant = (over: Partial<StoredGrant> = {}): StoredGrant => ({
+  grantId: 'g1',
+  clientId: 'app',
+  username: 'john',
+  subject: 'sub-1',
+  scopes: ['openid', 'offline_access'],
+  data: { issuer: 'https://auth.example.com', authTime: 1000, amr: ['pwd'], audience: ['app'] },
+  createdAt: 1000,
+  expiresAt: 100_000,
+  revokedAt: undefined,
+  ...over,
+});
+
+const token = (over: Partial<StoredToken> = {}): StoredToken => ({
+  tokenHash: 'r1',
+  kind: 'refresh',
+  grantId: 'g1',
+  clientId: 'app',
+  username: 'john',
+  subject: 'sub-1',
+  scopes: ['openid', 'offline_access'],
+  issuedAt: 1000,
+  expiresAt: 50_000,
+  revokedAt: undefined,
+  ...over,
+});
+
+describe('OIDC grants and token rotation (SQLite, migration 0004)', () => {
+  it('stores grants and lists a user’s live grants newest first', async () => {
+    const { oidc } = memoryStorage();
+    await oidc.saveGrant(grant());
+    await oidc.saveGrant(grant({ grantId: 'g2', clientId: 'other', createdAt: 2000 }));
+    await oidc.saveGrant(grant({ grantId: 'g3', expiresAt: 1500 }));
+    expect(await oidc.findGrant('g1')).toEqual(grant());
+    expect((await oidc.grantsOf('john', 2000)).map((g) => g.grantId)).toEqual(['g2', 'g1']);
+  });
+
+  it('rotates a refresh token once, atomically, and remembers the first use and the successor', async () => {
+    const { oidc } = memoryStorage();
+    await oidc.saveToken(token());
+    const first = await oidc.rotateRefreshToken('r1', 2000);
+    const second = await oidc.rotateRefreshToken('r1', 3000);
+    expect([first?.firstUse, first?.rotatedAt, second?.firstUse, second?.rotatedAt]).toEqual([true, 2000, false, 2000]);
+    await oidc.setSuccessor('r1', 'r2');
+    expect(await oidc.findToken('r1')).toMatchObject({ rotatedAt: 2000, successorHash: 'r2', format: 'opaque', audience: [] });
+    expect(await oidc.rotateRefreshToken('nope', 2000)).toBeUndefined();
+    // An access token is never "rotated".
+    await oidc.saveToken(token({ tokenHash: 'a1', kind: 'access', format: 'jwt', audience: ['https://api'] }));
+    expect((await oidc.rotateRefreshToken('a1', 2000))?.firstUse).toBe(false);
+    expect(await oidc.findToken('a1')).toMatchObject({ format: 'jwt', audience: ['https://api'], rotatedAt: undefined });
+  });
+
+  it('revokes one token, a grant with all its tokens, and every grant of a user for a client', async () => {
+    const { oidc } = memoryStorage();
+    await oidc.saveGrant(grant());
+    await oidc.saveGrant(grant({ grantId: 'g2', clientId: 'other' }));
+    await oidc.saveToken(token());
+    await oidc.saveToken(token({ tokenHash: 'a1', kind: 'access' }));
+    await oidc.saveToken(token({ tokenHash: 'a2', kind: 'access', grantId: 'g2', clientId: 'other' }));
+    expect(await oidc.revokeToken('a1', 5)).toBe(true);
+    expect(await oidc.revokeToken('a1', 6)).toBe(false);
+    expect(await oidc.revokeGrant('g1', 7)).toBe(1);
+    expect((await oidc.findGrant('g1'))?.revokedAt).toBe(7);
+    expect((await oidc.findToken('r1'))?.revokedAt).toBe(7);
+    expect(await oidc.revokeGrantsOf('john', 'other', 8)).toBe(1);
+    expect((await oidc.findToken('a2'))?.revokedAt).toBe(8);
+  });
+
+  it('deletes remembered consents per user and client', async () => {
+    const { oidc } = memoryStorage();
+    await oidc.saveConsent('john', 'app', ['openid'], 1, 1000);
+    await oidc.saveConsent('john', 'other', ['openid'], 1, 1000);
+    expect(await oidc.deleteConsents('john', 'app')).toBe(1);
+    expect(await oidc.hasConsent('john', 'other', ['openid'], 2)).toBe(true);
+    expect(await oidc.deleteConsents('john', undefined)).toBe(1);
+  });
+
+  it('keeps a retiring signing key until its time, then deletes it', async () => {
+    const { oidc } = memoryStorage();
+    await oidc.addSigningKey({ kid: 'k1', algorithm: 'RS256', privateKey: 'pem-1', createdAt: 1 });
+    await oidc.addSigningKey({ kid: 'k2', algorithm: 'RS256', privateKey: 'pem-2', createdAt: 2, activatesAt: 100 });
+    await oidc.retireSigningKey('k1', 500);
+    expect((await oidc.signingKeys()).map((k) => [k.kid, k.activatesAt, k.retiresAt])).toEqual([
+      ['k1', undefined, 500],
+      ['k2', 100, undefined],
+    ]);
+    expect(await oidc.deleteRetiredSigningKeys(499)).toEqual([]);
+    expect(await oidc.deleteRetiredSigningKeys(500)).toEqual(['k1']);
+    expect((await oidc.signingKeys()).map((k) => k.kid)).toEqual(['k2']);
+  });
+});
