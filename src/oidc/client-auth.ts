@@ -4,11 +4,11 @@
  *   `client_secret_post`; a secret client registered without a method accepts both, one
  *   registered with a method accepts only it, and the error names both methods.
  * - OIDC Core §9 / RFC 7523 §3: `client_secret_jwt` (HS256 under the plain secret) and
- *   `private_key_jwt` (the client's registered keys): `iss` = `sub` = client_id, `aud` the token
+ *   `private_key_jwt` (the client's `jwks` or the keys at its `jwks_uri`, client-keys.ts): `iss` = `sub` = client_id, `aud` the token
  *   endpoint or the issuer, `exp` required, `jti` required and refused when seen before.
  * - `none` for public clients (client_id in the body). More than one mechanism: `invalid_request`.
  */
-import { type JWTPayload, createLocalJWKSet, decodeJwt, importSPKI, jwtVerify, exportJWK } from 'jose';
+import { type JWTPayload, decodeJwt, jwtVerify } from 'jose';
 import type { ClientAuthMethod, OidcClientConfig } from '../config/oidc.js';
 import type { OidcDeps } from './deps.js';
 import { InvalidClient, InvalidRequest } from './errors.js';
@@ -109,10 +109,8 @@ async function verifyAssertion(deps: OidcDeps, client: OidcClientConfig, method:
       if (client.secret?.kind !== 'plain') throw new Error('no plain secret');
       ({ payload } = await jwtVerify(assertion, new TextEncoder().encode(client.secret.value), { ...options, algorithms: ['HS256', 'HS384', 'HS512'] }));
     } else {
-      const keys = await Promise.all(
-        client.jwks.map(async (k) => ({ ...(await exportJWK(await importSPKI(k.key, k.algorithm))), alg: k.algorithm, ...(k.keyId ? { kid: k.keyId } : {}) })),
-      );
-      ({ payload } = await jwtVerify(assertion, createLocalJWKSet({ keys }), options));
+      // The client's `jwks`, or its `jwks_uri` (client-keys.ts: fetched with limits, cached); a failed fetch lands in the log below.
+      ({ payload } = await jwtVerify(assertion, deps.clientKeys.resolverFor(client), options));
     }
   } catch (error) {
     deps.logger.info({ clientId: client.id, reason: (error as Error).message }, 'client assertion refused');

@@ -5,6 +5,7 @@ import type { SessionManager } from '../session/manager.js';
 import type { Clock } from '../shared/clock.js';
 import type { Random } from '../shared/random.js';
 import type { OidcRepository } from '../storage/oidc-repositories.js';
+import type { ClientKeys } from './client-keys.js';
 import type { ClientSecretVerifier } from './client-secret.js';
 import type { KeyStore } from './keys.js';
 import type { TokenHasher } from './tokens.js';
@@ -17,6 +18,8 @@ export interface OidcDeps {
   readonly repository: OidcRepository;
   readonly hasher: TokenHasher;
   readonly secrets: ClientSecretVerifier;
+  /** Clients' public keys (`jwks`, or fetched from `jwks_uri`), for `private_key_jwt` and request objects. */
+  readonly clientKeys: ClientKeys;
   readonly sessions: SessionManager;
   readonly users: Pick<UserBackend, 'get'>;
   readonly clock: Clock;

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { UserBackend } from '../auth/users/user.js';
 import type { Config } from '../config/config.js';
+import { ClientKeys } from '../oidc/client-keys.js';
 import { ClientSecretVerifier } from '../oidc/client-secret.js';
 import type { OidcDeps } from '../oidc/deps.js';
 import { KeyStore } from '../oidc/keys.js';
@@ -34,6 +35,7 @@ export async function oidcDeps(s: {
     repository: s.storage.oidc,
     hasher: new TokenHasher(config.hmacSecret),
     secrets: new ClientSecretVerifier(),
+    clientKeys: new ClientKeys({ clock: s.clock }),
     sessions: s.sessions,
     users: s.users,
     clock: s.clock,
