@@ -1,5 +1,6 @@
 import { hashPasswordCommand } from './hash-password.js';
 import { type CliIO, UsageError, exitCodes, processIO } from './io.js';
+import { oidcCommand } from './oidc.js';
 import { rulesCommand } from './rules.js';
 import { serveCommand } from './serve.js';
 import { totpCommand } from './totp.js';
@@ -14,6 +15,7 @@ const commands: Record<string, { run: Command; summary: string }> = {
   'hash-password': { run: hashPasswordCommand, summary: 'print the digest of a password (stdin or prompt)' },
   rules: { run: rulesCommand, summary: 'test policy files (rules test) or explain a decision (rules explain)' },
   totp: { run: totpCommand, summary: 'enrol a user for TOTP second factor (totp enroll USER)' },
+  oidc: { run: oidcCommand, summary: 'list or rotate the OpenID Connect signing keys (oidc keys list|rotate)' },
 };
 
 export const mainHelp = `Usage: gatehouse <command> [options]

@@ -21,6 +21,7 @@ import { StorageSessionStore } from '../session/store.js';
 import { type Clock, systemClock } from '../shared/clock.js';
 import { StartupError } from '../shared/errors.js';
 import { type Random, systemRandom } from '../shared/random.js';
+import { keyReloadInterval } from '../oidc/keys.js';
 import { SqliteStorage } from '../storage/sqlite/open.js';
 import type { Storage } from '../storage/storage.js';
 import { buildServer, type Services } from './build.js';
@@ -91,9 +92,13 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
     // Expired OpenID Connect codes, tokens, pending requests and replay entries, on the same beat.
     const oidcPurge = setInterval(() => {
       storage.oidc.purgeExpired(clock.now()).catch((error: unknown) => logger.error({ err: error }, 'OIDC purge failed'));
+      storage.oidc.deleteRetiredSigningKeys(clock.now()).catch((error: unknown) => logger.error({ err: error }, 'OIDC signing key purge failed'));
     }, defaults.session.purgeInterval);
     oidcPurge.unref();
     closers.push(async () => clearInterval(oidcPurge));
+    // Signing keys rotated by `gatehouse oidc keys rotate` (another process) are picked up within keyReloadInterval.
+    const stopKeyReload = services.oidc?.keys.startReloading(keyReloadInterval, logger);
+    if (stopKeyReload) closers.push(async () => stopKeyReload());
     logger.info({ url, storage: config.storage.local.path }, `Gatehouse ${options.appVersion} listening on ${url}`);
     let closing: Promise<void> | undefined;
     const close = () => (closing ??= shutdown(app!, closers, sessions, logger, options.shutdownGraceMs ?? 30_000));
