@@ -15,9 +15,14 @@
 import { type JWK, type JWSHeaderParameters, type JWTVerifyGetKey, createLocalJWKSet, exportJWK, importSPKI } from 'jose';
 import type { OidcClientConfig } from '../config/oidc.js';
 import type { Clock } from '../shared/clock.js';
+import { GatehouseError } from '../shared/errors.js';
 
 /** Why a client's keys could not be had (a fetch that failed, a set with no key); safe to log, not to send. */
-export class ClientKeysError extends Error {}
+export class ClientKeysError extends GatehouseError {
+  constructor(message: string) {
+    super('GH_CLIENT_KEYS', message);
+  }
+}
 
 export interface ClientKeysOptions {
   readonly clock: Clock;

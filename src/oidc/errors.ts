@@ -37,6 +37,8 @@ export class ConsentRequired extends kind('consent_required') {}
 export class InteractionRequired extends kind('interaction_required') {}
 export class RequestNotSupported extends kind('request_not_supported') {}
 export class RequestUriNotSupported extends kind('request_uri_not_supported') {}
+/** A `request` object that is not a JWT signed as the client must sign it (OIDC Core §3.1.2.6). */
+export class InvalidRequestObject extends kind('invalid_request_object') {}
 /** Bearer token missing, unknown, expired or revoked (RFC 6750 §3.1). */
 export class InvalidToken extends kind('invalid_token', 401) {}
 export class InsufficientScope extends kind('insufficient_scope', 403) {}

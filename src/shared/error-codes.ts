@@ -20,6 +20,10 @@ export const errorCodes = {
   GH_PORTAL_PLAIN_HTTP: { status: 400, meaning: 'The portal of an https cookie domain was reached over plain http.' },
   GH_FORWARDED_HEADER: { status: 400, meaning: 'A forward-auth request has a missing, repeated or malformed forwarded header.' },
   GH_UPSTREAM_TIMEOUT: { status: 504, meaning: 'A proxied upstream stayed silent longer than its timeout.' },
+  GH_CLIENT_KEYS: {
+    status: 401,
+    meaning: "An OIDC client's public keys (jwks_uri) could not be fetched or read; answered as invalid_client (invalid_request_object for request objects).",
+  },
   GH_OAUTH: { status: 400, meaning: 'An OAuth 2.0 / OpenID Connect error; its wire code (invalid_request, invalid_grant…) and status are its own.' },
 } as const satisfies Record<string, { readonly status: number; readonly meaning: string }>;
 

@@ -107,7 +107,7 @@ describe('authorization endpoint: responses', () => {
     ['unsupported response_type', { response_type: 'id_token' }, 'unsupported_response_type'],
     ['scope without openid', { scope: 'profile' }, 'invalid_scope'],
     ['scope not allowed for the client', { scope: 'openid phone' }, 'invalid_scope'],
-    ['request object', { request: 'eyJ...' }, 'request_not_supported'],
+    ['request object that is not a JWT', { request: 'eyJ...' }, 'invalid_request_object'],
     ['request_uri', { request_uri: 'https://rp.example/r' }, 'request_uri_not_supported'],
     ['fragment response mode', { response_mode: 'fragment' }, 'invalid_request'],
     ['bad prompt', { prompt: 'none login' }, 'invalid_request'],

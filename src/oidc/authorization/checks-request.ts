@@ -3,18 +3,10 @@
  * - resume a pending request (`flow_id`) or take the parameters as sent;
  * - client and redirect URI first, compared byte for byte with the registered ones (RFC 6749
  *   §3.1.2.3, RFC 9700 §2.1 and §4.1.3); until both pass, errors show a page and never redirect;
- * - response mode (`query`, `form_post`), `request` / `request_uri` refused (OIDC Core §6),
- *   response type (`code` only, RFC 6749 §4.1.1), scopes (OIDC Core §3.1.2.1).
+ * - response mode (`query`, `form_post`), response type (`code` only, RFC 6749 §4.1.1), scopes
+ *   (OIDC Core §3.1.2.1). Request objects: checks-request-object.ts.
  */
-import {
-  InvalidRequest,
-  InvalidScope,
-  RequestNotSupported,
-  RequestUriNotSupported,
-  UnauthorizedClient,
-  UnredirectableError,
-  UnsupportedResponseType,
-} from '../errors.js';
+import { InvalidRequest, InvalidScope, UnauthorizedClient, UnredirectableError, UnsupportedResponseType } from '../errors.js';
 import { type Check, param } from './context.js';
 
 /** `flow_id`: continue a request saved while the user logged in or consented. */
@@ -61,11 +53,6 @@ export const checkResponseMode: Check = (ctx) => {
   if (mode !== 'query' && mode !== 'form_post') throw new InvalidRequest(`The response_mode '${mode}' is not supported; use 'query' or 'form_post'.`);
   ctx.responseMode = mode;
   if (!ctx.client!.responseModes.includes(mode)) throw new InvalidRequest(`The response_mode '${mode}' is not allowed for this client.`);
-};
-
-export const rejectRequestObjects: Check = (ctx) => {
-  if (param(ctx, 'request') !== undefined) throw new RequestNotSupported('Request objects (request) are not supported.');
-  if (param(ctx, 'request_uri') !== undefined) throw new RequestUriNotSupported('request_uri is not supported.');
 };
 
 export const checkResponseType: Check = (ctx) => {

@@ -14,28 +14,20 @@ import { sendAuthorizationResponse } from '../response-mode.js';
 import type { OidcHandler, authorizationForm, authorizationParameters } from '../schemas.js';
 import { checkPkce } from './checks-pkce.js';
 import { checkIdTokenHint, checkMaxAge, checkPrompt } from './checks-prompt.js';
-import {
-  checkClient,
-  checkRedirectUri,
-  checkResponseMode,
-  checkResponseType,
-  checkScope,
-  loadPending,
-  rejectDuplicates,
-  rejectRequestObjects,
-} from './checks-request.js';
+import { checkClient, checkRedirectUri, checkResponseMode, checkResponseType, checkScope, loadPending, rejectDuplicates } from './checks-request.js';
+import { checkRequestObject } from './checks-request-object.js';
 import type { AuthorizationContext, Check, RawParameters } from './context.js';
 import { checkConsent, checkLogin } from './interactions.js';
 import { issueCode } from './respond.js';
 
-/** The checks, in order. Until `checkRedirectUri` passes, a refusal is an error page. */
+/** The checks, in order. Until `checkRedirectUri` passes, a refusal is an error page (a request object's `redirect_uri` is the one checked). */
 export const authorizationChecks: readonly Check[] = [
   loadPending,
   checkClient,
+  checkRequestObject,
   checkRedirectUri,
   rejectDuplicates,
   checkResponseMode,
-  rejectRequestObjects,
   checkResponseType,
   checkScope,
   checkPkce,
