@@ -62,13 +62,14 @@ interface JwkSet {
   readonly resolve: JWTVerifyGetKey;
 }
 
+/** The clients' key sets, built once by server/ and shared by client authentication and the authorization endpoint. */
 export class ClientKeys {
   readonly #options: Required<Omit<ClientKeysOptions, 'fetch'>> & { fetch: typeof fetch };
   readonly #remote = new Map<string, Entry>();
   readonly #configured = new WeakMap<OidcClientConfig, Promise<JwkSet>>();
 
   constructor(options: ClientKeysOptions) {
-    this.#options = { ...clientKeysDefaults, fetch: globalThis.fetch, ...options };
+    this.#options = { ...clientKeysDefaults, fetch: (input, init) => globalThis.fetch(input, init), ...options };
   }
 
   /**

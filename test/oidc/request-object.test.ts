@@ -134,7 +134,7 @@ describe('signed request objects (request)', () => {
     });
   });
 
-  it('refuses another issuer, another audience, an expired object, a nested request and an algorithm the client did not register', async () => {
+  it('refuses another issuer, another audience, an expired object, a nested request, another response_type and an algorithm the client did not register', async () => {
     const w = await world();
     const refusal = async (request: string, params: Record<string, string> = {}) => errorOf(await w.authorize(request, params)).description;
     expect(await refusal(await w.sign({ iss: 'confidential' }))).toBe('The request object was issued by another client (iss).');
@@ -148,6 +148,9 @@ describe('signed request objects (request)', () => {
       "The request object's typ must be 'oauth-authz-req+jwt' but is 'at+jwt'.",
     );
     expect(await refusal('not-a-jwt')).toBe('The request object is not a JWT.');
+    expect(await refusal(await w.sign({ response_type: 'id_token' }))).toBe(
+      'The response_type in the request object differs from the response_type of the request.',
+    );
   });
 
   it('shows the error page when the redirect_uri beside a refused object is not registered', async () => {

@@ -6,8 +6,8 @@
  *   is no secret); a `typ`, when present, is `oauth-authz-req+jwt` or `JWT` (RFC 9101 §4);
  * - `exp` and `nbf` are honoured (30 s of clock tolerance); `iss`, when present, is the client
  *   id; `aud`, when present, names the issuer (RFC 9101 §4, §6.3);
- * - a `client_id` inside equals the one sent beside it (RFC 9101 §5), which names the client;
- *   `request` / `request_uri` inside are refused;
+ * - a `client_id` inside equals the one sent beside it (RFC 9101 §5), which names the client, and
+ *   so does a `response_type` (OIDC Core §6.1); `request` / `request_uri` inside are refused;
  * - its parameters replace those sent beside it; parameters sent only beside it stay (the request
  *   object wins, OIDC Core §6.3.3), so `redirect_uri`, `state`, `scope` … inside are the ones checked;
  * - `request_uri` is not supported (`request_uri_not_supported`, RFC 9101 §5.2).
@@ -66,6 +66,10 @@ async function processRequestObject(ctx: AuthorizationContext): Promise<void> {
   }
   if (payload.client_id !== undefined && payload.client_id !== client.id) {
     throw new InvalidRequestObject('The client_id in the request object differs from the client_id of the request.');
+  }
+  const responseType = param(ctx, 'response_type');
+  if (payload.response_type !== undefined && responseType !== undefined && payload.response_type !== responseType) {
+    throw new InvalidRequestObject('The response_type in the request object differs from the response_type of the request.');
   }
   if (payload.request !== undefined || payload.request_uri !== undefined) {
     throw new InvalidRequestObject('The request object must not contain request or request_uri.');
