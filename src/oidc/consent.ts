@@ -1,3 +1,6 @@
+import { offlineScopes } from '../config/oidc-client.js';
+import type { OidcClientConfig } from '../config/oidc.js';
+import { offlineScopesRequested } from './authorization/checks-offline.js';
 import { endpoints, pendingLifetime, type OidcDeps } from './deps.js';
 
 /** What the consent page shows. */
@@ -27,8 +30,13 @@ export function consentPort(deps: OidcDeps): ConsentPort {
     const client = pending && deps.clients.get(pending.clientId);
     return pending && client ? { pending, client } : undefined;
   };
-  const scopesOf = (parameters: Readonly<Record<string, string>>) => [
-    ...new Set((parameters.scope ?? '').split(' ').filter((s) => s !== '' && s !== 'offline_access' && s !== 'offline')),
+  // The scopes the authorization endpoint grants once the user accepts (checkScope, then
+  // checkOfflineAccess): what the page shows and what a remembered consent covers.
+  const scopesOf = (client: OidcClientConfig, parameters: Readonly<Record<string, string>>) => [
+    ...new Set([
+      ...(parameters.scope ?? '').split(' ').filter((s) => s !== '' && !offlineScopes.includes(s)),
+      ...offlineScopesRequested(client, parameters.scope),
+    ]),
   ];
   return {
     async describe(flowId) {
@@ -38,7 +46,7 @@ export function consentPort(deps: OidcDeps): ConsentPort {
       return {
         clientId: client.id,
         clientName: client.name,
-        scopes: scopesOf(pending.parameters),
+        scopes: scopesOf(client, pending.parameters),
         rememberable: client.consentMode === 'pre-configured',
         redirectOrigin: new URL(pending.parameters.redirect_uri ?? client.redirectUris[0]!).origin,
       };
@@ -50,7 +58,7 @@ export function consentPort(deps: OidcDeps): ConsentPort {
       const now = deps.clock.now();
       await deps.repository.savePending({ ...pending, consent: { username, granted }, expiresAt: now + pendingLifetime });
       if (granted && remember && client.consentMode === 'pre-configured') {
-        await deps.repository.saveConsent(username, client.id, scopesOf(pending.parameters), now, now + client.preConfiguredConsentDuration);
+        await deps.repository.saveConsent(username, client.id, scopesOf(client, pending.parameters), now, now + client.preConfiguredConsentDuration);
       }
       await deps.repository.audit({
         time: now,

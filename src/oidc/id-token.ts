@@ -14,18 +14,30 @@ export interface IdTokenInput {
   readonly now: number;
   readonly lifetime: number;
   readonly jti: string;
+  /**
+   * `aud`: the one of the original authentication on a refresh (OIDC Core §12.2), stored with the
+   * grant; by default {@link idTokenAudience}.
+   */
+  readonly audience?: readonly string[] | undefined;
   /** Scope claims to copy in (the client's `claims_in_id_token`). */
   readonly extraClaims: Readonly<Record<string, unknown>>;
+}
+
+/** An ID token's `aud` for `client`: its id, then the client's `audience`. */
+export function idTokenAudience(client: OidcClientConfig): string[] {
+  return [client.id, ...client.audience.filter((a) => a !== client.id)];
 }
 
 /**
  * Signs an ID token (OIDC Core §2, §3.1.3.6): `iss`, `sub`, `aud` (client id plus the client's
  * `audience`), `exp`, `iat`, `auth_time`, `nonce`, `amr` (RFC 8176), `azp`, `at_hash`, `jti`,
  * with `kid` in the header and the client's `id_token_signed_response_alg` (RS256 by default).
+ * On a refresh the caller passes the original `iss`, `sub`, `aud`, `auth_time` and `amr`, and no
+ * `nonce` (§12.2).
  */
 export async function signIdToken(keys: KeyStore, input: IdTokenInput): Promise<string> {
   const key = keys.signer(input.client.idTokenSignedResponseAlg);
-  const audience = [input.client.id, ...input.client.audience.filter((a) => a !== input.client.id)];
+  const audience = input.audience ?? idTokenAudience(input.client);
   const seconds = Math.floor(input.now / 1000);
   const claims: Record<string, unknown> = {
     ...input.extraClaims,
@@ -39,7 +51,7 @@ export async function signIdToken(keys: KeyStore, input: IdTokenInput): Promise<
     .setProtectedHeader({ alg: key.algorithm, kid: key.kid, typ: 'JWT' })
     .setIssuer(input.issuer)
     .setSubject(input.subject)
-    .setAudience(audience.length === 1 ? audience[0]! : audience)
+    .setAudience(audience.length === 1 ? audience[0]! : [...audience])
     .setIssuedAt(seconds)
     .setExpirationTime(seconds + Math.floor(input.lifetime / 1000))
     .setJti(input.jti)

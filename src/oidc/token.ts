@@ -2,7 +2,8 @@
  * `POST /api/oidc/token` — the token endpoint (RFC 6749 §3.2, §5; OIDC Core §3.1.3).
  * - `application/x-www-form-urlencoded` bodies only (`formEncodedOnly`, before anything else), each
  *   parameter sent once (schemas.ts; RFC 6749 §3.2); client authentication first (client-auth.ts);
- * - `grant_type=authorization_code` (grants/authorization-code.ts), anything else
+ * - `grant_type=authorization_code` (grants/authorization-code.ts), `refresh_token`
+ *   (grants/refresh-token.ts), anything else
  *   `unsupported_grant_type`, or `unauthorized_client` when the client may not use it;
  * - `Cache-Control: no-store` and `Pragma: no-cache` on every answer (RFC 6749 §5.1).
  */
@@ -12,6 +13,7 @@ import { endpoints, type OidcDeps } from './deps.js';
 import { InvalidRequest, UnauthorizedClient, UnsupportedGrantType } from './errors.js';
 import type { OidcClientConfig } from '../config/oidc.js';
 import { exchangeAuthorizationCode, type TokenResponse } from './grants/authorization-code.js';
+import { exchangeRefreshToken } from './grants/refresh-token.js';
 import { issuerOf } from './issuer.js';
 import { sendOAuthErrorJson } from './render.js';
 import type { OidcHandler, tokenForm, tokenHeaders } from './schemas.js';
@@ -43,6 +45,7 @@ export type GrantHandler = (deps: OidcDeps, client: OidcClientConfig, body: Read
 const grants: Readonly<Record<string, GrantHandler>> = {
   authorization_code: (deps, client, body) =>
     exchangeAuthorizationCode(deps, client, { code: body.code, redirectUri: body.redirect_uri, codeVerifier: body.code_verifier }),
+  refresh_token: (deps, client, body, context) => exchangeRefreshToken(deps, client, { refreshToken: body.refresh_token, scope: body.scope }, context),
 };
 
 export function tokenPOST(deps: OidcDeps): OidcHandler<TokenSchema> {

@@ -27,6 +27,7 @@ import type { Storage } from '../storage/storage.js';
 import { buildServer, type Services } from './build.js';
 import { authzServices } from './authz-deps.js';
 import { oidcDeps } from './oidc-deps.js';
+import { revokeGrantsOfEndedUsers } from './oidc-user-sync.js';
 import { portalDeps } from './portal-deps.js';
 import { trustFunction } from './trust.js';
 
@@ -141,6 +142,11 @@ async function buildServices(
   });
   const authz = authzServices({ config, rules, sessions: base.sessions, users, regulator, logger, trust: base.trust }, closers);
   const oidc = await oidcDeps({ config, storage, sessions: base.sessions, users, clock, random, logger: logger as FastifyBaseLogger });
+  // Users disabled or removed in the users file lose their OpenID Connect grants too (server/oidc-user-sync.ts).
+  if (oidc && backend) {
+    const stop = revokeGrantsOfEndedUsers({ users: backend, repository: storage.oidc, clock, logger });
+    closers.push(async () => stop());
+  }
   return { ...base, config, portal, ...authz, oidc };
 }
 

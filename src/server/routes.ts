@@ -46,6 +46,15 @@ import { extAuthzANY } from '../authz/ext-authz.js';
 import { forwardAuthGET } from '../authz/forward-auth.js';
 import { legacyVerifyANY } from '../authz/legacy.js';
 import { consentFormAction, consentFormPOST, consentFormSchema, consentPageGET, consentQuerySchema } from '../portal/handlers/consent.js';
+import {
+  consentsGET,
+  consentsPageGET,
+  consentsQuerySchema,
+  consentsRevokeFormPOST,
+  consentsRevokePOST,
+  revokeConsentSchema,
+} from '../portal/handlers/consents.js';
+import { authorizedAppsPort } from '../oidc/authorized-apps.js';
 import { authorizationGET, authorizationPOST } from '../oidc/authorization/index.js';
 import { consentPort } from '../oidc/consent.js';
 import { corsHeaders, corsPreflight } from '../oidc/cors.js';
@@ -164,6 +173,7 @@ export function routeTable({ portal, authz, oidc }: RouteDeps): Route[] {
 
 function oidcRows(oidc: OidcDeps, portal: PortalDeps, headers: onSendHookHandler, sameOrigin: preHandlerHookHandler): Route[] {
   const consent = consentPort(oidc);
+  const apps = authorizedAppsPort(oidc);
   const c = oidc.config;
   const json = oauthJsonErrorHandler;
   const page = oauthPageErrorHandler(oidc.chrome);
@@ -221,6 +231,25 @@ function oidcRows(oidc: OidcDeps, portal: PortalDeps, headers: onSendHookHandler
       preHandler: sameOrigin,
       onSend: headers,
       handler: consentFormPOST(portal, consent),
+    }),
+    // The apps the signed-in user authorised, and revoking their access (page and JSON API).
+    route({ method: 'GET', url: '/consents', schema: { querystring: consentsQuerySchema }, onSend: headers, handler: consentsPageGET(portal, apps) }),
+    route({
+      method: 'POST',
+      url: '/consents/revoke',
+      schema: { body: revokeConsentSchema },
+      preHandler: sameOrigin,
+      onSend: headers,
+      handler: consentsRevokeFormPOST(portal, apps),
+    }),
+    route({ method: 'GET', url: '/api/oidc/consents', onSend: headers, handler: consentsGET(portal, apps) }),
+    route({
+      method: 'POST',
+      url: '/api/oidc/consents/revoke',
+      schema: { body: revokeConsentSchema },
+      preHandler: sameOrigin,
+      onSend: headers,
+      handler: consentsRevokePOST(portal, apps),
     }),
   ];
 }

@@ -79,6 +79,16 @@ export interface GrantData {
   readonly audience: readonly string[];
   /** The `claims` request parameter, as sent (OIDC Core §5.5), when there was one. */
   readonly claimsRequest?: string | undefined;
+  /** The `aud` of the ID token of the original authentication: a refreshed ID token keeps it (OIDC Core §12.2). */
+  readonly idTokenAudience?: readonly string[] | undefined;
+}
+
+/** A consent a user remembered for a client (`consent_mode: pre-configured`). */
+export interface RememberedConsent {
+  readonly clientId: string;
+  readonly scopes: readonly string[];
+  readonly grantedAt: number;
+  readonly expiresAt: number;
 }
 
 export interface StoredToken {
@@ -156,6 +166,8 @@ export interface OidcRepository {
   revokeGrantsOf(username: string, clientId: string | undefined, now: number): Promise<number>;
   /** Forgets remembered consents of the user (for `clientId` only, when given). */
   deleteConsents(username: string, clientId: string | undefined): Promise<number>;
+  /** The user's remembered consents unexpired at `now`, newest first. */
+  consentsOf(username: string, now: number): Promise<RememberedConsent[]>;
   /** A remembered consent of the user for the client covering exactly `scopes`, unexpired. */
   hasConsent(username: string, clientId: string, scopes: readonly string[], now: number): Promise<boolean>;
   saveConsent(username: string, clientId: string, scopes: readonly string[], now: number, expiresAt: number): Promise<void>;

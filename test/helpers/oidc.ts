@@ -51,10 +51,13 @@ export function testClients(): Record<string, unknown>[] {
   ];
 }
 
-/** The portal world of the portal tests plus an OpenID Connect provider with the test clients. */
-export async function startProvider(oidc: Record<string, unknown> = {}, options: { port?: number } = {}) {
+/**
+ * The portal world of the portal tests plus an OpenID Connect provider with the test clients;
+ * `options.config` overrides other top-level sections (for example `authentication_backend`).
+ */
+export async function startProvider(oidc: Record<string, unknown> = {}, options: { port?: number; config?: Record<string, unknown> } = {}) {
   const world = await startPortal(
-    { identity_providers: { oidc: { hmac_secret: 'a-very-long-hmac-secret-for-tests', clients: testClients(), ...oidc } } },
+    { identity_providers: { oidc: { hmac_secret: 'a-very-long-hmac-secret-for-tests', clients: testClients(), ...oidc } }, ...options.config },
     options,
   );
   const fetch = loopbackFetch(new URL(world.gateway.url));

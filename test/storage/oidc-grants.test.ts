@@ -79,6 +79,19 @@ describe('OIDC grants and token rotation (SQLite, migration 0004)', () => {
     expect(await oidc.deleteConsents('john', undefined)).toBe(1);
   });
 
+  it("lists a user's remembered consents that have not expired, newest first", async () => {
+    const { oidc } = memoryStorage();
+    await oidc.saveConsent('john', 'app', ['openid', 'offline_access', 'email'], 10, 1000);
+    await oidc.saveConsent('john', 'other', ['openid'], 20, 1000);
+    await oidc.saveConsent('john', 'gone', ['openid'], 5, 50);
+    await oidc.saveConsent('bob', 'app', ['openid'], 30, 1000);
+    expect(await oidc.consentsOf('john', 100)).toEqual([
+      { clientId: 'other', scopes: ['openid'], grantedAt: 20, expiresAt: 1000 },
+      { clientId: 'app', scopes: ['email', 'offline_access', 'openid'], grantedAt: 10, expiresAt: 1000 },
+    ]);
+    expect(await oidc.consentsOf('ann', 100)).toEqual([]);
+  });
+
   it('keeps a retiring signing key until its time, then deletes it', async () => {
     const { oidc } = memoryStorage();
     await oidc.addSigningKey({ kid: 'k1', algorithm: 'RS256', privateKey: 'pem-1', createdAt: 1 });

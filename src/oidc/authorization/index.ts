@@ -12,6 +12,7 @@ import { issuerOf } from '../issuer.js';
 import { errorParameters, sendOAuthErrorPage, toOAuthError } from '../render.js';
 import { sendAuthorizationResponse } from '../response-mode.js';
 import type { OidcHandler, authorizationForm, authorizationParameters } from '../schemas.js';
+import { checkOfflineAccess } from './checks-offline.js';
 import { checkPkce } from './checks-pkce.js';
 import { checkIdTokenHint, checkMaxAge, checkPrompt } from './checks-prompt.js';
 import { checkClient, checkRedirectUri, checkResponseMode, checkResponseType, checkScope, loadPending, rejectDuplicates } from './checks-request.js';
@@ -30,6 +31,7 @@ export const authorizationChecks: readonly Check[] = [
   checkResponseMode,
   checkResponseType,
   checkScope,
+  checkOfflineAccess,
   checkPkce,
   checkPrompt,
   checkMaxAge,

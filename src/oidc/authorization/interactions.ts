@@ -8,11 +8,13 @@
  *   `prompt=none` these become `login_required` (OIDC Core §3.1.2.6).
  * - consent: `implicit` passes, `pre-configured` passes when the user remembered consent for this
  *   client and exactly these scopes, else the consent page (`consent_required` with `prompt=none`);
- *   `prompt=consent` always asks; a refusal is `access_denied`.
+ *   `prompt=consent` always asks; a refusal is `access_denied`. `offline_access` is kept only
+ *   when the user consents to it on the page or remembered consent to it (checks-offline.ts).
  */
 import { pendingLifetime, endpoints } from '../deps.js';
 import { AccessDenied, ConsentRequired, LoginRequired } from '../errors.js';
 import { newOpaqueToken, newUuid } from '../tokens.js';
+import { asksOfflineAccess, dropOfflineAccess } from './checks-offline.js';
 import { type AuthorizationContext, type Check, type Interaction, plainParameters } from './context.js';
 
 export const checkLogin: Check = async (ctx) => {
@@ -43,8 +45,20 @@ export const checkConsent: Check = async (ctx) => {
     return undefined;
   }
   const forced = ctx.prompts.has('consent');
-  if (!forced && client.consentMode === 'implicit') return undefined;
-  if (!forced && client.consentMode === 'pre-configured' && (await ctx.deps.repository.hasConsent(username, client.id, ctx.scopes, ctx.now))) return undefined;
+  if (!forced && client.consentMode === 'implicit') {
+    // No consent is asked, so none is given to a refresh token (OIDC Core §11): checks-offline.ts.
+    dropOfflineAccess(ctx);
+    return undefined;
+  }
+  if (!forced && client.consentMode === 'pre-configured') {
+    const remembered = (scopes: readonly string[]) => ctx.deps.repository.hasConsent(username, client.id, scopes, ctx.now);
+    if (await remembered(ctx.scopes)) return undefined;
+    // prompt=none cannot ask for offline access: without it, a remembered consent may still answer.
+    if (ctx.prompts.has('none') && asksOfflineAccess(ctx)) {
+      dropOfflineAccess(ctx);
+      if (await remembered(ctx.scopes)) return undefined;
+    }
+  }
   if (ctx.prompts.has('none')) throw new ConsentRequired('The user has not consented to this client and these scopes.');
   return interact(ctx, 'consent');
 };

@@ -10,7 +10,9 @@
  * - single use: a second redemption that passes the binding checks is `invalid_grant` and
  *   revokes every token issued from the code (RFC 6749 §4.1.2, RFC 9700 §4.2.4);
  * - the code must be unexpired;
- * - issues an opaque access token (256 bits, stored as an HMAC) and, for `openid`, an ID token.
+ * - records the grant (absolute lifetime `lifespans.grant`), issues an access token
+ *   (access-token.ts), for `openid` an ID token, and a refresh token when the client lists the
+ *   `refresh_token` grant and the user granted `offline_access` (issue-refresh-token.ts).
  */
 import type { OidcClientConfig } from '../../config/oidc.js';
 import type { StoredAuthorizationCode, StoredGrant } from '../../storage/oidc-repositories.js';
@@ -18,10 +20,11 @@ import { issueAccessToken } from '../access-token.js';
 import { claimsFor } from '../claims.js';
 import type { OidcDeps } from '../deps.js';
 import { InvalidGrant, InvalidRequest } from '../errors.js';
-import { signIdToken } from '../id-token.js';
+import { idTokenAudience, signIdToken } from '../id-token.js';
 import { pkceMatches, pkceValuePattern } from '../pkce.js';
 import { lifespanOf } from '../lifespans.js';
 import { newUuid } from '../tokens.js';
+import { issueRefreshToken, offersRefreshToken } from './issue-refresh-token.js';
 
 export interface TokenResponse {
   access_token: string;
@@ -60,7 +63,13 @@ export async function exchangeAuthorizationCode(
     username: code.username,
     subject: data.subject,
     scopes: data.scopes,
-    data: { issuer: data.issuer, authTime: data.authTime, amr: data.amr, audience: [client.id, ...client.audience.filter((a) => a !== client.id)] },
+    data: {
+      issuer: data.issuer,
+      authTime: data.authTime,
+      amr: data.amr,
+      audience: [client.id, ...client.audience.filter((a) => a !== client.id)],
+      idTokenAudience: idTokenAudience(client),
+    },
     createdAt: now,
     expiresAt: now + deps.config.lifespans.grant,
     revokedAt: undefined,
@@ -87,8 +96,12 @@ export async function exchangeAuthorizationCode(
       now,
       lifetime: lifespanOf(deps.config, client, 'authorize_code', 'idToken'),
       jti: newUuid(deps.random),
+      audience: grant.data.idTokenAudience,
       extraClaims: client.claimsInIdToken ? claimsFor(user, data.scopes) : {},
     });
+  }
+  if (offersRefreshToken(client, data.scopes)) {
+    response.refresh_token = (await issueRefreshToken(deps, { client, grant, via: 'authorize_code', now })).token;
   }
   await deps.repository.audit({
     time: now,
@@ -96,7 +109,7 @@ export async function exchangeAuthorizationCode(
     clientId: client.id,
     username: code.username,
     grantId: code.grantId,
-    detail: response.id_token ? 'with id_token' : '',
+    detail: [response.id_token && 'with id_token', response.refresh_token && 'with refresh_token'].filter(Boolean).join(', '),
   });
   return response;
 }

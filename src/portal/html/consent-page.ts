@@ -9,6 +9,8 @@ const scopeText: Readonly<Record<string, string>> = {
   groups: 'The groups you belong to',
   address: 'Your postal address',
   phone: 'Your phone number',
+  offline_access: 'Stay connected while you are away (a refresh token, until you revoke it)',
+  offline: 'Stay connected while you are away (a refresh token, until you revoke it)',
 };
 
 /** The OpenID Connect consent page: which application asks, for what; accept or refuse. */

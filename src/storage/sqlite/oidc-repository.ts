@@ -4,6 +4,7 @@ import type {
   IssuanceEvent,
   OidcRepository,
   PendingAuthorization,
+  RememberedConsent,
   StoredAuthorizationCode,
   StoredGrant,
   StoredSigningKey,
@@ -311,6 +312,13 @@ export class SqliteOidcRepository implements OidcRepository {
   async deleteConsents(username: string, clientId: string | undefined): Promise<number> {
     if (clientId === undefined) return this.#prep('DELETE FROM oidc_consents WHERE username = ?').run(username).changes;
     return this.#prep('DELETE FROM oidc_consents WHERE username = ? AND client_id = ?').run(username, clientId).changes;
+  }
+
+  async consentsOf(username: string, now: number): Promise<RememberedConsent[]> {
+    const rows = this.#prep(
+      'SELECT client_id, scopes, granted_at, expires_at FROM oidc_consents WHERE username = ? AND expires_at > ? ORDER BY granted_at DESC',
+    ).all(username, now) as { client_id: string; scopes: string; granted_at: number; expires_at: number }[];
+    return rows.map((r) => ({ clientId: r.client_id, scopes: words(r.scopes), grantedAt: r.granted_at, expiresAt: r.expires_at }));
   }
 
   async hasConsent(username: string, clientId: string, scopes: readonly string[], now: number): Promise<boolean> {
