@@ -1,7 +1,9 @@
-import type { OidcClientConfig } from '../config/oidc.js';
+import { SignJWT } from 'jose';
+import type { OidcClientConfig, OidcSigningAlgorithm } from '../config/oidc.js';
 import type { StoredGrant } from '../storage/oidc-repositories.js';
+import { claimsFor } from './claims.js';
 import type { OidcDeps } from './deps.js';
-import { newOpaqueToken } from './tokens.js';
+import { newOpaqueToken, newUuid } from './tokens.js';
 
 /** An access token as handed to a client, with what the token response says of it. */
 export interface IssuedAccessToken {
@@ -20,16 +22,23 @@ export interface AccessTokenInput {
 }
 
 /**
- * Issues an access token for a grant and stores it (only its HMAC): an opaque 256-bit token.
- * Every grant (authorization code, refresh token, client credentials) issues through here, so the
- * token's format, audience and revocation work the same whatever the grant.
+ * Issues an access token for a grant and stores it (only an HMAC). Every grant (authorization
+ * code, refresh token, client credentials) issues through here, so the token's format, audience
+ * and revocation work the same whatever the grant:
+ * - opaque (256 random bits), stored by the HMAC of the token — the default
+ *   (`access_token_signed_response_alg: none`);
+ * - an RFC 9068 JWT when the client names an algorithm: header `typ: at+jwt` and the signing
+ *   key's `kid`; claims `iss`, `sub` (the user's subject, or the client id for client
+ *   credentials), `aud` (the granted audience, the client id when there is none), `exp`, `iat`,
+ *   `jti`, `client_id`, `scope`, and for a user `auth_time`, `amr` and the claims the client's
+ *   `claims_policy` lists under `access_token` (those its scopes release). Stored by the HMAC of
+ *   its `jti`, so that revoking it works like for an opaque token (oidc/token-check.ts).
  */
 export async function issueAccessToken(deps: OidcDeps, input: AccessTokenInput): Promise<IssuedAccessToken> {
   const { client, grant, now } = input;
-  const token = newOpaqueToken(deps.random);
-  await deps.repository.saveToken({
-    tokenHash: deps.hasher.hash('access', token),
-    kind: 'access',
+  const audience = grant.data.audience;
+  const stored = {
+    kind: 'access' as const,
     grantId: grant.grantId,
     clientId: client.id,
     username: grant.username,
@@ -38,8 +47,49 @@ export async function issueAccessToken(deps: OidcDeps, input: AccessTokenInput):
     issuedAt: now,
     expiresAt: now + input.lifetime,
     revokedAt: undefined,
-    format: 'opaque',
-    audience: grant.data.audience,
-  });
-  return { token, expiresIn: Math.floor(input.lifetime / 1000) };
+    audience,
+  };
+  const expiresIn = Math.floor(input.lifetime / 1000);
+  const algorithm = client.accessTokenSignedResponseAlg;
+  if (algorithm === 'none') {
+    const token = newOpaqueToken(deps.random);
+    await deps.repository.saveToken({ ...stored, tokenHash: deps.hasher.hash('access', token), format: 'opaque' });
+    return { token, expiresIn };
+  }
+  const jti = newUuid(deps.random);
+  const token = await signAccessToken(deps, input, algorithm, jti);
+  await deps.repository.saveToken({ ...stored, tokenHash: deps.hasher.hash('access', jti), format: 'jwt' });
+  return { token, expiresIn };
+}
+
+async function signAccessToken(deps: OidcDeps, input: AccessTokenInput, algorithm: OidcSigningAlgorithm, jti: string): Promise<string> {
+  const { client, grant, now } = input;
+  const key = deps.keys.signer(algorithm);
+  const seconds = Math.floor(now / 1000);
+  const audience = grant.data.audience.length > 0 ? grant.data.audience : [client.id];
+  const claims: Record<string, unknown> = { client_id: client.id, scope: input.scopes.join(' ') };
+  if (grant.username !== '') {
+    Object.assign(claims, await policyClaims(deps, client, grant.username, input.scopes));
+    claims.auth_time = Math.floor(grant.data.authTime / 1000);
+    claims.amr = [...grant.data.amr];
+  }
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: key.algorithm, kid: key.kid, typ: 'at+jwt' })
+    .setIssuer(grant.data.issuer)
+    .setSubject(grant.subject)
+    .setAudience(audience.length === 1 ? audience[0]! : [...audience])
+    .setIssuedAt(seconds)
+    .setExpirationTime(seconds + Math.floor(input.lifetime / 1000))
+    .setJti(jti)
+    .sign(key.privateKey);
+}
+
+/** The claims of the client's `claims_policy` `access_token` list that its scopes release. */
+async function policyClaims(deps: OidcDeps, client: OidcClientConfig, username: string, scopes: readonly string[]): Promise<Record<string, unknown>> {
+  const wanted = client.claimsPolicy === undefined ? [] : (deps.config.claimsPolicies.get(client.claimsPolicy)?.accessToken ?? []);
+  if (wanted.length === 0) return {};
+  const user = await deps.users.get(username);
+  if (!user) return {};
+  const released = claimsFor(user, scopes);
+  return Object.fromEntries(wanted.filter((claim) => released[claim] !== undefined).map((claim) => [claim, released[claim]]));
 }

@@ -21,17 +21,33 @@ export interface ClientCredentials {
   readonly body: Readonly<Record<string, string>>;
 }
 
-/** The methods a client may use. */
-export function allowedMethods(client: OidcClientConfig): ClientAuthMethod[] {
-  if (client.tokenEndpointAuthMethod) return [client.tokenEndpointAuthMethod];
+/** The endpoints where clients authenticate; each may have its own `<endpoint>_endpoint_auth_method`. */
+export type AuthEndpoint = 'token' | 'introspection' | 'revocation';
+
+/** The method a client registered for `endpoint`: its own, else the token endpoint's. */
+function registeredMethod(client: OidcClientConfig, endpoint: AuthEndpoint): ClientAuthMethod | undefined {
+  const own =
+    endpoint === 'introspection' ? client.introspectionEndpointAuthMethod : endpoint === 'revocation' ? client.revocationEndpointAuthMethod : undefined;
+  return own ?? client.tokenEndpointAuthMethod;
+}
+
+/** The methods a client may use at `endpoint`. */
+export function allowedMethods(client: OidcClientConfig, endpoint: AuthEndpoint = 'token'): ClientAuthMethod[] {
+  const registered = registeredMethod(client, endpoint);
+  if (registered) return [registered];
   return client.public ? ['none'] : ['client_secret_basic', 'client_secret_post'];
 }
 
 /**
- * Authenticates the client of a token request.
+ * Authenticates the client of a token (or introspection, or revocation) request.
  * @throws InvalidClient (unknown client, wrong secret or assertion, method not allowed), InvalidRequest.
  */
-export async function authenticateClient(deps: OidcDeps, input: ClientCredentials, audiences: string[]): Promise<OidcClientConfig> {
+export async function authenticateClient(
+  deps: OidcDeps,
+  input: ClientCredentials,
+  audiences: string[],
+  endpoint: AuthEndpoint = 'token',
+): Promise<OidcClientConfig> {
   const { body } = input;
   const str = (name: string): string | undefined => body[name];
   const basic = input.authorization?.match(/^Basic\s+(.+)$/i)?.[1];
@@ -50,7 +66,8 @@ export async function authenticateClient(deps: OidcDeps, input: ClientCredential
   } else if (assertion !== undefined) {
     if (str('client_assertion_type') !== assertionType) throw new InvalidRequest(`client_assertion_type must be '${assertionType}'.`);
     clientId = safeIssuer(assertion);
-    used = deps.clients.get(clientId ?? '')?.tokenEndpointAuthMethod === 'client_secret_jwt' ? 'client_secret_jwt' : 'private_key_jwt';
+    const claimed = deps.clients.get(clientId ?? '');
+    used = claimed && registeredMethod(claimed, endpoint) === 'client_secret_jwt' ? 'client_secret_jwt' : 'private_key_jwt';
   } else {
     clientId = str('client_id');
     secret = secretInBody;
@@ -59,10 +76,11 @@ export async function authenticateClient(deps: OidcDeps, input: ClientCredential
   if (!clientId) throw new InvalidClient('The client is not identified (no client_id).');
   const client = deps.clients.get(clientId);
   if (!client) throw new InvalidClient('Client authentication failed (unknown client).');
-  const allowed = allowedMethods(client);
+  const allowed = allowedMethods(client, endpoint);
   if (!allowed.includes(used)) {
+    const key = registeredMethod(client, endpoint) === client.tokenEndpointAuthMethod ? 'token' : endpoint;
     throw new InvalidClient(
-      `Client authentication failed: the client used '${used}' but is registered for '${allowed.join("' or '")}' (token_endpoint_auth_method).`,
+      `Client authentication failed: the client used '${used}' but is registered for '${allowed.join("' or '")}' (${key}_endpoint_auth_method).`,
     );
   }
   if (used === 'client_secret_basic' || used === 'client_secret_post') {

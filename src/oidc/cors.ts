@@ -1,9 +1,13 @@
 import type { onSendHookHandler } from 'fastify';
-import type { OidcConfig } from '../config/oidc.js';
+import type { corsEndpoints, OidcConfig } from '../config/oidc.js';
 import type { OidcHandler, preflightHeaders } from './schemas.js';
 
+/** An endpoint that `cors.endpoints` may name. */
+export type CorsEndpoint = (typeof corsEndpoints)[number];
+
 /**
- * CORS for the token and userinfo endpoints named in `cors.endpoints`, for the origins of
+ * CORS for the token, userinfo, introspection and revocation endpoints named in
+ * `cors.endpoints`, for the origins of
  * `cors.allowed_origins` (and of the clients' redirect URIs with
  * `allowed_origins_from_client_redirect_uris`). Never on the authorization endpoint (RFC 9700 §4.16).
  */
@@ -16,7 +20,7 @@ export function corsOrigins(config: OidcConfig): Set<string> {
 }
 
 /** Adds `Access-Control-Allow-Origin` when the endpoint is enabled and the origin allowed. */
-export function corsHeaders(config: OidcConfig, endpoint: 'token' | 'userinfo'): onSendHookHandler {
+export function corsHeaders(config: OidcConfig, endpoint: CorsEndpoint): onSendHookHandler {
   const enabled = config.cors.endpoints.includes(endpoint);
   const origins = corsOrigins(config);
   return (request, reply, payload, done) => {
@@ -29,7 +33,7 @@ export function corsHeaders(config: OidcConfig, endpoint: 'token' | 'userinfo'):
 }
 
 /** The preflight answer (`OPTIONS`). */
-export function corsPreflight(config: OidcConfig, endpoint: 'token' | 'userinfo'): OidcHandler<{ headers: typeof preflightHeaders }> {
+export function corsPreflight(config: OidcConfig, endpoint: CorsEndpoint): OidcHandler<{ headers: typeof preflightHeaders }> {
   const enabled = config.cors.endpoints.includes(endpoint);
   const origins = corsOrigins(config);
   return async (request, reply) => {
@@ -38,7 +42,7 @@ export function corsPreflight(config: OidcConfig, endpoint: 'token' | 'userinfo'
     return reply
       .status(204)
       .header('access-control-allow-origin', origins.has('*') ? '*' : origin)
-      .header('access-control-allow-methods', endpoint === 'token' ? 'POST' : 'GET, POST')
+      .header('access-control-allow-methods', endpoint === 'userinfo' ? 'GET, POST' : 'POST')
       .header('access-control-allow-headers', 'Authorization, Content-Type')
       .header('access-control-max-age', '600')
       .header('vary', 'Origin')

@@ -37,6 +37,8 @@ export const endpoints = {
   authorization: '/api/oidc/authorization',
   token: '/api/oidc/token',
   userinfo: '/api/oidc/userinfo',
+  introspection: '/api/oidc/introspection',
+  revocation: '/api/oidc/revocation',
   jwks: '/jwks.json',
   consent: '/consent',
 } as const;

@@ -60,5 +60,12 @@ export const userinfoHeaders = Type.Object({ authorization: Type.Optional(Type.S
 /** The headers the token route reads: client credentials (RFC 6749 §2.3.1) and the body's type. */
 export const tokenHeaders = Type.Object({ authorization: Type.Optional(Type.String()), 'content-type': Type.Optional(Type.String()) });
 
+/**
+ * Introspection (RFC 7662 §2.1) and revocation (RFC 7009 §2.1) parameters: `token`,
+ * `token_type_hint` and the client's credentials, each sent at most once; unknown ones are
+ * ignored. `token` is required by the handlers, after client authentication.
+ */
+export const tokenCheckForm = Type.Record(Type.String(), Type.String());
+
 /** The header the CORS preflight reads. */
 export const preflightHeaders = Type.Object({ origin: Type.Optional(Type.String()) });

@@ -13,6 +13,7 @@ import { endpoints, type OidcDeps } from './deps.js';
 import { InvalidRequest, UnauthorizedClient, UnsupportedGrantType } from './errors.js';
 import type { OidcClientConfig } from '../config/oidc.js';
 import { exchangeAuthorizationCode, type TokenResponse } from './grants/authorization-code.js';
+import { clientCredentialsGrant } from './grants/client-credentials.js';
 import { exchangeRefreshToken } from './grants/refresh-token.js';
 import { issuerOf } from './issuer.js';
 import { sendOAuthErrorJson } from './render.js';
@@ -45,6 +46,7 @@ export type GrantHandler = (deps: OidcDeps, client: OidcClientConfig, body: Read
 const grants: Readonly<Record<string, GrantHandler>> = {
   authorization_code: (deps, client, body) =>
     exchangeAuthorizationCode(deps, client, { code: body.code, redirectUri: body.redirect_uri, codeVerifier: body.code_verifier }),
+  client_credentials: (deps, client, body, { issuer }) => clientCredentialsGrant(deps, client, { scope: body.scope, audience: body.audience, issuer }),
   refresh_token: (deps, client, body, context) => exchangeRefreshToken(deps, client, { refreshToken: body.refresh_token, scope: body.scope }, context),
 };
 

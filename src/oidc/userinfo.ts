@@ -1,7 +1,8 @@
 /**
  * `GET|POST /api/oidc/userinfo` — the UserInfo endpoint (OIDC Core §5.3).
  * - bearer token from the `Authorization` header or, for POST, the form body
- *   (`access_token`, RFC 6750 §2.2), never both; missing, unknown, expired or revoked →
+ *   (`access_token`, RFC 6750 §2.2), never both; opaque or an RFC 9068 JWT (token-check.ts:
+ *   signature, then the stored record by its `jti`); missing, unknown, expired or revoked →
  *   401 `invalid_token` with `WWW-Authenticate: Bearer` (RFC 6750 §3.1);
  * - the token must carry `openid` (else 403 `insufficient_scope`);
  * - claims by scope (claims.ts), read fresh from the user backend, `sub` always;
@@ -16,6 +17,7 @@ import { InsufficientScope, InvalidRequest, InvalidToken } from './errors.js';
 import { issuerOf } from './issuer.js';
 import { sendOAuthErrorJson } from './render.js';
 import type { OidcHandler, userinfoHeaders, userinfoForm } from './schemas.js';
+import { findActiveToken } from './token-check.js';
 
 /** `GET`: the token from the `Authorization` header. */
 export function userinfoGET(deps: OidcDeps): OidcHandler<{ headers: typeof userinfoHeaders }> {
@@ -36,10 +38,8 @@ async function userinfo(deps: OidcDeps, request: FastifyRequest, reply: FastifyR
     const { issuer } = issuerOf(deps.sessions, request);
     const token = bearerToken(header, fromBody);
     const now = deps.clock.now();
-    const stored = await deps.repository.findToken(deps.hasher.hash('access', token));
-    if (stored?.kind !== 'access' || stored.revokedAt !== undefined || stored.expiresAt <= now) {
-      throw new InvalidToken('The access token is invalid, expired or revoked.');
-    }
+    const stored = (await findActiveToken(deps, token, ['access']))?.token;
+    if (!stored) throw new InvalidToken('The access token is invalid, expired or revoked.');
     if (!stored.scopes.includes('openid')) throw new InsufficientScope("The access token was not issued for the 'openid' scope.");
     const user = await deps.users.get(stored.username);
     const client = deps.clients.get(stored.clientId);

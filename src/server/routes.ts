@@ -67,10 +67,14 @@ import {
   authorizationParameters,
   noParameters,
   preflightHeaders,
+  tokenCheckForm,
   tokenForm,
   tokenHeaders,
   userinfoForm,
 } from '../oidc/schemas.js';
+import { formBodyOnly } from '../oidc/form-body.js';
+import { introspectionPOST } from '../oidc/introspection.js';
+import { revocationPOST } from '../oidc/revocation.js';
 import { formEncodedOnly, tokenPOST } from '../oidc/token.js';
 import { userinfoGET, userinfoPOST } from '../oidc/userinfo.js';
 import { healthGET } from './health.js';
@@ -166,7 +170,7 @@ export function routeTable({ portal, authz, oidc }: RouteDeps): Route[] {
     post('/api/logout', logoutBodySchema, logoutPOST(portal)),
 
     // OpenID Connect provider (oidc/): discovery, keys, authorization (GET and cross-site POST
-    // by design), token, userinfo; the consent page is a portal page.
+    // by design), token, userinfo, introspection, revocation; the consent page is a portal page.
     ...(oidc ? oidcRows(oidc, portal, headers, sameOrigin) : []),
   ];
 }
@@ -217,6 +221,38 @@ function oidcRows(oidc: OidcDeps, portal: PortalDeps, headers: onSendHookHandler
       handler: userinfoPOST(oidc),
     }),
     route({ method: 'OPTIONS', url: '/api/oidc/userinfo', schema: { headers: preflightHeaders }, errorHandler: json, handler: corsPreflight(c, 'userinfo') }),
+    route({
+      method: 'POST',
+      url: '/api/oidc/introspection',
+      schema: { headers: tokenHeaders, body: tokenCheckForm },
+      errorHandler: json,
+      preValidation: formBodyOnly('introspection'),
+      onSend: corsHeaders(c, 'introspection'),
+      handler: introspectionPOST(oidc),
+    }),
+    route({
+      method: 'OPTIONS',
+      url: '/api/oidc/introspection',
+      schema: { headers: preflightHeaders },
+      errorHandler: json,
+      handler: corsPreflight(c, 'introspection'),
+    }),
+    route({
+      method: 'POST',
+      url: '/api/oidc/revocation',
+      schema: { headers: tokenHeaders, body: tokenCheckForm },
+      errorHandler: json,
+      preValidation: formBodyOnly('revocation'),
+      onSend: corsHeaders(c, 'revocation'),
+      handler: revocationPOST(oidc),
+    }),
+    route({
+      method: 'OPTIONS',
+      url: '/api/oidc/revocation',
+      schema: { headers: preflightHeaders },
+      errorHandler: json,
+      handler: corsPreflight(c, 'revocation'),
+    }),
     route({
       method: 'GET',
       url: '/consent',
