@@ -1,4 +1,6 @@
 import type { User } from '../auth/users/user.js';
+import type { OidcClientConfig, OidcConfig } from '../config/oidc.js';
+import { InvalidRequest } from './errors.js';
 
 /** The claims each scope releases (OIDC Core §5.4; `groups` as Authelia). */
 export const scopeClaims: Readonly<Record<string, readonly string[]>> = {
@@ -16,6 +18,7 @@ export const scopeClaims: Readonly<Record<string, readonly string[]>> = {
     'birthdate',
     'zoneinfo',
     'locale',
+    'updated_at',
   ],
   email: ['email', 'email_verified', 'alt_emails'],
   groups: ['groups'],
@@ -48,6 +51,7 @@ export function claimsFor(user: User, scopes: readonly string[]): Record<string,
       birthdate: p.birthdate,
       zoneinfo: p.zoneinfo,
       locale: p.locale,
+      updated_at: p.updatedAt,
     });
   }
   if (scopes.includes('email') && user.emails.length > 0) {
@@ -63,4 +67,59 @@ export function claimsFor(user: User, scopes: readonly string[]): Record<string,
   }
   for (const key of Object.keys(out)) if (out[key] === undefined) delete out[key];
   return out;
+}
+
+/**
+ * The `claims` request parameter (OIDC Core §5.5), as far as Gatehouse honours it: the names
+ * of the claims asked for in the ID token and at the userinfo endpoint. Individual claims only
+ * choose where released claims go; what is released stays decided by the granted scopes (the
+ * consent the user gave), so a request cannot widen it.
+ */
+export interface ClaimsRequest {
+  readonly idToken: readonly string[];
+  readonly userinfo: readonly string[];
+}
+
+/**
+ * Parses a `claims` parameter: a JSON object with optional `id_token` and `userinfo` members,
+ * each mapping claim names to `null` or `{essential, value, values}`.
+ * @throws InvalidRequest naming what is wrong.
+ */
+export function parseClaimsRequest(text: string): ClaimsRequest {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new InvalidRequest('The claims parameter is not valid JSON.');
+  }
+  if (!isObject(value)) throw new InvalidRequest('The claims parameter must be a JSON object.');
+  const member = (name: 'id_token' | 'userinfo'): string[] => {
+    const entry = value[name];
+    if (entry === undefined) return [];
+    if (!isObject(entry)) throw new InvalidRequest(`The claims parameter's '${name}' must be an object.`);
+    for (const [claim, request] of Object.entries(entry)) {
+      if (request !== null && !isObject(request)) throw new InvalidRequest(`The claims parameter's '${name}.${claim}' must be null or an object.`);
+    }
+    return Object.keys(entry);
+  };
+  return { idToken: member('id_token'), userinfo: member('userinfo') };
+}
+
+/**
+ * The user claims an ID token carries besides the standard ones: those of the granted scopes
+ * that the client asks for in every ID token (`claims_in_id_token`: all of them; its
+ * `claims_policy`'s `id_token` list), or that the request asked for there (`claims`).
+ */
+export function idTokenClaims(config: OidcConfig, client: OidcClientConfig, user: User, scopes: readonly string[], claimsRequest: string | undefined): Record<string, unknown> {
+  const released = claimsFor(user, scopes);
+  if (client.claimsInIdToken) return released;
+  const wanted = new Set(client.claimsPolicy === undefined ? [] : (config.claimsPolicies.get(client.claimsPolicy)?.idToken ?? []));
+  if (claimsRequest !== undefined) for (const name of parseClaimsRequest(claimsRequest).idToken) wanted.add(name);
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(released)) if (wanted.has(name)) out[name] = value;
+  return out;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

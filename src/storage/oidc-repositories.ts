@@ -50,6 +50,8 @@ export interface AuthorizationCodeData {
   readonly authTime: number;
   readonly amr: readonly string[];
   readonly issuer: string;
+  /** The `claims` request parameter, as sent, when there was one. */
+  readonly claimsRequest?: string | undefined;
 }
 
 /**

@@ -57,6 +57,8 @@ describe('OpenID Connect flows with openid-client', () => {
       email: 'john.doe@gatehouse.localhost',
       email_verified: true,
       groups: ['admins', 'dev'],
+      // The users file's time when john's entry was read (issue 11: updated_at).
+      updated_at: expect.any(Number),
     });
     // The ID token is RS256 with a kid from /jwks.json, and at_hash binds the access token.
     const jwks = (await (await world.fetch(`${issuer}/jwks.json`)).json()) as { keys: object[] };

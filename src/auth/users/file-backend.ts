@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import type { FileBackendConfig } from '../../config/authentication-backend.js';
 import { fsReason } from '../../config/reader.js';
 import { StartupError } from '../../shared/errors.js';
@@ -40,12 +40,15 @@ export class FileUserBackend implements UserBackend, UserDirectory {
   /** Accounts handed out by `account()`, made once per user of each file read. */
   readonly #accounts = new WeakMap<StoredUser, Account>();
   #database: UsersDatabase;
+  /** Per username: when its claims last changed (seconds; the users file's time at the read that saw it) and what they were. */
+  #updated = new Map<string, { readonly at: number; readonly shown: string }>();
   #stopWatching: (() => void) | undefined;
 
-  private constructor(options: FileUserBackendOptions, database: UsersDatabase, dummyDigest: string) {
+  private constructor(options: FileUserBackendOptions, database: UsersDatabase, dummyDigest: string, modifiedAt: number) {
     this.#config = options.config;
     this.#logger = options.logger ?? silent;
     this.#database = database;
+    this.#stampUpdates(database, modifiedAt);
     this.#dummyDigest = dummyDigest;
     this.#verify = options.verify ?? verifyPassword;
   }
@@ -67,7 +70,7 @@ export class FileUserBackend implements UserBackend, UserDirectory {
     }
     const random = options.random ?? systemRandom;
     const dummy = await hashWithConfig(random.bytes(18).toString('base64'), config.password, random);
-    const backend = new FileUserBackend(options, outcome.database, dummy);
+    const backend = new FileUserBackend(options, outcome.database, dummy, outcome.modifiedAt);
     if (config.watch) backend.#watch(options.debounceMs ?? 200);
     return backend;
   }
@@ -79,12 +82,12 @@ export class FileUserBackend implements UserBackend, UserDirectory {
 
   async find(login: string): Promise<User | undefined> {
     const user = this.#lookup(login);
-    return user && !user.disabled ? publicUser(user) : undefined;
+    return user && !user.disabled ? this.#public(user) : undefined;
   }
 
   async get(username: string): Promise<User | undefined> {
     const user = this.#database.users.get(username);
-    return user && !user.disabled ? publicUser(user) : undefined;
+    return user && !user.disabled ? this.#public(user) : undefined;
   }
 
   async checkPassword(login: string, password: string): Promise<User | undefined> {
@@ -97,7 +100,7 @@ export class FileUserBackend implements UserBackend, UserDirectory {
     // A reload while the digest was being checked may have disabled the user or replaced the
     // password: the login must not succeed on the old one (its session would never be ended).
     const current = this.#lookup(login);
-    return current?.username === user.username && !current.disabled && current.digest === user.digest ? publicUser(current) : undefined;
+    return current?.username === user.username && !current.disabled && current.digest === user.digest ? this.#public(current) : undefined;
   }
 
   /** The user named exactly `username` (canonical case, never an email), disabled or not. */
@@ -106,10 +109,27 @@ export class FileUserBackend implements UserBackend, UserDirectory {
     if (user === undefined) return undefined;
     let account = this.#accounts.get(user);
     if (account === undefined) {
-      account = { ...publicUser(user), disabled: user.disabled, passwordFingerprint: passwordFingerprint(user.digest) };
+      account = { ...this.#public(user), disabled: user.disabled, passwordFingerprint: passwordFingerprint(user.digest) };
       this.#accounts.set(user, account);
     }
     return account;
+  }
+
+  /** A user as the rest of Gatehouse sees it: never the digest; `updated_at` from the reads that saw its claims change. */
+  #public(user: StoredUser): User {
+    const updatedAt = this.#updated.get(user.username)?.at;
+    return { username: user.username, displayName: user.displayName, emails: user.emails, groups: user.groups, profile: { ...user.profile, updatedAt } };
+  }
+
+  /** Keeps each user's `updated_at` unless its claims differ from those of the previous read. */
+  #stampUpdates(database: UsersDatabase, modifiedAt: number): void {
+    const next = new Map<string, { at: number; shown: string }>();
+    for (const [username, user] of database.users) {
+      const text = shown(user);
+      const before = this.#updated.get(username);
+      next.set(username, before?.shown === text ? before : { at: Math.floor(modifiedAt / 1000), shown: text });
+    }
+    this.#updated = next;
   }
 
   /** Re-reads the file now; keeps the users in force when it is broken. Listeners are told. */
@@ -119,6 +139,7 @@ export class FileUserBackend implements UserBackend, UserDirectory {
     if (outcome.ok) {
       const changes = diffUsers(this.#database.users, outcome.database.users);
       this.#database = outcome.database;
+      this.#stampUpdates(outcome.database, outcome.modifiedAt);
       result = { ok: true, users: outcome.database.users.size, changes };
       this.#logger.info({ file: this.#config.path, users: result.users, ...changes }, 'users file reloaded');
     } else {
@@ -160,17 +181,19 @@ export class FileUserBackend implements UserBackend, UserDirectory {
   }
 }
 
-async function read(config: FileBackendConfig): Promise<{ ok: true; database: UsersDatabase } | { ok: false; problems: string[] }> {
+async function read(config: FileBackendConfig): Promise<{ ok: true; database: UsersDatabase; modifiedAt: number } | { ok: false; problems: string[] }> {
   let text: string;
+  let modifiedAt: number;
   try {
-    text = await readFile(config.path, 'utf8');
+    [text, modifiedAt] = await Promise.all([readFile(config.path, 'utf8'), stat(config.path).then((s) => s.mtimeMs)]);
   } catch (error) {
     return { ok: false, problems: [`cannot read the file: ${fsReason(error)}`] };
   }
   const parsed = parseUsersFile(text, config.search);
-  return parsed.ok ? parsed : { ok: false, problems: [...parsed.problems] };
+  return parsed.ok ? { ...parsed, modifiedAt } : { ok: false, problems: [...parsed.problems] };
 }
 
-function publicUser(user: StoredUser): User {
-  return { username: user.username, displayName: user.displayName, emails: user.emails, groups: user.groups, profile: user.profile };
+/** What OpenID Connect's `updated_at` compares: everything a user's claims come from. */
+function shown(user: StoredUser): string {
+  return JSON.stringify([user.displayName, user.emails, user.groups, user.profile]);
 }

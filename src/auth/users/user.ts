@@ -11,6 +11,8 @@ export interface UserProfile {
   readonly picture?: string;
   readonly zoneinfo?: string;
   readonly locale?: string;
+  /** When the user's claims last changed, in seconds since the epoch (OpenID Connect `updated_at`). */
+  readonly updatedAt?: number | undefined;
   readonly phoneNumber?: string;
   readonly phoneExtension?: string;
   readonly address?: Readonly<Record<string, string>>;

@@ -32,6 +32,8 @@ export interface AuthorizationContext {
   hintSubject: string | undefined;
   codeChallenge: string | undefined;
   codeChallengeMethod: 'S256' | 'plain' | undefined;
+  /** The `claims` parameter as sent, once checked (OIDC Core §5.5). */
+  claimsRequest: string | undefined;
   /** `Set-Cookie` values to send (a forced re-authentication clears the session). */
   readonly setCookies: string[];
 }

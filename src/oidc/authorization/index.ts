@@ -12,6 +12,7 @@ import { issuerOf } from '../issuer.js';
 import { errorParameters, sendOAuthErrorPage, toOAuthError } from '../render.js';
 import { sendAuthorizationResponse } from '../response-mode.js';
 import type { OidcHandler, authorizationForm, authorizationParameters } from '../schemas.js';
+import { checkClaimsParameter } from './checks-claims.js';
 import { checkOfflineAccess } from './checks-offline.js';
 import { checkPkce } from './checks-pkce.js';
 import { checkIdTokenHint, checkMaxAge, checkPrompt } from './checks-prompt.js';
@@ -33,6 +34,7 @@ export const authorizationChecks: readonly Check[] = [
   checkScope,
   checkOfflineAccess,
   checkPkce,
+  checkClaimsParameter,
   checkPrompt,
   checkMaxAge,
   checkIdTokenHint,
@@ -111,6 +113,7 @@ function newContext(
     hintSubject: undefined,
     codeChallenge: undefined,
     codeChallengeMethod: undefined,
+    claimsRequest: undefined,
     setCookies: [],
   };
 }

@@ -15,6 +15,7 @@ import { pendingLifetime, endpoints } from '../deps.js';
 import { AccessDenied, ConsentRequired, LoginRequired } from '../errors.js';
 import { newOpaqueToken, newUuid } from '../tokens.js';
 import { asksOfflineAccess, dropOfflineAccess } from './checks-offline.js';
+import { sectorOf } from '../subjects.js';
 import { type AuthorizationContext, type Check, type Interaction, plainParameters } from './context.js';
 
 export const checkLogin: Check = async (ctx) => {
@@ -85,7 +86,8 @@ async function interact(ctx: AuthorizationContext, page: '/' | '/2fa' | 'consent
 }
 
 /** The user's public subject identifier (a stored random UUID). */
-export function subjectOf(ctx: Pick<AuthorizationContext, 'deps' | 'now'>, username: string): Promise<string> {
+export function subjectOf(ctx: Pick<AuthorizationContext, 'deps' | 'now' | 'client'>, username: string): Promise<string> {
   const { deps } = ctx;
-  return deps.repository.subjectFor(username, '', () => newUuid(deps.random), ctx.now);
+  const sector = ctx.client ? sectorOf(ctx.client) : '';
+  return deps.repository.subjectFor(username, sector, () => newUuid(deps.random), ctx.now);
 }

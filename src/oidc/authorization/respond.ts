@@ -33,6 +33,7 @@ export async function issueCode(ctx: AuthorizationContext): Promise<Record<strin
       authTime: state.firstFactorAt ?? now,
       amr,
       issuer: ctx.issuer,
+      claimsRequest: ctx.claimsRequest,
     },
     issuedAt: now,
     expiresAt: now + lifespanOf(deps.config, client, 'authorize_code', 'authorizeCode'),

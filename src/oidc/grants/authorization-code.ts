@@ -17,7 +17,7 @@
 import type { OidcClientConfig } from '../../config/oidc.js';
 import type { StoredAuthorizationCode, StoredGrant } from '../../storage/oidc-repositories.js';
 import { issueAccessToken } from '../access-token.js';
-import { claimsFor } from '../claims.js';
+import { idTokenClaims } from '../claims.js';
 import type { OidcDeps } from '../deps.js';
 import { InvalidGrant, InvalidRequest } from '../errors.js';
 import { idTokenAudience, signIdToken } from '../id-token.js';
@@ -69,6 +69,7 @@ export async function exchangeAuthorizationCode(
       amr: data.amr,
       audience: [client.id, ...client.audience.filter((a) => a !== client.id)],
       idTokenAudience: idTokenAudience(client),
+      claimsRequest: data.claimsRequest,
     },
     createdAt: now,
     expiresAt: now + deps.config.lifespans.grant,
@@ -97,7 +98,7 @@ export async function exchangeAuthorizationCode(
       lifetime: lifespanOf(deps.config, client, 'authorize_code', 'idToken'),
       jti: newUuid(deps.random),
       audience: grant.data.idTokenAudience,
-      extraClaims: client.claimsInIdToken ? claimsFor(user, data.scopes) : {},
+      extraClaims: idTokenClaims(deps.config, client, user, data.scopes, data.claimsRequest),
     });
   }
   if (offersRefreshToken(client, data.scopes)) {

@@ -22,7 +22,7 @@ import type { User } from '../../auth/users/user.js';
 import type { OidcClientConfig } from '../../config/oidc.js';
 import type { StoredGrant, StoredToken } from '../../storage/oidc-repositories.js';
 import { issueAccessToken } from '../access-token.js';
-import { claimsFor } from '../claims.js';
+import { idTokenClaims } from '../claims.js';
 import type { OidcDeps } from '../deps.js';
 import { InvalidGrant, InvalidRequest } from '../errors.js';
 import { signIdToken } from '../id-token.js';
@@ -92,7 +92,7 @@ async function issue(
       lifetime: lifespanOf(deps.config, client, 'refresh_token', 'idToken'),
       jti: newUuid(deps.random),
       audience: grant.data.idTokenAudience,
-      extraClaims: client.claimsInIdToken ? claimsFor(user, scopes) : {},
+      extraClaims: idTokenClaims(deps.config, client, user, scopes, grant.data.claimsRequest),
     });
   }
   const refresh = await issueRefreshToken(deps, { client, grant, via: 'refresh_token', now });

@@ -56,7 +56,7 @@ describe('FileUserBackend', () => {
       displayName: 'John Doe',
       emails: ['john.doe@example.com'],
       groups: ['admins', 'dev'],
-      profile: {},
+      profile: { updatedAt: expect.any(Number) },
     });
     expect(await backend.find('John')).toBeUndefined();
     expect(await backend.find('john.doe@example.com')).toBeUndefined();
@@ -166,7 +166,7 @@ describe('FileUserBackend', () => {
       displayName: 'John Doe',
       emails: ['john.doe@example.com'],
       groups: ['admins', 'dev'],
-      profile: {},
+      profile: { updatedAt: expect.any(Number) },
       disabled: false,
       passwordFingerprint: passwordFingerprint(vectors.pbkdf2Sha256),
     });
