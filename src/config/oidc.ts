@@ -1,7 +1,7 @@
 import { type ClaimsPolicy, readClaimsPolicies } from './oidc-claims-policies.js';
 import { type OidcClientConfig, readOidcClient } from './oidc-client.js';
 import { type OidcLifespans, readLifespans } from './oidc-lifespans.js';
-import { type OidcJwkConfig, type OidcSigningAlgorithm, readOidcJwks } from './oidc-keys.js';
+import { type OidcJwkConfig, type OidcSigningAlgorithm, oidcSigningAlgorithms, readOidcJwks } from './oidc-keys.js';
 import { keyPath } from './problems.js';
 import { type ReadContext, readBoolean, readChoice, readList, readMapping, readSecret, readString } from './reader.js';
 
@@ -124,7 +124,8 @@ function checkClients(
   named: { readonly lifespans: ReadonlyMap<string, unknown>; readonly claimsPolicies: ReadonlyMap<string, unknown> },
 ): void {
   const seen = new Map<string, number>();
-  const algs = new Set<OidcSigningAlgorithm>(jwks.length === 0 ? ['RS256'] : jwks.map((k) => k.algorithm));
+  // Without configured keys, Gatehouse generates and stores one of each algorithm clients use (oidc/keys.ts).
+  const algs = new Set<OidcSigningAlgorithm>(jwks.length === 0 ? oidcSigningAlgorithms : jwks.map((k) => k.algorithm));
   clients.forEach((client, index) => {
     const at = `${path}[${index}]`;
     const earlier = seen.get(client.id);

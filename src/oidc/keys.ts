@@ -49,8 +49,12 @@ export class KeyStore {
     this.#clock = clock;
   }
 
-  /** @throws Error when a stored key cannot be decrypted (another storage key). */
-  static async load(configured: readonly OidcJwkConfig[], repository: OidcRepository, clock: Clock): Promise<KeyStore> {
+  /**
+   * @param needed the algorithms clients sign with (ID tokens, userinfo, access tokens): without
+   * configured keys, one of each missing is generated and stored (RS256 always).
+   * @throws Error when a stored key cannot be decrypted (another storage key).
+   */
+  static async load(configured: readonly OidcJwkConfig[], repository: OidcRepository, clock: Clock, needed: readonly OidcSigningAlgorithm[] = []): Promise<KeyStore> {
     if (configured.length > 0) {
       // Configured keys are never rotated by Gatehouse; the first listed of an algorithm signs
       // (activation times that decrease with the position say so to `signerOf`).
@@ -62,9 +66,10 @@ export class KeyStore {
       );
     }
     let stored = await repository.signingKeys();
-    if (!stored.some((k) => k.algorithm === 'RS256')) {
-      const key = await generateSigningKey('RS256');
-      await repository.addSigningKey({ kid: key.kid, algorithm: 'RS256', privateKey: key.pem, createdAt: clock.now() });
+    for (const algorithm of new Set<OidcSigningAlgorithm>(['RS256', ...needed])) {
+      if (stored.some((k) => k.algorithm === algorithm)) continue;
+      const key = await generateSigningKey(algorithm);
+      await repository.addSigningKey({ kid: key.kid, algorithm, privateKey: key.pem, createdAt: clock.now() });
       stored = await repository.signingKeys();
     }
     return new KeyStore(await importStored(stored, new Map()), repository, clock);

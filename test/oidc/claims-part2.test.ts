@@ -2,7 +2,7 @@
 import { mkdtempSync, readFileSync, renameSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeJwt } from 'jose';
+import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { FileUserBackend } from '../../src/auth/users/file-backend.js';
 import { configOf, minimalRaw } from '../helpers/config.js';
@@ -20,6 +20,7 @@ function clients(): Record<string, unknown>[] {
     { ...base, client_id: 'sector-x2', sector_identifier_uri: 'https://x.example.com/other.json' },
     { ...base, client_id: 'sector-y', sector_identifier_uri: 'https://y.example.com/sector.json' },
     { ...base, client_id: 'policy', claims_policy: 'in-id-token' },
+    { ...base, client_id: 'es256', id_token_signed_response_alg: 'ES256' },
   ];
 }
 
@@ -146,5 +147,16 @@ describe('where claims go: the claims parameter and claims_policies', () => {
     const { claims } = await flow(w, 'policy');
     expect(claims).toMatchObject({ email: 'john.doe@gatehouse.localhost', groups: ['admins', 'dev'] });
     expect(claims).not.toHaveProperty('name');
+  });
+});
+
+describe('signing algorithms without configured keys', () => {
+  it('generates and stores a key for each algorithm a client asks for (ES256 here), published in /jwks.json', async () => {
+    const w = await start();
+    const { tokens } = await flow(w, 'es256');
+    expect(decodeProtectedHeader(tokens!.id_token!).alg).toBe('ES256');
+    const jwks = (await (await w.fetch(`${portalOrigin}/jwks.json`)).json()) as { keys: { alg: string }[] };
+    expect(jwks.keys.map((k) => k.alg).sort()).toEqual(['ES256', 'RS256']);
+    await jwtVerify(tokens!.id_token!, createLocalJWKSet(jwks as never), { audience: 'es256', currentDate: new Date(w.clock.now()) });
   });
 });
