@@ -54,7 +54,12 @@ export class KeyStore {
    * configured keys, one of each missing is generated and stored (RS256 always).
    * @throws Error when a stored key cannot be decrypted (another storage key).
    */
-  static async load(configured: readonly OidcJwkConfig[], repository: OidcRepository, clock: Clock, needed: readonly OidcSigningAlgorithm[] = []): Promise<KeyStore> {
+  static async load(
+    configured: readonly OidcJwkConfig[],
+    repository: OidcRepository,
+    clock: Clock,
+    needed: readonly OidcSigningAlgorithm[] = [],
+  ): Promise<KeyStore> {
     if (configured.length > 0) {
       // Configured keys are never rotated by Gatehouse; the first listed of an algorithm signs
       // (activation times that decrease with the position say so to `signerOf`).

@@ -27,7 +27,9 @@ export async function oidcDeps(s: {
   const config = s.config.identityProviders.oidc;
   if (!config) return undefined;
   // Every algorithm a client signs with gets a stored key when none is configured.
-  const needed = config.clients.flatMap((c) => [c.idTokenSignedResponseAlg, c.userinfoSignedResponseAlg, c.accessTokenSignedResponseAlg]).filter((a) => a !== 'none');
+  const needed = config.clients
+    .flatMap((c) => [c.idTokenSignedResponseAlg, c.userinfoSignedResponseAlg, c.accessTokenSignedResponseAlg])
+    .filter((a) => a !== 'none');
   const keys = await KeyStore.load(config.jwks, s.storage.oidc, s.clock, needed);
   s.logger.info({ keys: keys.keys.map((k) => k.kid), clients: config.clients.length }, 'OpenID Connect provider ready');
   return {
