@@ -8,12 +8,12 @@
  *   shared/authority.ts, userinfo refused); method = `X-Original-Method`
  *   (required); missing, repeated or garbled → 400 naming the header in the log;
  * - client IP = `X-Forwarded-For` walked back over trusted hops (proxy-addr), for `networks`;
- * - `Authorization: Basic` (one factor, regulated) before the session cookie;
+ * - `Authorization: Basic` (one factor, regulated) or `Authorization: Bearer` (an access token
+ *   of the OpenID Connect provider, authz/bearer-strategy.ts) before the session cookie;
  * - login needed → always 401 **with** `Location` (nginx: `error_page 401 =302 $redirection_url`);
  *   otherwise answers per authz/respond.ts.
  */
-import { parseBasic } from './basic-strategy.js';
-import { type AuthzDeps, type AuthzHandler, authzHandler, cookiesOf, portalOverride } from './endpoint.js';
+import { type AuthzDeps, type AuthzHandler, authzHandler, cookiesOf, credentials, portalOverride } from './endpoint.js';
 
 export function authRequestGET(deps: AuthzDeps): AuthzHandler {
   return authzHandler(deps, 'auth-request', (request, headers, view) => ({
@@ -21,7 +21,7 @@ export function authRequestGET(deps: AuthzDeps): AuthzHandler {
     method: headers.method('X-Original-Method'),
     ip: view.ip,
     cookie: cookiesOf(request),
-    basic: parseBasic(headers.optional('Authorization')),
+    ...credentials(headers.optional('Authorization')),
     portalUrl: portalOverride(request),
   }));
 }

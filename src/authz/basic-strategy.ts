@@ -2,6 +2,9 @@ import type { Regulator } from '../auth/regulation/regulator.js';
 import type { Identity, UserBackend } from '../auth/users/user.js';
 import { passwordLogin } from '../auth/password-login.js';
 
+/** The challenge of a failed (or too weak) Basic login: Authelia's realm. */
+export const basicChallenge = 'Basic realm="Authorization Required"';
+
 /** A user name and password from an `Authorization: Basic` (or `Proxy-Authorization`) header. */
 export interface BasicCredentials {
   readonly username: string;
@@ -38,8 +41,8 @@ export function basicChecker(deps: {
 }
 
 /**
- * Reads `Basic <base64(user:password)>`. Absent header or another scheme (a Bearer token meant
- * for the application) → undefined; a Basic header that does not decode to `user:password`
+ * Reads `Basic <base64(user:password)>`. Absent header or another scheme (a Bearer token,
+ * bearer-strategy.ts) → undefined; a Basic header that does not decode to `user:password`
  * with a non-empty user → `'malformed'`.
  */
 export function parseBasic(header: string | undefined): BasicCredentials | 'malformed' | undefined {

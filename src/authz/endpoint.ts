@@ -13,6 +13,7 @@ import { type RequestView, requestViewOf } from '../shared/http/request-view.js'
 import type { Authorizer, AuthzQuery } from './evaluate.js';
 import { ForwardedHeaderError, ForwardedHeaders } from './headers.js';
 import type { Authority } from '../shared/authority.js';
+import { parseBasic } from './basic-strategy.js';
 import { type Flavour, refuse, respond } from './respond.js';
 
 /** What the forward-auth endpoints are given by server/. */
@@ -86,6 +87,14 @@ export function requiredHost(name: string, authority: Authority | undefined): Au
 /** The session cookie reader of a request. */
 export function cookiesOf(request: Pick<FastifyRequest, 'cookies'>): (name: string) => string | undefined {
   return (name) => request.cookies[name];
+}
+
+/**
+ * What an `Authorization` header carries: Basic credentials (one factor), or — any other
+ * scheme — the header itself, which the Authorizer reads for a `Bearer` access token.
+ */
+export function credentials(authorization: string | undefined): Pick<AuthzQuery, 'basic' | 'authorization'> {
+  return { basic: parseBasic(authorization), authorization };
 }
 
 /** The `authelia_url` / `portal_url` query override. */

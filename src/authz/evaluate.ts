@@ -3,14 +3,15 @@ import type { SessionCookieConfig } from '../config/session.js';
 import type { RuleSet } from '../rules/compile.js';
 import { outcome } from '../rules/outcome.js';
 import { AuthLevel } from '../rules/policy.js';
-import { anonymousSubject, type Subject } from '../rules/subject.js';
+import { anonymousSubject, isAnonymous, type Subject } from '../rules/subject.js';
 import { isRefusal, type Target, targetOf } from '../rules/target.js';
 import { allowsPlainHttp } from '../shared/authority.js';
 import type { RequestUrl } from '../shared/request-url.js';
 import type { SessionManager } from '../session/manager.js';
 import { safeRedirect } from '../session/safe-redirect.js';
 import type { Session } from '../session/session.js';
-import type { BasicCheck, BasicCredentials } from './basic-strategy.js';
+import { basicChallenge, type BasicCheck, type BasicCredentials } from './basic-strategy.js';
+import { type BearerCheck, bearerChallenge, parseBearer } from './bearer-strategy.js';
 
 /** One forward-auth question, already read from whatever headers the proxy flavour uses. */
 export interface AuthzQuery {
@@ -24,6 +25,8 @@ export interface AuthzQuery {
   readonly cookie: (name: string) => string | undefined;
   /** HTTP Basic credentials: absent, readable, or present but malformed. */
   readonly basic?: BasicCredentials | 'malformed' | undefined;
+  /** The client's `Authorization` header, read for a `Bearer` token (another scheme is ignored). */
+  readonly authorization?: string | undefined;
   /** A portal URL asked for by the proxy (Authelia's `authelia_url`), instead of the cookie domain's. */
   readonly portalUrl?: string | undefined;
   /** Whether to fall back to the cookie domain's `portal_url` (false for the legacy endpoint). */
@@ -34,7 +37,13 @@ export interface AuthzQuery {
 export type Verdict =
   | { readonly kind: 'allow'; readonly identity: Identity | undefined; readonly target: Target }
   | { readonly kind: 'forbidden'; readonly reason: string; readonly username: string }
-  | { readonly kind: 'login'; readonly reason: string; readonly redirect: URL | undefined; readonly challenge: boolean }
+  | {
+      readonly kind: 'login';
+      readonly reason: string;
+      readonly redirect: URL | undefined;
+      /** A `WWW-Authenticate` value: credentials in a header failed (answered 401, never a redirect). */
+      readonly challenge: string | undefined;
+    }
   | { readonly kind: 'invalid'; readonly reason: string };
 
 /** What evaluation needs: built once in server/ and shared with the proxy. */
@@ -42,6 +51,19 @@ export interface AuthorizerDeps {
   readonly rules: RuleSet;
   readonly sessions: SessionManager;
   readonly basic: BasicCheck;
+  /** Bearer access tokens of the OpenID Connect provider; absent: a `Bearer` header is ignored. */
+  readonly bearer?: BearerCheck | undefined;
+}
+
+/** Who a request is, as far as its credentials tell. */
+interface Identified {
+  readonly subject: Subject;
+  readonly level: AuthLevel;
+  readonly identity: Identity | undefined;
+  /** The session the identity came from, to touch once decided. */
+  readonly session?: Session | undefined;
+  /** Set when the identity came from a header: "log in" is then this 401 challenge, never a redirect. */
+  readonly challenge?: string | undefined;
 }
 
 /**
@@ -49,10 +71,13 @@ export interface AuthorizerDeps {
  * 1. the target must parse (`invalid`), be https (http only under `.localhost`) and be under a
  *    session cookie domain (`invalid`); an unsafe path is `forbidden` (rules/target.ts);
  * 2. a portal URL override must be a safe URL under that cookie domain (`invalid`);
- * 3. identity: Basic credentials when given (one factor, regulated; a failure is a `login`
- *    challenge unless the anonymous rule is `bypass` or names subjects), else the session cookie;
+ * 3. identity, from one source: Basic credentials when given (one factor, regulated; a failure
+ *    is a `login` challenge unless the anonymous rule is `bypass` or names subjects); else a
+ *    `Bearer` access token (bearer-strategy.ts; ignored on a site that is `bypass` for everyone;
+ *    refused with a 401 challenge when a session cookie was sent too, or when the token is not
+ *    accepted); else the session cookie;
  * 4. the first matching rule and the level reached give `allow`, `login` or `forbidden`
- *    (`isAuthzResult`); `login` carries the portal URL with `rd` and `rm`.
+ *    (`isAuthzResult`); `login` carries the portal URL with `rd` and `rm`, or the challenge.
  */
 export class Authorizer {
   constructor(private readonly deps: AuthorizerDeps) {}
@@ -66,48 +91,65 @@ export class Authorizer {
     const portal = portalFor(query, cookie);
     if (typeof portal === 'string') return invalid(portal);
 
-    let subject: Subject = anonymousSubject(query.ip);
-    let level: AuthLevel = AuthLevel.none;
-    let session: Session | undefined;
-    let identity: Identity | undefined;
-    const viaHeader = query.basic !== undefined;
-    if (query.basic !== undefined) {
-      const checked =
-        query.basic === 'malformed' ? { ok: false as const, reason: 'the Authorization header is malformed' } : await this.deps.basic(query.basic, query);
-      if (checked.ok) {
-        subject = { username: checked.user.username, groups: checked.user.groups, ip: query.ip, clientId: '' };
-        level = AuthLevel.oneFactor;
-        identity = checked.user;
-      } else {
-        const anonymous = this.deps.rules.decide(subject, target);
-        if (anonymous.policy !== 'bypass' && !anonymous.ruleHasSubject) return { kind: 'login', reason: checked.reason, redirect: undefined, challenge: true };
-      }
-    } else {
-      session = await this.deps.sessions.load(cookie, query.cookie(cookie.name));
-      const state = session?.state;
-      if (state && state.username !== '') {
-        subject = { username: state.username, groups: state.groups, ip: query.ip, clientId: '' };
-        level = state.level;
-        identity = state;
-      }
-    }
-
+    const who = await this.#identify(query, target, cookie);
+    if ('kind' in who) return who;
+    const { subject, level, identity, session } = who;
     const decision = this.deps.rules.decide(subject, target);
-    const result = outcome(decision, level, subject.username === '');
+    const result = outcome(decision, level, isAnonymous(subject));
     if (session && subject.username !== '') await this.deps.sessions.touch(cookie, session);
     const rule = decision.ruleIndex < 0 ? 'default_policy' : `rule #${decision.ruleIndex + 1}`;
+    const actor = subject.username || (subject.clientId && `oauth2:client:${subject.clientId}`);
     switch (result) {
       case 'allow':
         return { kind: 'allow', target, identity };
       case 'forbidden':
-        return { kind: 'forbidden', reason: `${rule} (${decision.policy}) denies it`, username: subject.username };
+        return { kind: 'forbidden', reason: `${rule} (${decision.policy}) denies it`, username: actor };
       case 'login': {
         const reason = `${rule} (${decision.policy}) needs a higher level than ${level}`;
-        if (viaHeader) return { kind: 'login', reason, redirect: undefined, challenge: true };
-        return { kind: 'login', reason, challenge: false, redirect: portal && loginUrl(portal, query.url.href, query.method) };
+        if (who.challenge !== undefined) return { kind: 'login', reason, redirect: undefined, challenge: who.challenge };
+        return { kind: 'login', reason, challenge: undefined, redirect: portal && loginUrl(portal, query.url.href, query.method) };
       }
     }
   }
+
+  /** The request's subject from its one source of credentials, or the verdict when they fail. */
+  async #identify(query: AuthzQuery, target: Target, cookie: SessionCookieConfig): Promise<Identified | Verdict> {
+    const anonymous: Identified = { subject: anonymousSubject(query.ip), level: AuthLevel.none, identity: undefined };
+    if (query.basic !== undefined) {
+      const checked =
+        query.basic === 'malformed' ? { ok: false as const, reason: 'the Authorization header is malformed' } : await this.deps.basic(query.basic, query);
+      if (checked.ok) {
+        const { user } = checked;
+        return {
+          subject: { username: user.username, groups: user.groups, ip: query.ip, clientId: '' },
+          level: AuthLevel.oneFactor,
+          identity: user,
+          challenge: basicChallenge,
+        };
+      }
+      const decision = this.deps.rules.decide(anonymous.subject, target);
+      if (decision.policy !== 'bypass' && !decision.ruleHasSubject) return challenge(checked.reason, basicChallenge);
+      return { ...anonymous, challenge: basicChallenge };
+    }
+    const bearer = this.deps.bearer;
+    const token = bearer && parseBearer(query.authorization);
+    if (bearer && token !== undefined && this.deps.rules.decide(anonymous.subject, target).policy !== 'bypass') {
+      if (query.cookie(cookie.name) !== undefined) return challenge('both a session cookie and a bearer token were sent', bearerChallenge('invalid_request'));
+      if (token === 'malformed') return challenge('the Authorization header is not a valid Bearer token', bearerChallenge('invalid_token'));
+      const checked = await bearer(token, { target, authority: query.url.authority });
+      if (!checked.ok) return challenge(checked.reason, bearerChallenge('invalid_token'));
+      const { principal } = checked;
+      return { ...principal, subject: { ...principal.subject, ip: query.ip }, challenge: bearerChallenge('insufficient_user_authentication') };
+    }
+    const session = await this.deps.sessions.load(cookie, query.cookie(cookie.name));
+    const state = session?.state;
+    if (!state || state.username === '') return { ...anonymous, session };
+    return { subject: { username: state.username, groups: state.groups, ip: query.ip, clientId: '' }, level: state.level, identity: state, session };
+  }
+}
+
+function challenge(reason: string, header: string): Verdict {
+  return { kind: 'login', reason, redirect: undefined, challenge: header };
 }
 
 function invalid(reason: string): Verdict {

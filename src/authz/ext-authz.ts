@@ -6,13 +6,13 @@
  * - target = `X-Forwarded-Proto` (default: this listener's scheme) `://` `Host` + the path after
  *   `/api/authz/ext-authz`; method = this request's method; garbled → 400 naming the header;
  * - client IP = `X-Forwarded-For` walked back over trusted hops (proxy-addr);
- * - `Authorization: Basic` (one factor, regulated) before the session cookie;
+ * - `Authorization: Basic` (one factor, regulated) or `Authorization: Bearer` (an access token
+ *   of the OpenID Connect provider, authz/bearer-strategy.ts) before the session cookie;
  * - `X-Authelia-URL` / `X-Portal-URL` header overrides the portal, only within the cookie domain;
  * - answers per authz/respond.ts.
  */
-import { parseBasic } from './basic-strategy.js';
 import { requestUrl } from '../shared/request-url.js';
-import { type AuthzDeps, type AuthzHandler, authzHandler, cookiesOf, requiredHost } from './endpoint.js';
+import { type AuthzDeps, type AuthzHandler, authzHandler, cookiesOf, credentials, requiredHost } from './endpoint.js';
 
 export const extAuthzPrefix = '/api/authz/ext-authz';
 
@@ -26,7 +26,7 @@ export function extAuthzANY(deps: AuthzDeps): AuthzHandler {
       method: request.method,
       ip: view.ip,
       cookie: cookiesOf(request),
-      basic: parseBasic(headers.optional('Authorization')),
+      ...credentials(headers.optional('Authorization')),
       portalUrl: headers.optional('X-Portal-URL') ?? headers.optional('X-Authelia-URL'),
     };
   });

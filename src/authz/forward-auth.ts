@@ -8,13 +8,13 @@
  *   each read once (the host and proto by the listener, shared/http/request-view.ts) — missing,
  *   repeated or garbled → 400 naming the header in the log;
  * - client IP = `X-Forwarded-For` walked back over trusted hops (proxy-addr), for `networks`;
- * - `Authorization: Basic` (one factor, regulated) before the session cookie;
+ * - `Authorization: Basic` (one factor, regulated) or `Authorization: Bearer` (an access token
+ *   of the OpenID Connect provider, authz/bearer-strategy.ts) before the session cookie;
  * - `authelia_url` / `portal_url` query overrides the portal, only within the cookie domain;
  * - answers per authz/respond.ts: 200 + `Remote-*`, 302/303/401 to log in, 403, 400.
  */
-import { parseBasic } from './basic-strategy.js';
 import { requestUrl } from '../shared/request-url.js';
-import { type AuthzDeps, type AuthzHandler, authzHandler, cookiesOf, portalOverride, requiredHost } from './endpoint.js';
+import { type AuthzDeps, type AuthzHandler, authzHandler, cookiesOf, credentials, portalOverride, requiredHost } from './endpoint.js';
 
 export function forwardAuthGET(deps: AuthzDeps): AuthzHandler {
   return authzHandler(deps, 'forward-auth', (request, headers, view) => {
@@ -24,7 +24,7 @@ export function forwardAuthGET(deps: AuthzDeps): AuthzHandler {
       method: headers.method('X-Forwarded-Method'),
       ip: view.ip,
       cookie: cookiesOf(request),
-      basic: parseBasic(headers.optional('Authorization')),
+      ...credentials(headers.optional('Authorization')),
       portalUrl: portalOverride(request),
     };
   });

@@ -7,7 +7,8 @@
  *   `X-Forwarded-Host` (default `Host`) `X-Forwarded-URI` (default `/`); method =
  *   `X-Forwarded-Method`, else this request's method;
  * - credentials: with `?auth=basic`, `Authorization: Basic` is required (absent → 401 with
- *   `WWW-Authenticate`); otherwise `Proxy-Authorization: Basic` when sent; then the session cookie;
+ *   `WWW-Authenticate`); otherwise `Proxy-Authorization: Basic` when sent, else an
+ *   `Authorization: Bearer` access token (authz/bearer-strategy.ts); then the session cookie;
  * - the portal comes only from the `rd` query or the `X-Authelia-URL` header (never from the
  *   cookie configuration): without one, "log in" is a plain 401;
  * - every malformed request is 401 (not 400), as Authelia's legacy endpoint answers.
@@ -32,6 +33,7 @@ export function legacyVerifyANY(deps: AuthzDeps): AuthzHandler {
       ip: view.ip,
       cookie: cookiesOf(request),
       basic,
+      authorization: query.auth === 'basic' ? undefined : headers.optional('Authorization'),
       portalUrl: query.rd ?? headers.optional('X-Authelia-URL'),
       portalFromCookie: false,
     };

@@ -5,14 +5,12 @@ import { identityHeaders } from './identity-headers.js';
 /** The four forward-auth flavours; they differ in how "go log in" and bad requests are answered. */
 export type Flavour = 'forward-auth' | 'auth-request' | 'ext-authz' | 'legacy';
 
-export const basicChallenge = 'Basic realm="Authorization Required"';
-
 /**
  * Answers a verdict (authelia.md §2 "Responses"):
  * - allow → 200 with `Remote-User/-Groups/-Name/-Email` when a user is known;
  * - forbidden → 403 `403 Forbidden`;
  * - invalid → 400 `400 Bad Request` (legacy: 401), reason in the log only;
- * - login through Basic → 401 with `WWW-Authenticate: Basic`;
+ * - login through a header (Basic, Bearer) → 401 with the verdict's `WWW-Authenticate` challenge;
  * - login, auth-request → 401 **with** `Location` (nginx turns it into a 302);
  * - login, others → 401 for XHR or a non-HTML `Accept`, else 302 (GET/HEAD/OPTIONS) or 303 to the portal;
  *   legacy without a portal URL → plain 401.
@@ -30,7 +28,7 @@ export function respond(request: FastifyRequest, reply: FastifyReply, flavour: F
       return flavour === 'legacy' ? text(reply, 401, '401 Unauthorized') : text(reply, 400, '400 Bad Request');
     case 'login': {
       request.log.debug({ reason: verdict.reason, ip: request.ip }, 'authentication required');
-      if (verdict.challenge) return text(reply.header('www-authenticate', basicChallenge), 401, '401 Unauthorized');
+      if (verdict.challenge !== undefined) return text(reply.header('www-authenticate', verdict.challenge), 401, '401 Unauthorized');
       const location = verdict.redirect?.href;
       if (location === undefined) return text(reply, 401, '401 Unauthorized');
       if (flavour === 'auth-request') return text(reply.header('location', location), 401, '401 Unauthorized');

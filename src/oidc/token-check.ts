@@ -1,6 +1,7 @@
 /**
  * What a token presented back to the provider is: the one lookup behind introspection,
- * revocation and userinfo, so that they agree on which tokens are alive.
+ * revocation, userinfo and bearer authorisation at forward-auth, so that they agree on which
+ * tokens are alive.
  * - an opaque token is found by its HMAC (purpose `access` or `refresh`);
  * - a JWT access token (RFC 9068) must verify against the provider's published keys with
  *   `typ: at+jwt`, then is found by the HMAC of its `jti`: a revoked JWT is dead although its
@@ -9,6 +10,7 @@
  *   registered and its user (when it has one) still enabled in the users file.
  */
 import { type JWTVerifyGetKey, createLocalJWKSet, jwtVerify } from 'jose';
+import type { AccessTokenFacts, AccessTokens } from '../authz/bearer-strategy.js';
 import type { StoredToken } from '../storage/oidc-repositories.js';
 import type { OidcDeps } from './deps.js';
 import type { KeyStore } from './keys.js';
@@ -56,6 +58,19 @@ export async function isActive(deps: TokenCheckDeps, token: StoredToken, now: nu
 export async function findActiveToken(deps: TokenCheckDeps, value: string, kinds: readonly TokenKind[]): Promise<FoundToken | undefined> {
   const found = await findToken(deps, value, kinds);
   return found && (await isActive(deps, found.token, deps.clock.now())) ? found : undefined;
+}
+
+/** The provider's access tokens as forward-auth sees them (authz/bearer-strategy.ts). */
+export function accessTokensOf(deps: TokenCheckDeps): AccessTokens {
+  return {
+    async activeAccessToken(value: string): Promise<AccessTokenFacts | undefined> {
+      const found = await findActiveToken(deps, value, ['access']);
+      if (!found) return undefined;
+      const { token } = found;
+      const grant = token.username === '' ? undefined : await deps.repository.findGrant(token.grantId);
+      return { clientId: token.clientId, username: token.username, scopes: token.scopes, audience: token.audience ?? [], amr: grant?.data.amr ?? [] };
+    },
+  };
 }
 
 /** The `jti` of a JWT access token whose signature verifies (`typ: at+jwt`, unexpired); else undefined. */

@@ -8,7 +8,8 @@
  *   malformed `Host` never gets here (400). `X-Forwarded-Host` is not used for routing, even from
  *   a trusted peer: the host a front proxy routed on is the `Host` it passes (proxy.conf);
  * - the same evaluation as forward-auth (authz/evaluate.ts) on `proto://host/path`
- *   (a trusted peer's `X-Forwarded-Proto` believed, proxy-addr client IP);
+ *   (a trusted peer's `X-Forwarded-Proto` believed, proxy-addr client IP), with the session
+ *   cookie or an `Authorization: Bearer` access token (refused: 401 with `WWW-Authenticate`);
  * - only origin-form targets (`/path`); absolute-form and dot-segment paths (`/a/../b`,
  *   `%2e%2e`) are refused with 400 before evaluation, so what is authorised is what is sent;
  * - allowed → header hygiene (header-hygiene.ts) then streaming through upstream-proxy.ts;
@@ -84,7 +85,7 @@ export class ReverseProxy {
     const verdict = await this.#authorise(req, route);
     if (verdict.kind !== 'allow') {
       this.#log(req, verdict);
-      return refuseUpgrade(socket, verdict.kind === 'forbidden' ? 403 : verdict.kind === 'login' ? 401 : 400);
+      return refuseUpgrade(socket, verdict.kind === 'forbidden' ? 403 : verdict.kind === 'login' ? 401 : 400, challengeOf(verdict));
     }
     prepareUpstreamHeaders(req, route.view, verdict.identity, { sessionCookies: this.options.sessionCookies, upgrade: true });
     this.#upstream.ws(req, socket, head, route.upstream);
@@ -110,6 +111,7 @@ export class ReverseProxy {
       url: requestUrl(view.proto, host, target),
       method: req.method ?? 'GET',
       ip: view.ip,
+      authorization: req.headers.authorization,
       cookie: (name) => {
         if (header === undefined) return undefined;
         cookies ??= parseCookie(header);
@@ -127,7 +129,7 @@ export class ReverseProxy {
     }
     const status = verdict.redirect ? loginStatus(req.method ?? 'GET', req.headers.accept, header(req, 'x-requested-with')) : 401;
     if (status === 401 || !verdict.redirect) {
-      sendPage(res, 401, close);
+      sendPage(res, 401, { ...close, ...challengeOf(verdict) });
       return;
     }
     res.writeHead(status, { location: verdict.redirect.href, 'content-length': 0, 'cache-control': 'no-store', ...close }).end();
@@ -159,6 +161,11 @@ export class ReverseProxy {
  */
 function closeIfBodyPending(req: IncomingMessage): Record<string, string> {
   return req.complete ? {} : { connection: 'close' };
+}
+
+/** `WWW-Authenticate` for a refused bearer token (RFC 6750 §3). */
+function challengeOf(verdict: Verdict): Record<string, string> {
+  return verdict.kind === 'login' && verdict.challenge !== undefined ? { 'www-authenticate': verdict.challenge } : {};
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {

@@ -33,8 +33,8 @@ export function domainMatcher(entry: string): EntryTest {
 
 /**
  * A regex entry over `input(ctx)`. With named groups `User` / `Group`, a named subject matches
- * only when the captured text is its user name / one of its groups (ignoring case); an
- * anonymous subject matches whenever the regex does.
+ * only when the captured text is its user name / one of its groups (ignoring case) — an OAuth2
+ * client, having neither, never does; an anonymous subject matches whenever the regex does.
  */
 export function regexMatcher(config: RegexConfig, input: (ctx: MatchContext) => string): EntryTest {
   const regex = new RegExp(config.source, config.flags);
@@ -44,7 +44,8 @@ export function regexMatcher(config: RegexConfig, input: (ctx: MatchContext) => 
     const match = regex.exec(input(ctx));
     if (!match) return false;
     if (ctx.anonymous) return true;
-    if (user && (match.groups?.User ?? '').toLowerCase() !== ctx.username) return false;
+    // An OAuth2 client (no user name) is no `User`, even for a regex that can capture nothing.
+    if (user && (ctx.username === '' || (match.groups?.User ?? '').toLowerCase() !== ctx.username)) return false;
     if (group && !ctx.inGroupFold(match.groups?.Group ?? '')) return false;
     return true;
   };

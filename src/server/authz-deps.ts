@@ -2,9 +2,13 @@ import type { Logger } from 'pino';
 import type { Regulator } from '../auth/regulation/regulator.js';
 import type { UserBackend } from '../auth/users/user.js';
 import { basicChecker } from '../authz/basic-strategy.js';
+import { type BearerCheck, bearerChecker } from '../authz/bearer-strategy.js';
 import { Authorizer } from '../authz/evaluate.js';
 import type { AuthzDeps } from '../authz/endpoint.js';
 import type { Config } from '../config/config.js';
+import { bearerAuthzScopes } from '../config/oidc-client.js';
+import type { OidcDeps } from '../oidc/deps.js';
+import { accessTokensOf } from '../oidc/token-check.js';
 import { ReverseProxy } from '../proxy/reverse-proxy.js';
 import { UpstreamTable } from '../proxy/upstream-table.js';
 import type { RuleSet } from '../rules/compile.js';
@@ -13,8 +17,19 @@ import type { Services } from './build.js';
 import type { TrustFunction } from './trust.js';
 
 /**
+ * Bearer authorisation is on when the provider is configured and one of its clients may ask
+ * for `gatehouse.bearer.authz` / `authelia.bearer.authz`: otherwise no token could ever pass,
+ * and a `Bearer` header meant for an application is left alone, as before.
+ */
+function bearerAuthorisation(oidc: OidcDeps | undefined, users: UserBackend): BearerCheck | undefined {
+  if (!oidc?.config.clients.some((c) => c.scopes.some((scope) => bearerAuthzScopes.includes(scope)))) return undefined;
+  return bearerChecker({ tokens: accessTokensOf(oidc), clients: oidc.clients, users });
+}
+
+/**
  * Builds the forward-auth endpoints' dependencies and, when `proxy.upstreams` is not empty, the
- * reverse proxy — both over one Authorizer, so a request gets the same answer either way.
+ * reverse proxy — both over one Authorizer, so a request gets the same answer either way
+ * (session cookie, Basic credentials, or a Bearer access token of the provider).
  */
 export function authzServices(
   s: {
@@ -25,6 +40,8 @@ export function authzServices(
     readonly regulator: Regulator;
     readonly logger: Logger;
     readonly trust: TrustFunction;
+    /** The OpenID Connect provider, whose access tokens may authorise requests (Bearer). */
+    readonly oidc?: OidcDeps | undefined;
   },
   closers: (() => Promise<void>)[],
 ): Pick<Services, 'authz' | 'proxy'> {
@@ -32,6 +49,7 @@ export function authzServices(
     rules: s.rules,
     sessions: s.sessions,
     basic: basicChecker({ users: s.users, regulator: s.regulator }),
+    bearer: bearerAuthorisation(s.oidc, s.users),
   });
   const authz: AuthzDeps = { authorizer };
   const table = new UpstreamTable(s.config.proxy.upstreams);

@@ -140,8 +140,8 @@ async function buildServices(
     rules,
     cipher: storage.cipher,
   });
-  const authz = authzServices({ config, rules, sessions: base.sessions, users, regulator, logger, trust: base.trust }, closers);
   const oidc = await oidcDeps({ config, storage, sessions: base.sessions, users, clock, random, logger: logger as FastifyBaseLogger });
+  const authz = authzServices({ config, rules, sessions: base.sessions, users, regulator, logger, trust: base.trust, oidc }, closers);
   // Users disabled or removed in the users file lose their OpenID Connect grants too (server/oidc-user-sync.ts).
   if (oidc && backend) {
     const stop = revokeGrantsOfEndedUsers({ users: backend, repository: storage.oidc, clock, logger });

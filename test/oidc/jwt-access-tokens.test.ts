@@ -1,5 +1,6 @@
 import { generateKeyPair, SignJWT, createLocalJWKSet, decodeJwt, decodeProtectedHeader, type JSONWebKeySet, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
+import { ask } from '../authz/ask.js';
 import { basicAuth, client, codeFlow, configFor, issuer, postForm, startTokenProvider, type TokenWorld } from './token-world.js';
 
 async function publishedKeys(world: TokenWorld) {
@@ -7,6 +8,10 @@ async function publishedKeys(world: TokenWorld) {
 }
 
 const userinfo = (world: TokenWorld, token: string) => world.fetch(`${issuer}/api/oidc/userinfo`, { headers: { authorization: `Bearer ${token}` } });
+
+/** Forward-auth for the provider's own world (rules of helpers/portal.ts: app.gatehouse.localhost is one_factor). */
+const forwardAuth = (world: TokenWorld, token: string) =>
+  ask({ ...world, logs: () => '' }, 'forward-auth', 'http://app.gatehouse.localhost/', { headers: { authorization: `Bearer ${token}` } });
 
 describe('JWT access tokens (RFC 9068)', () => {
   it('are signed with the provider key (typ at+jwt) and carry the user, client, scope, audience and policy claims', async () => {
@@ -52,23 +57,28 @@ describe('JWT access tokens (RFC 9068)', () => {
     expect(payload.groups).toBeUndefined();
   });
 
-  it('once revoked, are refused by userinfo and introspection although the signature still verifies', async () => {
+  it('once revoked, are refused by userinfo, introspection and forward-auth although the signature still verifies', async () => {
     const world = await startTokenProvider();
     const config = await configFor(world, 'jwt-app');
     const tokens = await codeFlow(world, config, 'openid groups gatehouse.bearer.authz');
     expect((await userinfo(world, tokens.access_token)).status).toBe(200);
+    expect((await forwardAuth(world, tokens.access_token)).status).toBe(200);
     await client.tokenRevocation(config, tokens.access_token);
     await jwtVerify(tokens.access_token, await publishedKeys(world), { typ: 'at+jwt', currentDate: new Date(world.clock.now()) });
     const refused = await userinfo(world, tokens.access_token);
     expect(refused.status).toBe(401);
     expect(refused.headers.get('www-authenticate')).toMatch(/^Bearer error="invalid_token"/);
     expect(await client.tokenIntrospection(config, tokens.access_token)).toEqual({ active: false });
+    const authz = await forwardAuth(world, tokens.access_token);
+    expect(authz.status).toBe(401);
+    expect(authz.headers['www-authenticate']).toMatch(/^Bearer error="invalid_token"/);
   });
 
   it('are refused when expired, forged, of another type (an ID token), or presented by their jti alone', async () => {
     const world = await startTokenProvider();
     const config = await configFor(world, 'jwt-app');
     const tokens = await codeFlow(world, config, 'openid groups gatehouse.bearer.authz');
+    expect((await forwardAuth(world, tokens.access_token)).status).toBe(200);
     const { jti } = decodeJwt(tokens.access_token);
     // forged: same claims, another key (the kid of the real one)
     const { privateKey } = await generateKeyPair('RS256');
@@ -82,10 +92,12 @@ describe('JWT access tokens (RFC 9068)', () => {
     ] as const) {
       expect((await userinfo(world, value)).status, name).toBe(401);
       expect((await client.tokenIntrospection(config, value)).active, name).toBe(false);
+      expect((await forwardAuth(world, value)).status, name).toBe(401);
     }
     world.clock.advance(3600 * 1000);
     expect((await userinfo(world, tokens.access_token)).status).toBe(401);
     expect((await client.tokenIntrospection(config, tokens.access_token)).active).toBe(false);
+    expect((await forwardAuth(world, tokens.access_token)).status).toBe(401);
   });
 
   it('stores only the HMAC of the jti, never the token', async () => {

@@ -13,15 +13,19 @@ export interface ProxyWorld extends AuthzWorld {
 /**
  * A gateway proxying `{app,secure,deny,public,intranet}.example.localhost` to one recording
  * upstream. `trusted_proxies` excludes loopback unless asked, so the test client is an
- * untrusted client whose forwarded headers must not be believed.
+ * untrusted client whose forwarded headers must not be believed. `overrides` are merged into the
+ * configuration (an OpenID Connect provider, other rules).
  */
-export async function startProxyWorld(options: { trusted?: string[]; upstream?: Record<string, unknown> } = {}): Promise<ProxyWorld> {
+export async function startProxyWorld(
+  options: { trusted?: string[]; upstream?: Record<string, unknown>; overrides?: Record<string, unknown> } = {},
+): Promise<ProxyWorld> {
   const upstream = await startUpstream();
   const site = (name: string) => ({ domain: `${name}.${domain}`, target: upstream.url, websocket: true, timeout: '1s', ...options.upstream });
   const world = await startAuthzGateway(
     {
       server: { address: 'tcp://127.0.0.1:0', trusted_proxies: options.trusted ?? ['10.99.0.0/16'] },
       proxy: { upstreams: ['app', 'secure', 'deny', 'public', 'intranet'].map(site) },
+      ...options.overrides,
     },
     domain,
     portal,

@@ -359,6 +359,30 @@ export const suites: readonly DecisionSuite[] = [
     ],
   },
   {
+    // A bearer token of a client (client credentials) is the subject oauth2:client:<id>: no user
+    // name and no groups, so user- and group-derived criteria never match it.
+    name: 'oauth2 clients against user and group criteria',
+    defaultPolicy: 'deny',
+    rules: [
+      { domain_regex: ['^u(?P<User>\\w*)\\.example\\.com$'], policy: 'one_factor' },
+      { domain: '{user}.example.com', policy: 'one_factor' },
+      { domain: '{group}.example.com', policy: 'two_factor' },
+      { domain: 'api.example.com', subject: [['oauth2:client:a_client', 'group:admins']], policy: 'one_factor' },
+      { domain: 'api.example.com', subject: 'oauth2:client:a_client', policy: 'two_factor' },
+    ],
+    cases: [
+      [AClient, 'https://u.example.com/', 'deny'],
+      [Anonymous, 'https://u.example.com/', 'one_factor'],
+      [John, 'https://ujohn.example.com/', 'one_factor'],
+      [AClient, 'https://a_client.example.com/', 'deny'],
+      [AClient, 'https://dev.example.com/', 'deny'],
+      [AClient, 'https://api.example.com/', 'two_factor'],
+      [{ ...John, clientId: '' }, 'https://api.example.com/', 'deny'],
+      [{ ...Bob, username: 'a_client' }, 'https://api.example.com/', 'deny'],
+      [BClient, 'https://api.example.com/', 'deny'],
+    ],
+  },
+  {
     name: 'methods',
     defaultPolicy: 'deny',
     rules: [
