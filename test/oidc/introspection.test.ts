@@ -55,6 +55,11 @@ describe('introspection (RFC 7662) with openid-client', () => {
     expect((await client.tokenIntrospection(own, tokens.access_token)).active).toBe(true);
     world.clock.advance(3600 * 1000);
     expect(await client.tokenIntrospection(own, tokens.access_token)).toEqual({ active: false });
+    // userinfo agrees: expired and revoked tokens are refused there too
+    for (const token of [tokens.access_token, second.access_token]) {
+      const userinfo = await world.fetch('http://auth.gatehouse.localhost/api/oidc/userinfo', { headers: { authorization: `Bearer ${token}` } });
+      expect(userinfo.status).toBe(401);
+    }
   });
 
   it('lets a client marked introspect_any_token (a resource server) describe other clients’ tokens', async () => {
