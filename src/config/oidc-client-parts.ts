@@ -24,9 +24,9 @@ export function readNames(ctx: ReadContext, path: string, value: unknown, known:
   return [...new Set(names)];
 }
 
-export function readRedirectUris(ctx: ReadContext, path: string, value: unknown): string[] {
+export function readRedirectUris(ctx: ReadContext, path: string, value: unknown, required = true): string[] {
   if (value === undefined || value === null || (Array.isArray(value) && value.length === 0)) {
-    ctx.problems.error(path, 'must list at least one redirect URI but is absent');
+    if (required) ctx.problems.error(path, 'must list at least one redirect URI but is absent');
     return [];
   }
   return readList(ctx, path, value, (entry, at) => {

@@ -152,7 +152,8 @@ export function readOidcClient(ctx: ReadContext, at: string, value: unknown, pla
     authorizationPolicy: readChoice(ctx, p('authorization_policy'), raw.authorization_policy, ['one_factor', 'two_factor'] as const, 'two_factor'),
     consentMode: consent === 'auto' ? (raw.pre_configured_consent_duration !== undefined ? 'pre-configured' : 'explicit') : consent,
     preConfiguredConsentDuration: readDuration(ctx, p('pre_configured_consent_duration'), raw.pre_configured_consent_duration, 7 * 86_400_000, { min: 1000 }),
-    redirectUris: readRedirectUris(ctx, p('redirect_uris'), raw.redirect_uris),
+    // A client that only uses client_credentials never redirects anyone.
+    redirectUris: readRedirectUris(ctx, p('redirect_uris'), raw.redirect_uris, grantTypes.includes('authorization_code')),
     scopes,
     grantTypes,
     responseTypes,
@@ -199,6 +200,9 @@ function checkKeysAndGrants(ctx: ReadContext, at: string, c: OidcClientConfig, m
       p('jwks'),
       "must list the client's public keys, or jwks_uri give their address, when it authenticates with 'private_key_jwt' but both are absent",
     );
+  }
+  if (c.introspectAnyToken && c.public) {
+    ctx.problems.error(p('introspect_any_token'), 'must not be true for a public client: introspecting other clients’ tokens needs client authentication');
   }
   if (c.grantTypes.includes('client_credentials') && c.public) {
     ctx.problems.error(p('grant_types'), "must not include 'client_credentials' for a public client: the grant needs client authentication (RFC 6749 §4.4)");

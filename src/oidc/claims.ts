@@ -110,7 +110,13 @@ export function parseClaimsRequest(text: string): ClaimsRequest {
  * that the client asks for in every ID token (`claims_in_id_token`: all of them; its
  * `claims_policy`'s `id_token` list), or that the request asked for there (`claims`).
  */
-export function idTokenClaims(config: OidcConfig, client: OidcClientConfig, user: User, scopes: readonly string[], claimsRequest: string | undefined): Record<string, unknown> {
+export function idTokenClaims(
+  config: OidcConfig,
+  client: OidcClientConfig,
+  user: User,
+  scopes: readonly string[],
+  claimsRequest: string | undefined,
+): Record<string, unknown> {
   const released = claimsFor(user, scopes);
   if (client.claimsInIdToken) return released;
   const wanted = new Set(client.claimsPolicy === undefined ? [] : (config.claimsPolicies.get(client.claimsPolicy)?.idToken ?? []));

@@ -81,4 +81,6 @@ export interface PortalDeps {
   readonly formTargets: readonly string[];
   /** Whether any rule or client needs two factors (decides where a login with no target goes). */
   readonly secondFactorUsed: boolean;
+  /** Whether the OpenID Connect provider runs: the signed-in page then links to the user's authorised apps (`/consents`). */
+  readonly connectedApps: boolean;
 }

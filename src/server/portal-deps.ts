@@ -60,6 +60,7 @@ export function portalDeps(s: PortalServices): PortalDeps {
     },
     formTargets: [...new Set((s.config.identityProviders.oidc?.clients ?? []).flatMap((c) => c.redirectUris.map((u) => new URL(u).origin)))],
     secondFactorUsed: s.rules.defaultPolicy === 'two_factor' || s.rules.rules.some((r) => r.policy === 'two_factor'),
+    connectedApps: s.config.identityProviders.oidc !== undefined,
   };
 }
 

@@ -134,6 +134,16 @@ describe('identity_providers.oidc, part 2 keys', () => {
     expect(problemsOf(raw)).toEqual(expected);
   });
 
+  it('lets a client_credentials-only client leave out redirect_uris, and refuses introspect_any_token for a public client', () => {
+    const machine = configOf(withClient({ redirect_uris: undefined, grant_types: ['client_credentials'], scopes: ['gatehouse.bearer.authz'] }))
+      .identityProviders.oidc!;
+    expect(machine.clients[0]).toMatchObject({ redirectUris: [], grantTypes: ['client_credentials'] });
+    expect(problemsOf(withClient({ redirect_uris: undefined }))).toEqual([`${at}.clients[0].redirect_uris: must list at least one redirect URI but is absent`]);
+    expect(problemsOf(withClient({ client_secret: undefined, public: true, introspect_any_token: true }))).toEqual([
+      `${at}.clients[0].introspect_any_token: must not be true for a public client: introspecting other clients’ tokens needs client authentication`,
+    ]);
+  });
+
   it('accepts jwks_uri over plain http only on loopback names', () => {
     expect(configOf(withClient({ jwks_uri: 'http://keys.localhost:8080/jwks' })).identityProviders.oidc!.clients[0]!.jwksUri).toBe(
       'http://keys.localhost:8080/jwks',

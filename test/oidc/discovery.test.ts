@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { issuer, startProvider } from '../helpers/oidc.js';
+import { issuer, secret, startProvider } from '../helpers/oidc.js';
 import { startTestGateway } from '../helpers/gateway.js';
 
 describe('discovery and keys', () => {
@@ -17,11 +17,15 @@ describe('discovery and keys', () => {
       userinfo_endpoint: `${issuer}/api/oidc/userinfo`,
       jwks_uri: `${issuer}/jwks.json`,
       response_types_supported: ['code'],
-      grant_types_supported: ['authorization_code'],
+      introspection_endpoint: `${issuer}/api/oidc/introspection`,
+      revocation_endpoint: `${issuer}/api/oidc/revocation`,
+      grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
+      subject_types_supported: ['public', 'pairwise'],
+      claims_parameter_supported: true,
+      request_parameter_supported: true,
       code_challenge_methods_supported: ['S256'],
       id_token_signing_alg_values_supported: ['RS256'],
       authorization_response_iss_parameter_supported: true,
-      request_parameter_supported: false,
       request_uri_parameter_supported: false,
     });
     // Every advertised endpoint answers (no 404), and nothing unimplemented is advertised.
@@ -29,12 +33,29 @@ describe('discovery and keys', () => {
       ['authorization_endpoint', 'GET'],
       ['token_endpoint', 'POST'],
       ['userinfo_endpoint', 'GET'],
+      ['introspection_endpoint', 'POST'],
+      ['revocation_endpoint', 'POST'],
       ['jwks_uri', 'GET'],
     ] as const) {
       expect((await w.fetch(meta[key] as string, { method })).status).not.toBe(404);
     }
-    expect(meta).not.toHaveProperty('introspection_endpoint');
+    // Every advertised grant type is one the token endpoint knows (whatever else it says of this request).
+    for (const grant of meta.grant_types_supported as string[]) {
+      const answer = await w.fetch(meta.token_endpoint as string, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`confidential:${secret}`).toString('base64')}` },
+        body: `grant_type=${grant}`,
+      });
+      expect([grant, ((await answer.json()) as { error: string }).error]).not.toEqual([grant, 'unsupported_grant_type']);
+    }
+    const unknown = await w.fetch(meta.token_endpoint as string, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`confidential:${secret}`).toString('base64')}` },
+      body: 'grant_type=password',
+    });
+    expect(((await unknown.json()) as { error: string }).error).toBe('unsupported_grant_type');
     expect(meta).not.toHaveProperty('end_session_endpoint');
+    expect(meta.scopes_supported).toContain('offline_access');
     expect(meta.scopes_supported).toContain('openid');
   });
 

@@ -24,6 +24,8 @@ describe('the apps a user authorised (/consents) and revoking their access', () 
     const second = await signIn(w, nextcloud, { browser, scope: 'openid groups offline_access' });
     w.clock.advance(60_000);
     const kept = await signIn(w, other, { browser, scope: 'openid' });
+    // The signed-in page links to the list.
+    expect(await (await browser.get(`${portalOrigin}/authenticated`)).text()).toContain('<a href="/consents">Apps you have signed in to</a>');
     const page = await browser.get(`${portalOrigin}/consents`);
     expect(page.status).toBe(200);
     expect(page.headers.get('content-security-policy')).toContain("form-action 'self'");

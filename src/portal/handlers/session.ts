@@ -89,7 +89,12 @@ export function authenticatedPageGET(deps: PortalDeps): PageHandler {
     return sendPage(
       reply,
       200,
-      authenticatedPage(chrome(deps), { displayName: state.displayName || state.username, username: state.username, level: state.level }),
+      authenticatedPage(chrome(deps), {
+        displayName: state.displayName || state.username,
+        username: state.username,
+        level: state.level,
+        connectedApps: deps.connectedApps,
+      }),
     );
   };
 }

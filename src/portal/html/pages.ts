@@ -105,12 +105,14 @@ export function enrolSecretPage(
   );
 }
 
-export function authenticatedPage(chrome: PageChrome, options: { displayName: string; username: string; level: number }): string {
+export function authenticatedPage(chrome: PageChrome, options: { displayName: string; username: string; level: number; connectedApps: boolean }): string {
   const level = options.level >= 2 ? 'with two factors' : 'with a password';
+  const apps = options.connectedApps ? html`<p class="links"><a href="/consents">Apps you have signed in to</a></p>` : '';
   return page(
     chrome,
     'Signed in',
     html`<p>You are signed in as <strong>${options.displayName}</strong> (${options.username}), ${level}.</p>
+${apps}
 <form method="post" action="/logout" class="stack"><button type="submit" class="secondary">Sign out</button></form>`,
   );
 }
