@@ -1,6 +1,6 @@
 import { SignJWT } from 'jose';
 import type { OidcClientConfig, OidcSigningAlgorithm } from '../config/oidc.js';
-import type { StoredGrant } from '../storage/oidc-repositories.js';
+import type { StoredGrant, StoredToken } from '../storage/oidc-repositories.js';
 import { claimsFor } from './claims.js';
 import type { OidcDeps } from './deps.js';
 import { newOpaqueToken, newUuid } from './tokens.js';
@@ -19,6 +19,11 @@ export interface AccessTokenInput {
   readonly scopes: readonly string[];
   readonly lifetime: number;
   readonly now: number;
+  /**
+   * Where to put the token's record instead of storing it now: the caller stores everything its
+   * token request issued in one write (`repository.saveIssued`).
+   */
+  readonly pending?: StoredToken[] | undefined;
 }
 
 /**
@@ -53,12 +58,12 @@ export async function issueAccessToken(deps: OidcDeps, input: AccessTokenInput):
   const algorithm = client.accessTokenSignedResponseAlg;
   if (algorithm === 'none') {
     const token = newOpaqueToken(deps.random);
-    await deps.repository.saveToken({ ...stored, tokenHash: deps.hasher.hash('access', token), format: 'opaque' });
+    await keep(deps, input.pending, { ...stored, tokenHash: deps.hasher.hash('access', token), format: 'opaque' });
     return { token, expiresIn };
   }
   const jti = newUuid(deps.random);
   const token = await signAccessToken(deps, input, algorithm, jti);
-  await deps.repository.saveToken({ ...stored, tokenHash: deps.hasher.hash('access', jti), format: 'jwt' });
+  await keep(deps, input.pending, { ...stored, tokenHash: deps.hasher.hash('access', jti), format: 'jwt' });
   return { token, expiresIn };
 }
 
@@ -92,4 +97,10 @@ async function policyClaims(deps: OidcDeps, client: OidcClientConfig, username: 
   if (!user) return {};
   const released = claimsFor(user, scopes);
   return Object.fromEntries(wanted.filter((claim) => released[claim] !== undefined).map((claim) => [claim, released[claim]]));
+}
+
+/** Adds the record to the caller's pending writes, or stores it now when there are none. */
+async function keep(deps: OidcDeps, pending: StoredToken[] | undefined, token: StoredToken): Promise<void> {
+  if (pending) pending.push(token);
+  else await deps.repository.saveToken(token);
 }

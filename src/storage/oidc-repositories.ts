@@ -151,15 +151,52 @@ export interface OidcRepository {
   findGrant(grantId: string): Promise<StoredGrant | undefined>;
   /** The user's grants not revoked and not expired at `now`, newest first. */
   grantsOf(username: string, now: number): Promise<StoredGrant[]>;
+  /**
+   * Redeems an authorization code in one transaction: marks it used and, on its first use only,
+   * stores what was issued from it (grant, tokens, audit). `firstUse` false: nothing was stored
+   * (a replay, or a concurrent redemption that won). Undefined when there is no such code.
+   */
+  redeemCode(
+    codeHash: string,
+    now: number,
+    issued: { readonly grant: StoredGrant; readonly tokens: readonly StoredToken[]; readonly audit: IssuanceEvent },
+  ): Promise<{ readonly code: StoredAuthorizationCode; readonly firstUse: boolean } | undefined>;
   saveToken(token: StoredToken): Promise<void>;
+  /**
+   * Stores what one token request issued, in one transaction: the grant (when new), the tokens,
+   * and the audit event. A token request is one write, not one per token.
+   */
+  saveIssued(issued: {
+    readonly grant?: StoredGrant | undefined;
+    readonly tokens: readonly StoredToken[];
+    readonly audit?: IssuanceEvent | undefined;
+  }): Promise<void>;
   findToken(tokenHash: string): Promise<StoredToken | undefined>;
+  /** A token and its grant, read together (one read where a refresh needs both). */
+  findTokenWithGrant(tokenHash: string): Promise<{ readonly token: StoredToken; readonly grant: StoredGrant | undefined } | undefined>;
   /** Revokes one token; false when it was unknown or already revoked. */
   revokeToken(tokenHash: string, now: number): Promise<boolean>;
   /**
-   * Marks a refresh token used to rotate, atomically: `firstUse` is false when it had been used
-   * before (then `rotatedAt` is the first use). Undefined when there is no such token.
+   * Marks a refresh token used to rotate, atomically, and on its first use records `successorHash`
+   * (the refresh token issued in its place): `firstUse` is false when it had been used before
+   * (then `rotatedAt` is the first use). Undefined when there is no such token.
    */
-  rotateRefreshToken(tokenHash: string, now: number): Promise<{ token: StoredToken; firstUse: boolean; rotatedAt: number } | undefined>;
+  rotateRefreshToken(tokenHash: string, now: number, successorHash?: string): Promise<{ token: StoredToken; firstUse: boolean; rotatedAt: number } | undefined>;
+  /**
+   * Redeems a refresh token in one transaction: marks it rotated (first use: recording
+   * `successorHash`) and, unless it had been rotated `reuseGrace` ms or more before (a replay),
+   * stores what was issued in its place, with the audit event `audit(firstUse)` returns, if any.
+   * Undefined when there is no such refresh token.
+   */
+  redeemRefreshToken(redeem: {
+    readonly tokenHash: string;
+    readonly now: number;
+    readonly successorHash: string;
+    readonly reuseGrace: number;
+    readonly tokens: readonly StoredToken[];
+    /** The audit event of the redemption; undefined: nothing to record (a routine rotation). */
+    readonly audit: (firstUse: boolean, rotatedAt: number) => IssuanceEvent | undefined;
+  }): Promise<{ readonly token: StoredToken; readonly outcome: 'rotated' | 'within-grace' | 'replayed'; readonly rotatedAt: number } | undefined>;
   /** Records the refresh token issued in place of a rotated one. */
   setSuccessor(tokenHash: string, successorHash: string): Promise<void>;
   /** Revokes the grant and every token of it; returns how many tokens were live. */

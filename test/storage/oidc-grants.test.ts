@@ -106,3 +106,54 @@ describe('OIDC grants and token rotation (SQLite, migration 0004)', () => {
     expect((await oidc.signingKeys()).map((k) => k.kid)).toEqual(['k2']);
   });
 });
+
+describe('reading a token with its grant, and redeeming in one write', () => {
+  it('reads a token with its grant in one query, and without one when the grant is gone', async () => {
+    const { oidc } = memoryStorage();
+    await oidc.saveGrant(grant());
+    await oidc.saveToken(token());
+    await oidc.saveToken(token({ tokenHash: 'orphan', grantId: 'none' }));
+    expect(await oidc.findTokenWithGrant('r1')).toEqual({ token: await oidc.findToken('r1'), grant: grant() });
+    expect((await oidc.findTokenWithGrant('orphan'))?.grant).toBeUndefined();
+    expect(await oidc.findTokenWithGrant('nope')).toBeUndefined();
+  });
+
+  it('redeems a refresh token: first use stores the successor and the new tokens; within the grace stores them too; after it nothing', async () => {
+    const { oidc } = memoryStorage();
+    await oidc.saveToken(token());
+    const audit = (firstUse: boolean) => ({ time: 1, event: firstUse ? 'rotated' : 'grace', clientId: 'app', username: 'john', grantId: 'g1', detail: '' });
+    const redeem = (now: number, hash: string) =>
+      oidc.redeemRefreshToken({ tokenHash: 'r1', now, successorHash: hash, reuseGrace: 1000, tokens: [token({ tokenHash: hash })], audit });
+    expect((await redeem(2000, 'r2'))?.outcome).toBe('rotated');
+    expect((await redeem(2500, 'r3'))?.outcome).toBe('within-grace');
+    expect((await redeem(3000, 'r4'))?.outcome).toBe('replayed');
+    expect((await oidc.findToken('r1'))?.successorHash).toBe('r2');
+    expect([await oidc.findToken('r2'), await oidc.findToken('r3'), await oidc.findToken('r4')].map((t) => t?.tokenHash)).toEqual(['r2', 'r3', undefined]);
+    expect((await oidc.auditTrail(10)).map((e) => e.event)).toEqual(['grace', 'rotated']);
+  });
+
+  it('redeems a code once, storing its grant and tokens only then', async () => {
+    const { oidc } = memoryStorage();
+    const data = {
+      subject: 's',
+      redirectUri: 'https://app/cb',
+      scopes: ['openid'],
+      nonce: undefined,
+      codeChallenge: undefined,
+      codeChallengeMethod: undefined,
+      authTime: 1,
+      amr: [],
+      issuer: 'i',
+    };
+    await oidc.saveCode({ codeHash: 'c1', grantId: 'g1', clientId: 'app', username: 'john', data, issuedAt: 1, expiresAt: 100 });
+    const issued = {
+      grant: grant(),
+      tokens: [token({ tokenHash: 'a1', kind: 'access' as const })],
+      audit: { time: 1, event: 'access_token', clientId: 'app', username: 'john', grantId: 'g1', detail: '' },
+    };
+    expect((await oidc.redeemCode('c1', 2, issued))?.firstUse).toBe(true);
+    expect((await oidc.redeemCode('c1', 3, { ...issued, tokens: [token({ tokenHash: 'a2', kind: 'access' as const })] }))?.firstUse).toBe(false);
+    expect([await oidc.findToken('a1'), await oidc.findToken('a2')].map((t) => t?.tokenHash)).toEqual(['a1', undefined]);
+    expect(await oidc.redeemCode('nope', 2, issued)).toBeUndefined();
+  });
+});

@@ -15,7 +15,7 @@
  *   `refresh_token` grant and the user granted `offline_access` (issue-refresh-token.ts).
  */
 import type { OidcClientConfig } from '../../config/oidc.js';
-import type { StoredAuthorizationCode, StoredGrant } from '../../storage/oidc-repositories.js';
+import type { StoredAuthorizationCode, StoredGrant, StoredToken } from '../../storage/oidc-repositories.js';
 import { issueAccessToken } from '../access-token.js';
 import { idTokenClaims } from '../claims.js';
 import type { OidcDeps } from '../deps.js';
@@ -52,9 +52,6 @@ export async function exchangeAuthorizationCode(
   checkVerifier(data.codeChallenge, data.codeChallengeMethod, input.codeVerifier);
   if (found.used) return refuseReplay(deps, code, now);
   if (code.expiresAt <= now) throw new InvalidGrant('The authorization code has expired.');
-  const consumed = await deps.repository.consumeCode(codeHash, now);
-  if (!consumed) throw new InvalidGrant('The authorization code is invalid.');
-  if (!consumed.firstUse) return refuseReplay(deps, code, now);
   const user = await deps.users.get(code.username);
   if (!user) throw new InvalidGrant('The user of this authorization code no longer exists.');
   const grant: StoredGrant = {
@@ -75,13 +72,14 @@ export async function exchangeAuthorizationCode(
     expiresAt: now + deps.config.lifespans.grant,
     revokedAt: undefined,
   };
-  await deps.repository.saveGrant(grant);
+  const pending: StoredToken[] = [];
   const access = await issueAccessToken(deps, {
     client,
     grant,
     scopes: data.scopes,
     lifetime: lifespanOf(deps.config, client, 'authorize_code', 'accessToken'),
     now,
+    pending,
   });
   const accessToken = access.token;
   const response: TokenResponse = { access_token: accessToken, token_type: 'Bearer', expires_in: access.expiresIn, scope: data.scopes.join(' ') };
@@ -102,16 +100,24 @@ export async function exchangeAuthorizationCode(
     });
   }
   if (offersRefreshToken(client, data.scopes)) {
-    response.refresh_token = (await issueRefreshToken(deps, { client, grant, via: 'authorize_code', now })).token;
+    response.refresh_token = (await issueRefreshToken(deps, { client, grant, via: 'authorize_code', now, pending })).token;
   }
-  await deps.repository.audit({
-    time: now,
-    event: 'access_token',
-    clientId: client.id,
-    username: code.username,
-    grantId: code.grantId,
-    detail: [response.id_token && 'with id_token', response.refresh_token && 'with refresh_token'].filter(Boolean).join(', '),
+  // Using up the code and storing the grant, its tokens and the audit entry: one write. Tokens
+  // were made before (never stored) so that a concurrent redemption that lost stores nothing.
+  const consumed = await deps.repository.redeemCode(codeHash, now, {
+    grant,
+    tokens: pending,
+    audit: {
+      time: now,
+      event: 'access_token',
+      clientId: client.id,
+      username: code.username,
+      grantId: code.grantId,
+      detail: [response.id_token && 'with id_token', response.refresh_token && 'with refresh_token'].filter(Boolean).join(', '),
+    },
   });
+  if (!consumed) throw new InvalidGrant('The authorization code is invalid.');
+  if (!consumed.firstUse) return refuseReplay(deps, code, now);
   return response;
 }
 

@@ -15,7 +15,7 @@
  */
 import type { OidcClientConfig } from '../../config/oidc.js';
 import { offlineScopes } from '../../config/oidc-client.js';
-import type { StoredGrant } from '../../storage/oidc-repositories.js';
+import type { StoredGrant, StoredToken } from '../../storage/oidc-repositories.js';
 import { issueAccessToken } from '../access-token.js';
 import type { OidcDeps } from '../deps.js';
 import { InvalidRequest, InvalidScope, UnauthorizedClient } from '../errors.js';
@@ -50,9 +50,13 @@ export async function clientCredentialsGrant(deps: OidcDeps, client: OidcClientC
     expiresAt: now + lifetime,
     revokedAt: undefined,
   };
-  await deps.repository.saveGrant(grant);
-  const access = await issueAccessToken(deps, { client, grant, scopes, lifetime, now });
-  await deps.repository.audit({ time: now, event: 'access_token', clientId: client.id, username: '', grantId: grant.grantId, detail: 'client_credentials' });
+  const pending: StoredToken[] = [];
+  const access = await issueAccessToken(deps, { client, grant, scopes, lifetime, now, pending });
+  await deps.repository.saveIssued({
+    grant,
+    tokens: pending,
+    audit: { time: now, event: 'access_token', clientId: client.id, username: '', grantId: grant.grantId, detail: 'client_credentials' },
+  });
   return { access_token: access.token, token_type: 'Bearer', expires_in: access.expiresIn, scope: scopes.join(' ') };
 }
 

@@ -1,6 +1,6 @@
 import { offlineScopes } from '../../config/oidc-client.js';
 import type { LifespanGrant, OidcClientConfig } from '../../config/oidc.js';
-import type { StoredGrant } from '../../storage/oidc-repositories.js';
+import type { StoredGrant, StoredToken } from '../../storage/oidc-repositories.js';
 import type { OidcDeps } from '../deps.js';
 import { lifespanOf } from '../lifespans.js';
 import { newOpaqueToken } from '../tokens.js';
@@ -27,12 +27,12 @@ export interface IssuedRefreshToken {
  */
 export async function issueRefreshToken(
   deps: OidcDeps,
-  input: { client: OidcClientConfig; grant: StoredGrant; via: LifespanGrant; now: number },
+  input: { client: OidcClientConfig; grant: StoredGrant; via: LifespanGrant; now: number; pending?: StoredToken[] | undefined },
 ): Promise<IssuedRefreshToken> {
   const { client, grant, now } = input;
   const token = newOpaqueToken(deps.random);
   const tokenHash = deps.hasher.hash('refresh', token);
-  await deps.repository.saveToken({
+  const record: StoredToken = {
     tokenHash,
     kind: 'refresh',
     grantId: grant.grantId,
@@ -45,6 +45,9 @@ export async function issueRefreshToken(
     revokedAt: undefined,
     format: 'opaque',
     audience: grant.data.audience,
-  });
+  };
+  // With `pending`, the caller stores it with the rest of its token request (repository.saveIssued).
+  if (input.pending) input.pending.push(record);
+  else await deps.repository.saveToken(record);
   return { token, tokenHash };
 }

@@ -41,24 +41,33 @@ export async function exchangeRefreshToken(
   if (!input.refreshToken) throw new InvalidRequest('refresh_token is required.');
   const now = deps.clock.now();
   const tokenHash = deps.hasher.hash('refresh', input.refreshToken);
-  const token = await deps.repository.findToken(tokenHash);
-  const grant = token?.kind === 'refresh' ? await deps.repository.findGrant(token.grantId) : undefined;
+  const found = await deps.repository.findTokenWithGrant(tokenHash);
+  const token = found?.token;
+  const grant = token?.kind === 'refresh' ? found?.grant : undefined;
   if (!token || !grant) throw new InvalidGrant('The refresh token is invalid.');
   const ctx: RefreshContext = { deps, client, issuer: context.issuer, now, token, grant, requestedScope: input.scope, scopes: [], user: undefined };
   for (const check of refreshChecks) await check(ctx);
-  const used = await deps.repository.rotateRefreshToken(tokenHash, now);
-  if (!used) throw new InvalidGrant('The refresh token is invalid.');
-  if (!used.firstUse && now - used.rotatedAt >= deps.config.lifespans.refreshTokenReuseGrace) return refuseReuse(deps, token, used.rotatedAt, now);
-  const response = await issue(deps, client, grant, ctx.user!, ctx.scopes, now);
-  if (used.firstUse) await deps.repository.setSuccessor(tokenHash, response.refreshTokenHash);
-  await deps.repository.audit({
-    time: now,
-    event: 'refresh_token',
-    clientId: client.id,
-    username: grant.username,
-    grantId: grant.grantId,
-    detail: used.firstUse ? 'rotated' : `used again ${now - used.rotatedAt} ms after its rotation, within the reuse grace: another pair issued`,
+  // The new tokens are made first (nothing stored yet): using up the old one, recording its
+  // successor and storing what replaces it is then one write (a replay stores nothing).
+  const pending: StoredToken[] = [];
+  const response = await issue(deps, client, grant, ctx.user!, ctx.scopes, now, pending);
+  const used = await deps.repository.redeemRefreshToken({
+    tokenHash,
+    now,
+    successorHash: response.refreshTokenHash,
+    reuseGrace: deps.config.lifespans.refreshTokenReuseGrace,
+    tokens: pending,
+    audit: (firstUse, rotatedAt) => ({
+      time: now,
+      event: 'refresh_token',
+      clientId: client.id,
+      username: grant.username,
+      grantId: grant.grantId,
+      detail: firstUse ? 'rotated' : `used again ${now - rotatedAt} ms after its rotation, within the reuse grace: another pair issued`,
+    }),
   });
+  if (!used) throw new InvalidGrant('The refresh token is invalid.');
+  if (used.outcome === 'replayed') return refuseReuse(deps, token, used.rotatedAt, now);
   return response.body;
 }
 
@@ -70,6 +79,7 @@ async function issue(
   user: User,
   scopes: readonly string[],
   now: number,
+  pending: StoredToken[],
 ): Promise<{ body: TokenResponse; refreshTokenHash: string }> {
   const access = await issueAccessToken(deps, {
     client,
@@ -77,6 +87,7 @@ async function issue(
     scopes,
     lifetime: Math.min(lifespanOf(deps.config, client, 'refresh_token', 'accessToken'), grant.expiresAt - now),
     now,
+    pending,
   });
   const body: TokenResponse = { access_token: access.token, token_type: 'Bearer', expires_in: access.expiresIn, scope: scopes.join(' ') };
   if (scopes.includes('openid')) {
@@ -95,7 +106,7 @@ async function issue(
       extraClaims: idTokenClaims(deps.config, client, user, scopes, grant.data.claimsRequest),
     });
   }
-  const refresh = await issueRefreshToken(deps, { client, grant, via: 'refresh_token', now });
+  const refresh = await issueRefreshToken(deps, { client, grant, via: 'refresh_token', now, pending });
   body.refresh_token = refresh.token;
   return { body, refreshTokenHash: refresh.tokenHash };
 }

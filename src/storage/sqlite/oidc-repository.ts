@@ -180,12 +180,10 @@ export class SqliteOidcRepository implements OidcRepository {
   }
 
   async savePending(p: PendingAuthorization): Promise<void> {
-    this.#db
-      .prepare(
-        `INSERT OR REPLACE INTO oidc_pending_authorizations (id_hash, client_id, parameters, login_after, consent, created_at, expires_at)
+    this.#prep(
+      `INSERT OR REPLACE INTO oidc_pending_authorizations (id_hash, client_id, parameters, login_after, consent, created_at, expires_at)
          VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(p.idHash, p.clientId, JSON.stringify(p.parameters), p.loginAfter ?? null, p.consent ? JSON.stringify(p.consent) : null, p.createdAt, p.expiresAt);
+    ).run(p.idHash, p.clientId, JSON.stringify(p.parameters), p.loginAfter ?? null, p.consent ? JSON.stringify(p.consent) : null, p.createdAt, p.expiresAt);
   }
 
   async findPending(idHash: string, now: number): Promise<PendingAuthorization | undefined> {
@@ -209,9 +207,15 @@ export class SqliteOidcRepository implements OidcRepository {
   }
 
   async saveCode(c: StoredAuthorizationCode): Promise<void> {
-    this.#db
-      .prepare('INSERT INTO oidc_authorization_codes (code_hash, grant_id, client_id, username, data, issued_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(c.codeHash, c.grantId, c.clientId, c.username, JSON.stringify(c.data), c.issuedAt, c.expiresAt);
+    this.#prep('INSERT INTO oidc_authorization_codes (code_hash, grant_id, client_id, username, data, issued_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+      c.codeHash,
+      c.grantId,
+      c.clientId,
+      c.username,
+      JSON.stringify(c.data),
+      c.issuedAt,
+      c.expiresAt,
+    );
   }
 
   async findCode(codeHash: string): Promise<{ code: StoredAuthorizationCode; used: boolean } | undefined> {
@@ -230,6 +234,10 @@ export class SqliteOidcRepository implements OidcRepository {
   }
 
   async saveGrant(g: StoredGrant): Promise<void> {
+    this.#insertGrant(g);
+  }
+
+  #insertGrant(g: StoredGrant): void {
     this.#prep(
       `INSERT INTO oidc_grants (grant_id, client_id, username, subject, scopes, data, created_at, expires_at, revoked_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -250,6 +258,10 @@ export class SqliteOidcRepository implements OidcRepository {
   }
 
   async saveToken(t: StoredToken): Promise<void> {
+    this.#insertToken(t);
+  }
+
+  #insertToken(t: StoredToken): void {
     this.#prep(
       `INSERT INTO oidc_tokens (token_hash, kind, grant_id, client_id, username, subject, scopes, issued_at, expires_at, revoked_at, format, audience)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -269,22 +281,109 @@ export class SqliteOidcRepository implements OidcRepository {
     );
   }
 
+  async redeemCode(
+    codeHash: string,
+    now: number,
+    issued: { grant: StoredGrant; tokens: readonly StoredToken[]; audit: IssuanceEvent },
+  ): Promise<{ code: StoredAuthorizationCode; firstUse: boolean } | undefined> {
+    return this.#db.transaction(() => {
+      const row = this.#prep('SELECT * FROM oidc_authorization_codes WHERE code_hash = ?').get(codeHash) as CodeRow | undefined;
+      if (!row) return undefined;
+      const firstUse =
+        this.#prep('UPDATE oidc_authorization_codes SET consumed_at = ? WHERE code_hash = ? AND consumed_at IS NULL').run(now, codeHash).changes === 1;
+      if (firstUse) {
+        this.#insertGrant(issued.grant);
+        for (const token of issued.tokens) this.#insertToken(token);
+        this.#insertAudit(issued.audit);
+      }
+      return { code: codeOf(row), firstUse };
+    })();
+  }
+
+  async saveIssued(issued: { grant?: StoredGrant | undefined; tokens: readonly StoredToken[]; audit?: IssuanceEvent | undefined }): Promise<void> {
+    this.#db.transaction(() => {
+      if (issued.grant) this.#insertGrant(issued.grant);
+      for (const token of issued.tokens) this.#insertToken(token);
+      if (issued.audit) this.#insertAudit(issued.audit);
+    })();
+  }
+
   async findToken(tokenHash: string): Promise<StoredToken | undefined> {
     const row = this.#prep('SELECT * FROM oidc_tokens WHERE token_hash = ?').get(tokenHash) as TokenRow | undefined;
     return row && tokenOf(row);
+  }
+
+  async findTokenWithGrant(tokenHash: string): Promise<{ token: StoredToken; grant: StoredGrant | undefined } | undefined> {
+    const row = this.#prep(
+      `SELECT t.*, g.client_id AS g_client_id, g.username AS g_username, g.subject AS g_subject, g.scopes AS g_scopes, g.data AS g_data,
+              g.created_at AS g_created_at, g.expires_at AS g_expires_at, g.revoked_at AS g_revoked_at, g.grant_id AS g_grant_id
+       FROM oidc_tokens t LEFT JOIN oidc_grants g ON g.grant_id = t.grant_id WHERE t.token_hash = ?`,
+    ).get(tokenHash) as (TokenRow & Record<`g_${keyof GrantRow}`, unknown>) | undefined;
+    if (!row) return undefined;
+    const grant =
+      row.g_grant_id === null
+        ? undefined
+        : grantOf({
+            grant_id: row.g_grant_id as string,
+            client_id: row.g_client_id as string,
+            username: row.g_username as string,
+            subject: row.g_subject as string,
+            scopes: row.g_scopes as string,
+            data: row.g_data as string,
+            created_at: row.g_created_at as number,
+            expires_at: row.g_expires_at as number,
+            revoked_at: row.g_revoked_at as number | null,
+          });
+    return { token: tokenOf(row), grant };
   }
 
   async revokeToken(tokenHash: string, now: number): Promise<boolean> {
     return this.#prep('UPDATE oidc_tokens SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL').run(now, tokenHash).changes === 1;
   }
 
-  async rotateRefreshToken(tokenHash: string, now: number): Promise<{ token: StoredToken; firstUse: boolean; rotatedAt: number } | undefined> {
+  async rotateRefreshToken(
+    tokenHash: string,
+    now: number,
+    successorHash?: string,
+  ): Promise<{ token: StoredToken; firstUse: boolean; rotatedAt: number } | undefined> {
     return this.#db.transaction(() => {
       const firstUse =
-        this.#prep("UPDATE oidc_tokens SET rotated_at = ? WHERE token_hash = ? AND kind = 'refresh' AND rotated_at IS NULL").run(now, tokenHash).changes === 1;
+        this.#prep("UPDATE oidc_tokens SET rotated_at = ?, successor_hash = ? WHERE token_hash = ? AND kind = 'refresh' AND rotated_at IS NULL").run(
+          now,
+          successorHash ?? null,
+          tokenHash,
+        ).changes === 1;
       const row = this.#prep('SELECT * FROM oidc_tokens WHERE token_hash = ?').get(tokenHash) as TokenRow | undefined;
       if (!row) return undefined;
       return { token: tokenOf(row), firstUse, rotatedAt: row.rotated_at ?? now };
+    })();
+  }
+
+  async redeemRefreshToken(redeem: {
+    tokenHash: string;
+    now: number;
+    successorHash: string;
+    reuseGrace: number;
+    tokens: readonly StoredToken[];
+    audit: (firstUse: boolean, rotatedAt: number) => IssuanceEvent | undefined;
+  }): Promise<{ token: StoredToken; outcome: 'rotated' | 'within-grace' | 'replayed'; rotatedAt: number } | undefined> {
+    return this.#db.transaction(() => {
+      const firstUse =
+        this.#prep("UPDATE oidc_tokens SET rotated_at = ?, successor_hash = ? WHERE token_hash = ? AND kind = 'refresh' AND rotated_at IS NULL").run(
+          redeem.now,
+          redeem.successorHash,
+          redeem.tokenHash,
+        ).changes === 1;
+      const row = this.#prep('SELECT * FROM oidc_tokens WHERE token_hash = ?').get(redeem.tokenHash) as TokenRow | undefined;
+      if (row?.kind !== 'refresh') return undefined;
+      const rotatedAt = row.rotated_at ?? redeem.now;
+      const outcome = firstUse ? 'rotated' : redeem.now - rotatedAt < redeem.reuseGrace ? 'within-grace' : 'replayed';
+      if (outcome !== 'replayed') {
+        for (const token of redeem.tokens) this.#insertToken(token);
+        const event = redeem.audit(firstUse, rotatedAt);
+        if (event) this.#insertAudit(event);
+      }
+      return { token: tokenOf(row), outcome, rotatedAt } as const;
     })();
   }
 
@@ -322,16 +421,23 @@ export class SqliteOidcRepository implements OidcRepository {
   }
 
   async hasConsent(username: string, clientId: string, scopes: readonly string[], now: number): Promise<boolean> {
-    const row = this.#db
-      .prepare('SELECT 1 FROM oidc_consents WHERE username = ? AND client_id = ? AND scopes = ? AND expires_at > ?')
-      .get(username, clientId, scopeKey(scopes), now);
+    const row = this.#prep('SELECT 1 FROM oidc_consents WHERE username = ? AND client_id = ? AND scopes = ? AND expires_at > ?').get(
+      username,
+      clientId,
+      scopeKey(scopes),
+      now,
+    );
     return row !== undefined;
   }
 
   async saveConsent(username: string, clientId: string, scopes: readonly string[], now: number, expiresAt: number): Promise<void> {
-    this.#db
-      .prepare('INSERT OR REPLACE INTO oidc_consents (username, client_id, scopes, granted_at, expires_at) VALUES (?, ?, ?, ?, ?)')
-      .run(username, clientId, scopeKey(scopes), now, expiresAt);
+    this.#prep('INSERT OR REPLACE INTO oidc_consents (username, client_id, scopes, granted_at, expires_at) VALUES (?, ?, ?, ?, ?)').run(
+      username,
+      clientId,
+      scopeKey(scopes),
+      now,
+      expiresAt,
+    );
   }
 
   async recordJti(clientId: string, jtiHash: string, expiresAt: number, now: number): Promise<boolean> {
@@ -340,9 +446,18 @@ export class SqliteOidcRepository implements OidcRepository {
   }
 
   async audit(e: IssuanceEvent): Promise<void> {
-    this.#db
-      .prepare('INSERT INTO oidc_issuance_log (time, event, client_id, username, grant_id, detail) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(e.time, e.event, e.clientId, e.username, e.grantId, e.detail);
+    this.#insertAudit(e);
+  }
+
+  #insertAudit(e: IssuanceEvent): void {
+    this.#prep('INSERT INTO oidc_issuance_log (time, event, client_id, username, grant_id, detail) VALUES (?, ?, ?, ?, ?, ?)').run(
+      e.time,
+      e.event,
+      e.clientId,
+      e.username,
+      e.grantId,
+      e.detail,
+    );
   }
 
   async auditTrail(limit: number): Promise<IssuanceEvent[]> {
