@@ -1,30 +1,32 @@
 import { keyPath } from './problems.js';
 import { type ReadContext, readList, readMapping, readString } from './reader.js';
 
-/** Claims a policy may place; those of the scopes Gatehouse knows (see oidc/claims.ts). */
-export const placeableClaims = [
-  'name',
-  'given_name',
-  'family_name',
-  'middle_name',
-  'nickname',
-  'preferred_username',
-  'profile',
-  'picture',
-  'website',
-  'gender',
-  'birthdate',
-  'zoneinfo',
-  'locale',
-  'updated_at',
-  'email',
-  'email_verified',
-  'alt_emails',
-  'phone_number',
-  'phone_number_verified',
-  'address',
-  'groups',
-] as const;
+/** The claims each scope releases (OIDC Core §5.4; `groups` as Authelia): the provider's vocabulary, read by oidc/claims.ts. */
+export const scopeClaims: Readonly<Record<string, readonly string[]>> = {
+  profile: [
+    'name',
+    'family_name',
+    'given_name',
+    'middle_name',
+    'nickname',
+    'preferred_username',
+    'profile',
+    'picture',
+    'website',
+    'gender',
+    'birthdate',
+    'zoneinfo',
+    'locale',
+    'updated_at',
+  ],
+  email: ['email', 'email_verified', 'alt_emails'],
+  groups: ['groups'],
+  address: ['address'],
+  phone: ['phone_number', 'phone_number_verified'],
+};
+
+/** Claims a policy may place: those of the scopes Gatehouse knows. */
+export const placeableClaims: readonly string[] = Object.values(scopeClaims).flat();
 
 /**
  * `identity_providers.oidc.claims_policies.<name>` (Authelia's key, where it maps): which of the
@@ -56,7 +58,7 @@ export function readClaimsPolicies(ctx: ReadContext, path: string, value: unknow
       readList(ctx, keyPath(at, key), raw[key], (claim, cat) => {
         const text = readString(ctx, cat, claim, { required: true });
         if (text === undefined) return undefined;
-        if ((placeableClaims as readonly string[]).includes(text)) return text;
+        if (placeableClaims.includes(text)) return text;
         ctx.problems.error(cat, `must be one of the standard claims Gatehouse issues (${placeableClaims.join(', ')}) but is '${text}'`);
         return undefined;
       });

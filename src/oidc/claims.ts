@@ -1,30 +1,9 @@
 import type { User } from '../auth/users/user.js';
+import { scopeClaims } from '../config/oidc-claims-policies.js';
 import type { OidcClientConfig, OidcConfig } from '../config/oidc.js';
 import { InvalidRequest } from './errors.js';
 
-/** The claims each scope releases (OIDC Core §5.4; `groups` as Authelia). */
-export const scopeClaims: Readonly<Record<string, readonly string[]>> = {
-  profile: [
-    'name',
-    'family_name',
-    'given_name',
-    'middle_name',
-    'nickname',
-    'preferred_username',
-    'profile',
-    'picture',
-    'website',
-    'gender',
-    'birthdate',
-    'zoneinfo',
-    'locale',
-    'updated_at',
-  ],
-  email: ['email', 'email_verified', 'alt_emails'],
-  groups: ['groups'],
-  address: ['address'],
-  phone: ['phone_number', 'phone_number_verified'],
-};
+export { scopeClaims };
 
 /** Every claim the provider can release, for discovery's `claims_supported`. */
 export const supportedClaims = ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'amr', 'azp', 'at_hash', 'jti', ...Object.values(scopeClaims).flat()];
