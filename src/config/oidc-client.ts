@@ -77,6 +77,14 @@ export interface OidcClientConfig {
   readonly requestObjectSigningAlg: (typeof requestObjectAlgorithms)[number] | undefined;
   /** A resource server: may introspect tokens issued to other clients (Gatehouse's key). */
   readonly introspectAnyToken: boolean;
+  /** Where RP-initiated logout may send the browser back to: compared byte for byte (RP-Initiated Logout 1.0 §3). */
+  readonly postLogoutRedirectUris: readonly string[];
+  /** Back-Channel Logout 1.0: where logout tokens are POSTed, and whether they must carry `sid`. */
+  readonly backchannelLogoutUri: string | undefined;
+  readonly backchannelLogoutSessionRequired: boolean;
+  /** Front-Channel Logout 1.0: loaded in a hidden iframe of the signed-out page, with `iss` and `sid` when required. */
+  readonly frontchannelLogoutUri: string | undefined;
+  readonly frontchannelLogoutSessionRequired: boolean;
 }
 
 const clientKeys = [
@@ -113,6 +121,11 @@ const clientKeys = [
   'revocation_endpoint_auth_method',
   'request_object_signing_alg',
   'introspect_any_token',
+  'post_logout_redirect_uris',
+  'backchannel_logout_uri',
+  'backchannel_logout_session_required',
+  'frontchannel_logout_uri',
+  'frontchannel_logout_session_required',
 ];
 
 /** Reads one client; `plainAllowed` says whether `enable_pkce_plain_challenge` is on. */
@@ -185,6 +198,11 @@ export function readOidcClient(ctx: ReadContext, at: string, value: unknown, pla
         ? undefined
         : readChoice(ctx, p('request_object_signing_alg'), raw.request_object_signing_alg, requestObjectAlgorithms, 'RS256'),
     introspectAnyToken: readBoolean(ctx, p('introspect_any_token'), raw.introspect_any_token, false),
+    postLogoutRedirectUris: readRedirectUris(ctx, p('post_logout_redirect_uris'), raw.post_logout_redirect_uris, false),
+    backchannelLogoutUri: readClientUrl(ctx, p('backchannel_logout_uri'), raw.backchannel_logout_uri, true),
+    backchannelLogoutSessionRequired: readBoolean(ctx, p('backchannel_logout_session_required'), raw.backchannel_logout_session_required, false),
+    frontchannelLogoutUri: readClientUrl(ctx, p('frontchannel_logout_uri'), raw.frontchannel_logout_uri, true),
+    frontchannelLogoutSessionRequired: readBoolean(ctx, p('frontchannel_logout_session_required'), raw.frontchannel_logout_session_required, false),
   };
   checkKeysAndGrants(ctx, at, config, method);
   return config;

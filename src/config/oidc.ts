@@ -21,6 +21,8 @@ export interface OidcConfig {
   readonly lifespans: OidcLifespans;
   /** `claims_policies`: named placements of claims, chosen per client with `claims_policy`. */
   readonly claimsPolicies: ReadonlyMap<string, ClaimsPolicy>;
+  /** What a sign-out does to tokens: `revoke_offline_access` (default true) revokes `offline_access` grants too. */
+  readonly logout: { readonly revokeOfflineAccess: boolean };
   readonly enforcePkce: 'never' | 'public_clients_only' | 'always';
   readonly enablePkcePlainChallenge: boolean;
   readonly cors: {
@@ -52,6 +54,7 @@ function readOidc(ctx: ReadContext, path: string, value: unknown): OidcConfig | 
     'enforce_pkce',
     'enable_pkce_plain_challenge',
     'cors',
+    'logout',
     'clients',
   ]);
   if (!raw) return undefined;
@@ -78,8 +81,14 @@ function readOidc(ctx: ReadContext, path: string, value: unknown): OidcConfig | 
     enforcePkce: readChoice(ctx, p('enforce_pkce'), raw.enforce_pkce, ['never', 'public_clients_only', 'always'] as const, 'public_clients_only'),
     enablePkcePlainChallenge: plain,
     cors: readCors(ctx, p('cors'), raw.cors),
+    logout: readLogout(ctx, p('logout'), raw.logout),
     clients,
   };
+}
+
+function readLogout(ctx: ReadContext, path: string, value: unknown): OidcConfig['logout'] {
+  const raw = readMapping(ctx, path, value, ['revoke_offline_access']) ?? {};
+  return { revokeOfflineAccess: readBoolean(ctx, keyPath(path, 'revoke_offline_access'), raw.revoke_offline_access, true) };
 }
 
 function readCors(ctx: ReadContext, path: string, value: unknown): OidcConfig['cors'] {

@@ -6,7 +6,21 @@ import { InvalidRequest } from './errors.js';
 export { scopeClaims };
 
 /** Every claim the provider can release, for discovery's `claims_supported`. */
-export const supportedClaims = ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'amr', 'azp', 'at_hash', 'jti', ...Object.values(scopeClaims).flat()];
+export const supportedClaims = [
+  'sub',
+  'iss',
+  'aud',
+  'exp',
+  'iat',
+  'auth_time',
+  'nonce',
+  'amr',
+  'azp',
+  'at_hash',
+  'jti',
+  'sid',
+  ...Object.values(scopeClaims).flat(),
+];
 
 /**
  * The user's claims released by `scopes`. Users-file emails count as verified (the operator

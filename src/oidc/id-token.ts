@@ -19,6 +19,8 @@ export interface IdTokenInput {
    * grant; by default {@link idTokenAudience}.
    */
   readonly audience?: readonly string[] | undefined;
+  /** The browser session's id (Back-Channel / Front-Channel Logout `sid`); left out when empty. */
+  readonly sid?: string | undefined;
   /** Scope claims to copy in (the client's `claims_in_id_token`). */
   readonly extraClaims: Readonly<Record<string, unknown>>;
 }
@@ -45,6 +47,7 @@ export async function signIdToken(keys: KeyStore, input: IdTokenInput): Promise<
     amr: [...input.amr],
     azp: input.client.id,
     ...(input.nonce !== undefined ? { nonce: input.nonce } : {}),
+    ...(input.sid ? { sid: input.sid } : {}),
     ...(input.accessToken !== undefined ? { at_hash: leftHalfHash(input.accessToken) } : {}),
   };
   return new SignJWT(claims)

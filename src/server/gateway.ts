@@ -26,6 +26,7 @@ import { SqliteStorage } from '../storage/sqlite/open.js';
 import type { Storage } from '../storage/storage.js';
 import { buildServer, type Services } from './build.js';
 import { authzServices } from './authz-deps.js';
+import { sessionLogout } from '../oidc/logout/session-logout.js';
 import { oidcDeps } from './oidc-deps.js';
 import { revokeGrantsOfEndedUsers } from './oidc-user-sync.js';
 import { portalDeps } from './portal-deps.js';
@@ -142,6 +143,10 @@ async function buildServices(
   });
   const oidc = await oidcDeps({ config, storage, sessions: base.sessions, users, clock, random, logger: logger as FastifyBaseLogger });
   const authz = authzServices({ config, rules, sessions: base.sessions, users, regulator, logger, trust: base.trust, oidc }, closers);
+  // Single logout: a session that ends, however it ends, revokes the grants given in it and tells
+  // their clients over the back channel (oidc/logout/session-logout.ts).
+  if (oidc) base.sessions.onEnded(sessionLogout(oidc));
+  base.sessions.listenerErrors = (error) => logger.error({ err: error }, 'single logout failed for an ended session');
   // Users disabled or removed in the users file lose their OpenID Connect grants too (server/oidc-user-sync.ts).
   if (oidc && backend) {
     const stop = revokeGrantsOfEndedUsers({ users: backend, repository: storage.oidc, clock, logger });

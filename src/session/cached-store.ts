@@ -1,5 +1,6 @@
 import type { Clock } from '../shared/clock.js';
 import type { SessionState } from './session.js';
+import type { DeletedSession } from '../storage/storage.js';
 import type { SessionStore } from './store.js';
 
 export interface CachedSessionStoreOptions {
@@ -62,14 +63,20 @@ export class CachedSessionStore implements SessionStore {
     await this.#inner.delete(idHash);
   }
 
-  async deleteUser(username: string): Promise<number> {
+  async deleteUser(username: string): Promise<DeletedSession[]> {
     for (const [key, entry] of this.#entries) if (entry.username === username) this.#entries.delete(key);
     return this.#inner.deleteUser(username);
   }
 
-  purgeExpired(now: number): Promise<number> {
+  async purgeExpired(now: number): Promise<DeletedSession[]> {
     // Expired entries are refused by the manager on load; only the store needs purging.
-    return this.#inner.purgeExpired(now);
+    const purged = await this.#inner.purgeExpired(now);
+    for (const { idHash } of purged) this.#entries.delete(idHash);
+    return purged;
+  }
+
+  listUser(username: string): ReturnType<SessionStore['listUser']> {
+    return this.#inner.listUser(username);
   }
 
   #remember(idHash: string, state: SessionState): void {

@@ -3,7 +3,7 @@ import type { SessionCookieConfig } from '../config/session.js';
 import { isWithinDomain } from '../shared/authority.js';
 import type { Clock } from '../shared/clock.js';
 import type { Random } from '../shared/random.js';
-import { type Session, type SessionState, anonymousState } from './session.js';
+import { type EndedSession, type Session, type SessionEndReason, type SessionState, anonymousState } from './session.js';
 import { hashSessionId, isSessionIdShape, newSessionId } from './session-id.js';
 import type { SessionStore } from './store.js';
 import type { UserRefresh } from './user-refresh.js';
@@ -37,6 +37,7 @@ export class SessionManager {
   readonly #random: Random;
   readonly #refresh: UserRefresh | undefined;
   #purgeTimer: NodeJS.Timeout | undefined;
+  readonly #endListeners: ((ended: readonly EndedSession[]) => Promise<void> | void)[] = [];
 
   constructor(options: SessionManagerOptions) {
     this.#store = options.store;
@@ -44,7 +45,36 @@ export class SessionManager {
     this.#clock = options.clock;
     this.#random = options.random;
     this.#refresh = options.refresh;
-    this.#refresh?.connect((username) => this.destroyUser(username));
+    this.#refresh?.connect((username) => this.destroyUser(username, 'user-changed'));
+  }
+
+  /**
+   * Calls `listener` with every signed-in session that ends, however it ends: logout (portal,
+   * RP-initiated), everywhere, an administrator's revocation, expiry or inactivity (found on use
+   * or by the purge), a user removed or changed in the users file. Single logout hangs here.
+   * Errors of a listener go to `onError`; they never stop the session from ending.
+   */
+  onEnded(listener: (ended: readonly EndedSession[]) => Promise<void> | void): void {
+    this.#endListeners.push(listener);
+  }
+
+  async #ended(records: readonly { idHash: string; username: string; sid: string | undefined }[], reason: SessionEndReason): Promise<void> {
+    const ended = records.filter((r) => r.username !== '').map((r) => ({ idHash: r.idHash, username: r.username, sid: r.sid, reason }));
+    if (ended.length === 0) return;
+    for (const listener of this.#endListeners) {
+      try {
+        await listener(ended);
+      } catch (error) {
+        this.#onListenerError(error);
+      }
+    }
+  }
+
+  #onListenerError: (error: unknown) => void = () => undefined;
+
+  /** Where errors of `onEnded` listeners go (the server logs them). */
+  set listenerErrors(handler: (error: unknown) => void) {
+    this.#onListenerError = handler;
   }
 
   /** The cookie configuration whose domain is `host` or a parent of it. */
@@ -65,12 +95,14 @@ export class SessionManager {
     const now = this.#clock.now();
     if (state.cookieDomain !== cookie.domain || this.validUntil(cookie, state) <= now) {
       await this.#store.delete(idHash);
+      await this.#ended([{ idHash, username: state.username, sid: state.sid }], state.cookieDomain !== cookie.domain ? 'invalid' : 'expired');
       return undefined;
     }
     if (this.#refresh?.due(state, now)) {
       const checked = await this.#refresh.check(state, now);
       if (checked === 'ended') {
         await this.#store.delete(idHash);
+        await this.#ended([{ idHash, username: state.username, sid: state.sid }], 'user-changed');
         return undefined;
       }
       if (checked === 'updated') await this.#store.set(idHash, state, this.validUntil(cookie, state));
@@ -82,8 +114,10 @@ export class SessionManager {
    * Records in `state`, just filled with a user who proved their password, what later checks
    * compare against (the password fingerprint and the time of the check). Call before saving.
    */
-  signedIn(state: SessionState): void {
+  signedIn(state: SessionState, previous?: SessionState): void {
     this.#refresh?.stamp(state, this.#clock.now());
+    // The same user signing in again in this browser session keeps its `sid`; anyone else gets a new one.
+    state.sid = previous?.username === state.username && previous.sid ? previous.sid : this.#random.bytes(16).toString('base64url');
   }
 
   /** A new anonymous session; not stored until saved. */
@@ -117,13 +151,31 @@ export class SessionManager {
     await this.save(cookie, session);
   }
 
-  async destroy(session: Session): Promise<void> {
+  /** Ends one session (a sign-out); signed-in ones are announced to `onEnded` listeners with `reason`. */
+  async destroy(session: Session, reason: SessionEndReason = 'logout'): Promise<void> {
     await this.#store.delete(session.idHash);
+    await this.#ended([{ idHash: session.idHash, username: session.state.username, sid: session.state.sid }], reason);
   }
 
-  /** Ends every session of `username`. */
-  destroyUser(username: string): Promise<number> {
-    return this.#store.deleteUser(username);
+  /** Ends every session of `username`; returns how many. */
+  async destroyUser(username: string, reason: SessionEndReason = 'logout-everywhere'): Promise<number> {
+    const deleted = await this.#store.deleteUser(username);
+    await this.#ended(deleted, reason);
+    return deleted.length;
+  }
+
+  /** Ends the session stored under `idHash` (an administrator's revocation); false when there is none. */
+  async destroyByHash(idHash: string, reason: SessionEndReason = 'revoked'): Promise<boolean> {
+    const state = await this.#store.get(idHash);
+    if (!state) return false;
+    await this.#store.delete(idHash);
+    await this.#ended([{ idHash, username: state.username, sid: state.sid }], reason);
+    return true;
+  }
+
+  /** A user's live sessions: stored hash, state and end (for `gatehouse sessions list`). */
+  listUser(username: string): ReturnType<SessionStore['listUser']> {
+    return this.#store.listUser(username);
   }
 
   /** When the session ends if nothing else happens: the earlier of its lifetime and its idle limit. */
@@ -159,9 +211,11 @@ export class SessionManager {
     });
   }
 
-  /** Deletes expired sessions now. */
-  purge(): Promise<number> {
-    return this.#store.purgeExpired(this.#clock.now());
+  /** Deletes expired sessions now (announcing signed-in ones as expired); returns how many. */
+  async purge(): Promise<number> {
+    const purged = await this.#store.purgeExpired(this.#clock.now());
+    await this.#ended(purged, 'expired');
+    return purged.length;
   }
 
   /** Purges every `intervalMs` in the background until `stop()`. Errors go to `onError`. */

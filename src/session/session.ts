@@ -38,6 +38,23 @@ export interface SessionState extends SessionIdentity {
    * first check instead of ending (it may predate the field, not the password).
    */
   passwordFingerprint?: string;
+  /**
+   * The OpenID Connect session id (`sid` of ID tokens and logout tokens): random, given at
+   * sign-in, the same for every client of this browser session and through regenerations; a new
+   * sign-in as another user gets a new one. Absent while anonymous.
+   */
+  sid?: string;
+}
+
+/** Why a session ended: what logout propagation and the audit log say. */
+export type SessionEndReason = 'logout' | 'logout-everywhere' | 'rp-logout' | 'expired' | 'revoked' | 'user-changed' | 'invalid';
+
+/** A signed-in session that ended: what single logout needs (never the session ID). */
+export interface EndedSession {
+  readonly idHash: string;
+  readonly username: string;
+  readonly sid: string | undefined;
+  readonly reason: SessionEndReason;
 }
 
 /** A loaded session: its secret ID (only in memory and in the cookie) and its state. */

@@ -1,4 +1,4 @@
-import type { SessionRepository } from '../storage/storage.js';
+import type { DeletedSession, SessionRepository } from '../storage/storage.js';
 import type { SessionState } from './session.js';
 
 /**
@@ -10,10 +10,12 @@ export interface SessionStore {
   /** Saves `state`; the store may drop it after `expiresAt`. */
   set(idHash: string, state: SessionState, expiresAt: number): Promise<void>;
   delete(idHash: string): Promise<void>;
-  /** Ends every session of a user (logout everywhere). */
-  deleteUser(username: string): Promise<number>;
-  /** Drops sessions past their expiry; returns how many. */
-  purgeExpired(now: number): Promise<number>;
+  /** Ends every session of a user (logout everywhere); returns them. */
+  deleteUser(username: string): Promise<DeletedSession[]>;
+  /** Drops sessions past their expiry; returns them. */
+  purgeExpired(now: number): Promise<DeletedSession[]>;
+  /** A user's sessions, their hashes and states (for `gatehouse sessions list`). */
+  listUser(username: string): Promise<{ readonly idHash: string; readonly state: SessionState; readonly expiresAt: number }[]>;
 }
 
 /** A SessionStore over the storage provider's `sessions` table. */
@@ -45,11 +47,22 @@ export class StorageSessionStore implements SessionStore {
     return this.repository.delete(idHash);
   }
 
-  deleteUser(username: string): Promise<number> {
+  deleteUser(username: string): Promise<DeletedSession[]> {
     return this.repository.deleteByUsername(username);
   }
 
-  purgeExpired(now: number): Promise<number> {
+  purgeExpired(now: number): Promise<DeletedSession[]> {
     return this.repository.deleteExpired(now);
+  }
+
+  async listUser(username: string): Promise<{ idHash: string; state: SessionState; expiresAt: number }[]> {
+    const rows = await this.repository.listByUsername(username);
+    return rows.flatMap((row) => {
+      try {
+        return [{ idHash: row.idHash, state: JSON.parse(row.data) as SessionState, expiresAt: row.expiresAt }];
+      } catch {
+        return [];
+      }
+    });
   }
 }

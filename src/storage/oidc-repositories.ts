@@ -52,6 +52,8 @@ export interface AuthorizationCodeData {
   readonly issuer: string;
   /** The `claims` request parameter, as sent, when there was one. */
   readonly claimsRequest?: string | undefined;
+  /** The browser session's `sid` (session.ts), carried into the grant and its ID tokens. */
+  readonly sid?: string | undefined;
 }
 
 /**
@@ -70,6 +72,30 @@ export interface StoredGrant {
   /** The absolute lifetime (`lifespans.grant`): nothing is refreshed after it. */
   readonly expiresAt: number;
   readonly revokedAt: number | undefined;
+  /** The browser session it was given in (the ID tokens' `sid`); '' or absent for client credentials. */
+  readonly sid?: string | undefined;
+}
+
+/** A back-channel logout waiting to be delivered (Back-Channel Logout 1.0). */
+export interface LogoutDelivery {
+  readonly id: number;
+  readonly clientId: string;
+  /** The client's `backchannel_logout_uri` at the time of the logout. */
+  readonly uri: string;
+  readonly issuer: string;
+  /** The client's subject of the user; `sid` of the session ('' when unknown). */
+  readonly subject: string;
+  readonly sid: string;
+  /** The logout token's `jti`, the same at every attempt. */
+  readonly jti: string;
+  /** Why the session ended (for the log). */
+  readonly reason: string;
+  readonly attempts: number;
+  readonly nextAttemptAt: number;
+  /** Given up after this. */
+  readonly expiresAt: number;
+  readonly lastError: string;
+  readonly createdAt: number;
 }
 
 export interface GrantData {
@@ -149,6 +175,20 @@ export interface OidcRepository {
   consumeCode(codeHash: string, now: number): Promise<{ code: StoredAuthorizationCode; firstUse: boolean } | undefined>;
   saveGrant(grant: StoredGrant): Promise<void>;
   findGrant(grantId: string): Promise<StoredGrant | undefined>;
+  /** The live grants given in the browser session `sid` (not revoked, not expired at `now`). */
+  grantsOfSession(sid: string, now: number): Promise<StoredGrant[]>;
+  /** Queues a back-channel logout; returns its id. */
+  enqueueLogout(delivery: Omit<LogoutDelivery, 'id' | 'attempts' | 'lastError'>): Promise<number>;
+  /** Deliveries due at `now` (oldest first), at most `limit`. */
+  dueLogouts(now: number, limit: number): Promise<LogoutDelivery[]>;
+  /** A delivery answered 2xx: removed. */
+  logoutDelivered(id: number): Promise<void>;
+  /** A failed attempt: counted, and tried again at `nextAttemptAt`. */
+  logoutFailed(id: number, nextAttemptAt: number, error: string): Promise<void>;
+  /** Removes deliveries past their `expiresAt` (given up); returns them. */
+  dropExpiredLogouts(now: number): Promise<LogoutDelivery[]>;
+  /** How many deliveries are queued. */
+  pendingLogouts(): Promise<number>;
   /** The user's grants not revoked and not expired at `now`, newest first. */
   grantsOf(username: string, now: number): Promise<StoredGrant[]>;
   /**

@@ -37,15 +37,25 @@ export interface StoredSession {
   readonly expiresAt: number;
 }
 
+/** A session row that was deleted: who it was, and its OpenID Connect `sid` (for single logout). */
+export interface DeletedSession {
+  readonly idHash: string;
+  /** '' for an anonymous session. */
+  readonly username: string;
+  readonly sid: string | undefined;
+}
+
 export interface SessionRepository {
   get(idHash: string): Promise<StoredSession | undefined>;
   /** Inserts or replaces. */
   put(session: StoredSession): Promise<void>;
   delete(idHash: string): Promise<void>;
-  /** Deletes every session of `username`; returns how many. */
-  deleteByUsername(username: string): Promise<number>;
-  /** Deletes rows whose `expiresAt` is at or before `now`; returns how many. */
-  deleteExpired(now: number): Promise<number>;
+  /** Deletes every session of `username`; returns them. */
+  deleteByUsername(username: string): Promise<DeletedSession[]>;
+  /** Deletes rows whose `expiresAt` is at or before `now`; returns them. */
+  deleteExpired(now: number): Promise<DeletedSession[]>;
+  /** The sessions of `username` (for `gatehouse sessions list`). */
+  listByUsername(username: string): Promise<StoredSession[]>;
 }
 
 export type {

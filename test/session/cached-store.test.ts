@@ -29,7 +29,7 @@ describe('CachedSessionStore', () => {
     await cached.set('h2', state, clock.now() + 60_000);
     await cached.delete('h1');
     expect(await cached.get('h1')).toBeUndefined();
-    expect(await cached.deleteUser('john')).toBe(1);
+    expect((await cached.deleteUser('john')).map((d) => d.idHash)).toEqual(['h2']);
     expect(await cached.get('h2')).toBeUndefined();
     await cached.set('h3', { ...state, level: 2 }, clock.now() + 60_000);
     expect((await cached.get('h3'))?.level).toBe(2);

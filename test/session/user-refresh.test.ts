@@ -60,6 +60,9 @@ class CountingStore implements SessionStore {
   deleteUser(username: string) {
     return this.inner.deleteUser(username);
   }
+  listUser(username: string) {
+    return this.inner.listUser(username);
+  }
   purgeExpired(now: number) {
     return this.inner.purgeExpired(now);
   }
@@ -160,14 +163,16 @@ describe('SessionManager with a user refresh', () => {
     expect(await manager.load(cookie, bob.id)).toBeDefined();
   });
 
-  it('without a refresh, signedIn() changes nothing and loads check nothing', async () => {
+  it('without a refresh, signedIn() only gives the session its sid, and loads check nothing', async () => {
     const { cookie, clock, storage } = setup();
     const manager = new SessionManager({ store: new StorageSessionStore(storage.sessions), cookies: [cookie], clock, random: systemRandom });
     const session = manager.create(cookie);
     session.state.username = 'john';
     const before = JSON.stringify(session.state);
     manager.signedIn(session.state);
-    expect(JSON.stringify(session.state)).toBe(before);
+    const { sid, ...rest } = session.state;
+    expect(JSON.stringify(rest)).toBe(before);
+    expect(sid).toMatch(/^[A-Za-z0-9_-]{22}$/);
     await manager.save(cookie, session);
     expect((await manager.load(cookie, session.id))?.state.username).toBe('john');
   });

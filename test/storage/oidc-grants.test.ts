@@ -12,6 +12,7 @@ const grant = (over: Partial<StoredGrant> = {}): StoredGrant => ({
   createdAt: 1000,
   expiresAt: 100_000,
   revokedAt: undefined,
+  sid: '',
   ...over,
 });
 
@@ -155,5 +156,31 @@ describe('reading a token with its grant, and redeeming in one write', () => {
     expect((await oidc.redeemCode('c1', 3, { ...issued, tokens: [token({ tokenHash: 'a2', kind: 'access' as const })] }))?.firstUse).toBe(false);
     expect([await oidc.findToken('a1'), await oidc.findToken('a2')].map((t) => t?.tokenHash)).toEqual(['a1', undefined]);
     expect(await oidc.redeemCode('nope', 2, issued)).toBeUndefined();
+  });
+});
+
+describe('single logout storage (migration 0005)', () => {
+  it('finds the live grants of a browser session by its sid', async () => {
+    const { oidc } = memoryStorage();
+    await oidc.saveGrant(grant({ grantId: 'g1', sid: 's1' }));
+    await oidc.saveGrant(grant({ grantId: 'g2', sid: 's1', clientId: 'other' }));
+    await oidc.saveGrant(grant({ grantId: 'g3', sid: 's2' }));
+    await oidc.revokeGrant('g2', 5);
+    expect((await oidc.grantsOfSession('s1', 10)).map((g) => g.grantId)).toEqual(['g1']);
+    expect(await oidc.grantsOfSession('', 10)).toEqual([]);
+  });
+
+  it('queues back-channel deliveries durably: due ones first, failures postponed, expired ones given up', async () => {
+    const { oidc } = memoryStorage();
+    const base = { clientId: 'app', uri: 'https://app/logout', issuer: 'https://auth', subject: 'sub', sid: 's1', reason: 'logout', createdAt: 0 };
+    const a = await oidc.enqueueLogout({ ...base, jti: 'j1', nextAttemptAt: 10, expiresAt: 1000 });
+    const b = await oidc.enqueueLogout({ ...base, jti: 'j2', nextAttemptAt: 20, expiresAt: 100 });
+    expect((await oidc.dueLogouts(15, 10)).map((d) => d.jti)).toEqual(['j1']);
+    await oidc.logoutFailed(a, 500, 'HTTP 500');
+    expect((await oidc.dueLogouts(50, 10)).map((d) => d.jti)).toEqual(['j2']);
+    expect(await oidc.dropExpiredLogouts(100)).toMatchObject([{ id: b, jti: 'j2' }]);
+    expect(await oidc.dueLogouts(500, 10)).toMatchObject([{ id: a, attempts: 1, lastError: 'HTTP 500' }]);
+    await oidc.logoutDelivered(a);
+    expect(await oidc.pendingLogouts()).toBe(0);
   });
 });

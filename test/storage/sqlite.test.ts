@@ -81,14 +81,19 @@ describe('SqliteStorage', () => {
 
   it('deletes expired sessions and sessions by user', async () => {
     const storage = open(':memory:');
-    const put = (idHash: string, username: string, expiresAt: number) => storage.sessions.put({ idHash, username, data: '{}', createdAt: 0, expiresAt });
-    await put('a', 'john', 100);
-    await put('b', 'john', 300);
+    const put = (idHash: string, username: string, expiresAt: number, sid?: string) =>
+      storage.sessions.put({ idHash, username, data: JSON.stringify(sid ? { sid } : {}), createdAt: 0, expiresAt });
+    await put('a', 'john', 100, 'sid-a');
+    await put('b', 'john', 300, 'sid-b');
     await put('c', '', 50);
     await put('d', 'bob', 400);
-    expect(await storage.sessions.deleteExpired(100)).toBe(2);
-    expect(await storage.sessions.deleteByUsername('john')).toBe(1);
-    expect(await storage.sessions.deleteByUsername('')).toBe(0);
+    // Deleted rows come back with their user and sid: single logout needs them.
+    expect(await storage.sessions.deleteExpired(100)).toEqual([
+      { idHash: 'a', username: 'john', sid: 'sid-a' },
+      { idHash: 'c', username: '', sid: undefined },
+    ]);
+    expect(await storage.sessions.deleteByUsername('john')).toEqual([{ idHash: 'b', username: 'john', sid: 'sid-b' }]);
+    expect(await storage.sessions.deleteByUsername('')).toEqual([]);
     expect(await storage.sessions.get('d')).toBeDefined();
     await storage.close();
   });

@@ -34,6 +34,7 @@ export async function issueCode(ctx: AuthorizationContext): Promise<Record<strin
       amr,
       issuer: ctx.issuer,
       claimsRequest: ctx.claimsRequest,
+      sid: state.sid,
     },
     issuedAt: now,
     expiresAt: now + lifespanOf(deps.config, client, 'authorize_code', 'authorizeCode'),

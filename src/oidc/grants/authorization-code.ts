@@ -71,6 +71,7 @@ export async function exchangeAuthorizationCode(
     createdAt: now,
     expiresAt: now + deps.config.lifespans.grant,
     revokedAt: undefined,
+    sid: data.sid ?? '',
   };
   const pending: StoredToken[] = [];
   const access = await issueAccessToken(deps, {
@@ -96,6 +97,7 @@ export async function exchangeAuthorizationCode(
       lifetime: lifespanOf(deps.config, client, 'authorize_code', 'idToken'),
       jti: newUuid(deps.random),
       audience: grant.data.idTokenAudience,
+      sid: grant.sid,
       extraClaims: idTokenClaims(deps.config, client, user, data.scopes, data.claimsRequest),
     });
   }

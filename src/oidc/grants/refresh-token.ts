@@ -103,6 +103,7 @@ async function issue(
       lifetime: lifespanOf(deps.config, client, 'refresh_token', 'idToken'),
       jti: newUuid(deps.random),
       audience: grant.data.idTokenAudience,
+      sid: grant.sid,
       extraClaims: idTokenClaims(deps.config, client, user, scopes, grant.data.claimsRequest),
     });
   }

@@ -60,7 +60,7 @@ export async function firstFactor(deps: PortalDeps, request: PortalRequest, inpu
     keepMeLoggedIn: input.keepMeLoggedIn && request.cookie.rememberMe > 0,
   });
   // The password fingerprint and check time that later uses compare against (session/user-refresh.ts).
-  deps.sessions.signedIn(state);
+  deps.sessions.signedIn(state, base.state);
   const session = await deps.sessions.regenerate(request.cookie, { ...base, state });
   deps.logger.info({ username: user.username, ip: meta.ip }, 'first factor succeeded');
   return { ok: true, session, next: nextStep(deps, request.cookie, state, { ...input, ip: meta.ip }) };

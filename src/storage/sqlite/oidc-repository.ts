@@ -2,6 +2,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import type {
   GrantData,
   IssuanceEvent,
+  LogoutDelivery,
   OidcRepository,
   PendingAuthorization,
   RememberedConsent,
@@ -48,6 +49,7 @@ interface TokenRow {
 }
 
 interface GrantRow {
+  sid?: string;
   grant_id: string;
   client_id: string;
   username: string;
@@ -91,6 +93,41 @@ function grantOf(row: GrantRow): StoredGrant {
     createdAt: row.created_at,
     expiresAt: row.expires_at,
     revokedAt: row.revoked_at ?? undefined,
+    sid: row.sid ?? '',
+  };
+}
+
+interface DeliveryRow {
+  id: number;
+  client_id: string;
+  uri: string;
+  issuer: string;
+  subject: string;
+  sid: string;
+  jti: string;
+  reason: string;
+  attempts: number;
+  next_attempt_at: number;
+  expires_at: number;
+  last_error: string;
+  created_at: number;
+}
+
+function deliveryOf(r: DeliveryRow): LogoutDelivery {
+  return {
+    id: r.id,
+    clientId: r.client_id,
+    uri: r.uri,
+    issuer: r.issuer,
+    subject: r.subject,
+    sid: r.sid,
+    jti: r.jti,
+    reason: r.reason,
+    attempts: r.attempts,
+    nextAttemptAt: r.next_attempt_at,
+    expiresAt: r.expires_at,
+    lastError: r.last_error,
+    createdAt: r.created_at,
   };
 }
 
@@ -239,9 +276,60 @@ export class SqliteOidcRepository implements OidcRepository {
 
   #insertGrant(g: StoredGrant): void {
     this.#prep(
-      `INSERT INTO oidc_grants (grant_id, client_id, username, subject, scopes, data, created_at, expires_at, revoked_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(g.grantId, g.clientId, g.username, g.subject, g.scopes.join(' '), JSON.stringify(g.data), g.createdAt, g.expiresAt, g.revokedAt ?? null);
+      `INSERT INTO oidc_grants (grant_id, client_id, username, subject, scopes, data, created_at, expires_at, revoked_at, sid)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(g.grantId, g.clientId, g.username, g.subject, g.scopes.join(' '), JSON.stringify(g.data), g.createdAt, g.expiresAt, g.revokedAt ?? null, g.sid ?? '');
+  }
+
+  async grantsOfSession(sid: string, now: number): Promise<StoredGrant[]> {
+    if (sid === '') return [];
+    const rows = this.#prep('SELECT * FROM oidc_grants WHERE sid = ? AND revoked_at IS NULL AND expires_at > ? ORDER BY created_at').all(
+      sid,
+      now,
+    ) as GrantRow[];
+    return rows.map(grantOf);
+  }
+
+  async enqueueLogout(d: Omit<LogoutDelivery, 'id' | 'attempts' | 'lastError'>): Promise<number> {
+    return Number(
+      this.#prep(
+        `INSERT INTO oidc_logout_deliveries (client_id, uri, issuer, subject, sid, jti, reason, next_attempt_at, expires_at, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(d.clientId, d.uri, d.issuer, d.subject, d.sid, d.jti, d.reason, d.nextAttemptAt, d.expiresAt, d.createdAt).lastInsertRowid,
+    );
+  }
+
+  async dueLogouts(now: number, limit: number): Promise<LogoutDelivery[]> {
+    const rows = this.#prep('SELECT * FROM oidc_logout_deliveries WHERE next_attempt_at <= ? AND expires_at > ? ORDER BY next_attempt_at, id LIMIT ?').all(
+      now,
+      now,
+      limit,
+    ) as DeliveryRow[];
+    return rows.map(deliveryOf);
+  }
+
+  async logoutDelivered(id: number): Promise<void> {
+    this.#prep('DELETE FROM oidc_logout_deliveries WHERE id = ?').run(id);
+  }
+
+  async logoutFailed(id: number, nextAttemptAt: number, error: string): Promise<void> {
+    this.#prep('UPDATE oidc_logout_deliveries SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?').run(
+      nextAttemptAt,
+      error.slice(0, 500),
+      id,
+    );
+  }
+
+  async dropExpiredLogouts(now: number): Promise<LogoutDelivery[]> {
+    return this.#db.transaction(() => {
+      const rows = this.#prep('SELECT * FROM oidc_logout_deliveries WHERE expires_at <= ?').all(now) as DeliveryRow[];
+      this.#prep('DELETE FROM oidc_logout_deliveries WHERE expires_at <= ?').run(now);
+      return rows.map(deliveryOf);
+    })();
+  }
+
+  async pendingLogouts(): Promise<number> {
+    return (this.#prep('SELECT COUNT(*) AS n FROM oidc_logout_deliveries').get() as { n: number }).n;
   }
 
   async findGrant(grantId: string): Promise<StoredGrant | undefined> {
@@ -316,7 +404,7 @@ export class SqliteOidcRepository implements OidcRepository {
   async findTokenWithGrant(tokenHash: string): Promise<{ token: StoredToken; grant: StoredGrant | undefined } | undefined> {
     const row = this.#prep(
       `SELECT t.*, g.client_id AS g_client_id, g.username AS g_username, g.subject AS g_subject, g.scopes AS g_scopes, g.data AS g_data,
-              g.created_at AS g_created_at, g.expires_at AS g_expires_at, g.revoked_at AS g_revoked_at, g.grant_id AS g_grant_id
+              g.created_at AS g_created_at, g.expires_at AS g_expires_at, g.revoked_at AS g_revoked_at, g.grant_id AS g_grant_id, g.sid AS g_sid
        FROM oidc_tokens t LEFT JOIN oidc_grants g ON g.grant_id = t.grant_id WHERE t.token_hash = ?`,
     ).get(tokenHash) as (TokenRow & Record<`g_${keyof GrantRow}`, unknown>) | undefined;
     if (!row) return undefined;
@@ -333,6 +421,7 @@ export class SqliteOidcRepository implements OidcRepository {
             created_at: row.g_created_at as number,
             expires_at: row.g_expires_at as number,
             revoked_at: row.g_revoked_at as number | null,
+            sid: row.g_sid as string,
           });
     return { token: tokenOf(row), grant };
   }
