@@ -22,13 +22,14 @@ import { type Clock, systemClock } from '../shared/clock.js';
 import { StartupError } from '../shared/errors.js';
 import { type Random, systemRandom } from '../shared/random.js';
 import { keyReloadInterval } from '../oidc/keys.js';
+import { BackchannelSender, type BackchannelTuning } from '../oidc/logout/backchannel-sender.js';
 import { SqliteStorage } from '../storage/sqlite/open.js';
 import type { Storage } from '../storage/storage.js';
 import { buildServer, type Services } from './build.js';
 import { authzServices } from './authz-deps.js';
-import { sessionLogout } from '../oidc/logout/session-logout.js';
 import { oidcDeps } from './oidc-deps.js';
 import { revokeGrantsOfEndedUsers } from './oidc-user-sync.js';
+import { watchEndedSessions } from './session-admin.js';
 import { portalDeps } from './portal-deps.js';
 import { trustFunction } from './trust.js';
 
@@ -39,6 +40,8 @@ export interface GatewayOptions {
   readonly random?: Random;
   /** How long shutdown waits for in-flight requests before cutting them (default 30 s). */
   readonly shutdownGraceMs?: number;
+  /** The back-channel logout sender's intervals and bounds (tests shorten them; oidc/logout/backchannel-sender.ts). */
+  readonly backchannel?: BackchannelTuning;
   /** For embedding: registers extra plugins or routes after Gatehouse's own, before listening. */
   readonly beforeListen?: (app: FastifyInstance) => void | Promise<void>;
 }
@@ -86,7 +89,7 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
     });
     started = sessions;
     const trust = trustFunction(config.server.trustedProxies);
-    const services = await buildServices(config, { clock, random, logger, storage, sessions, trust }, backend, closers);
+    const services = await buildServices(config, { clock, random, logger, storage, sessions, trust }, backend, closers, options.backchannel);
     app = await buildServer(services);
     await options.beforeListen?.(app);
     const url = await listen(app, config);
@@ -119,6 +122,7 @@ async function buildServices(
   base: Pick<Services, 'clock' | 'random' | 'logger' | 'storage' | 'sessions' | 'trust'>,
   backend: FileUserBackend | undefined,
   closers: (() => Promise<void>)[],
+  backchannel: BackchannelTuning = {},
 ): Promise<Services> {
   const { clock, random, logger, storage } = base;
   const users: UserBackend = backend ?? new EmptyUserBackend();
@@ -143,10 +147,16 @@ async function buildServices(
   });
   const oidc = await oidcDeps({ config, storage, sessions: base.sessions, users, clock, random, logger: logger as FastifyBaseLogger });
   const authz = authzServices({ config, rules, sessions: base.sessions, users, regulator, logger, trust: base.trust, oidc }, closers);
-  // Single logout: a session that ends, however it ends, revokes the grants given in it and tells
-  // their clients over the back channel (oidc/logout/session-logout.ts).
-  if (oidc) base.sessions.onEnded(sessionLogout(oidc));
-  base.sessions.listenerErrors = (error) => logger.error({ err: error }, 'single logout failed for an ended session');
+  // Back-channel logouts queued in the database (by this gateway, an earlier run or the CLI) are
+  // delivered from here until shutdown; `kick` sends what an ended session queued at once.
+  const sender = oidc && new BackchannelSender({ ...backchannel, repository: storage.oidc, keys: oidc.keys, clients: oidc.clients, clock, logger });
+  if (sender) {
+    sender.start();
+    closers.push(() => sender.stop());
+  }
+  // A session that ends, however it ends, is audited and, with OpenID Connect, revokes the grants
+  // given in it and tells their clients over the back channel (server/session-admin.ts).
+  watchEndedSessions(base.sessions, { logger, oidc, kick: () => sender?.kick() });
   // Users disabled or removed in the users file lose their OpenID Connect grants too (server/oidc-user-sync.ts).
   if (oidc && backend) {
     const stop = revokeGrantsOfEndedUsers({ users: backend, repository: storage.oidc, clock, logger });

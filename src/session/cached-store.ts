@@ -3,6 +3,9 @@ import type { SessionState } from './session.js';
 import type { DeletedSession } from '../storage/storage.js';
 import type { SessionStore } from './store.js';
 
+/** How long a cached session is served before the store is asked again: the bound on seeing a change made by another process. */
+export const sessionCacheTtl = 2_000;
+
 export interface CachedSessionStoreOptions {
   readonly clock: Clock;
   /** How long a read is served from memory before the store is asked again (default 2 s). */
@@ -39,7 +42,7 @@ export class CachedSessionStore implements SessionStore {
   constructor(inner: SessionStore, options: CachedSessionStoreOptions) {
     this.#inner = inner;
     this.#clock = options.clock;
-    this.#ttl = options.ttlMs ?? 2_000;
+    this.#ttl = options.ttlMs ?? sessionCacheTtl;
     this.#max = options.maxEntries ?? 10_000;
   }
 

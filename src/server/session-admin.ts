@@ -1,0 +1,65 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Logger } from 'pino';
+import { EmptyUserBackend } from '../auth/users/empty-backend.js';
+import type { Config } from '../config/config.js';
+import type { OidcDeps } from '../oidc/deps.js';
+import { sessionLogout } from '../oidc/logout/session-logout.js';
+import { auditEndedSessions } from '../session/audit.js';
+import { SessionManager } from '../session/manager.js';
+import { StorageSessionStore } from '../session/store.js';
+import { type Clock, systemClock } from '../shared/clock.js';
+import { type Random, systemRandom } from '../shared/random.js';
+import { SqliteStorage } from '../storage/sqlite/open.js';
+import { oidcDeps } from './oidc-deps.js';
+
+/**
+ * What happens when a signed-in session ends, however it ends, the same in the gateway and in
+ * `gatehouse sessions revoke`:
+ * 1. one audit line per session (session/audit.ts);
+ * 2. with an OpenID Connect provider, single logout: the session's grants are revoked and a
+ *    back-channel logout is queued for each of their clients (oidc/logout/session-logout.ts);
+ *    `kick` wakes the sender of this process, if it has one.
+ * A listener that fails is logged; the session ends regardless.
+ */
+export function watchEndedSessions(sessions: SessionManager, options: { logger: Logger; oidc: OidcDeps | undefined; kick?: () => void }): void {
+  const { logger, oidc } = options;
+  sessions.onEnded(auditEndedSessions(logger));
+  if (oidc) sessions.onEnded(sessionLogout(oidc, options.kick));
+  sessions.listenerErrors = (error) => logger.error({ err: error }, 'single logout failed for an ended session');
+}
+
+/** Sessions opened from outside the gateway (see {@link openSessionAdmin}). */
+export interface SessionAdmin {
+  readonly sessions: SessionManager;
+  /** Closes the storage. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the configured storage and builds a session manager wired as the gateway's is
+ * ({@link watchEndedSessions}), for ending sessions from another process (`gatehouse sessions`):
+ * each ended session is audited, its OpenID Connect grants are revoked and its back-channel
+ * logouts queued in the database, where a running gateway delivers them. A running gateway
+ * stops honouring the session within its session cache's lifetime (session/cached-store.ts).
+ * With an OpenID Connect provider and no signing key stored yet, one is generated, as the
+ * gateway's first start would.
+ * @throws StartupError naming the storage setting to fix.
+ */
+export async function openSessionAdmin(config: Config, options: { logger: Logger; appVersion: string; clock?: Clock; random?: Random }): Promise<SessionAdmin> {
+  const clock = options.clock ?? systemClock;
+  const random = options.random ?? systemRandom;
+  const { logger } = options;
+  const storage = SqliteStorage.open({ path: config.storage.local.path, encryptionKey: config.storage.encryptionKey, clock, appVersion: options.appVersion });
+  try {
+    const sessions = new SessionManager({ store: new StorageSessionStore(storage.sessions), cookies: config.session.cookies, clock, random });
+    // The provider's start-up line is the gateway's to say; single logout logs through `logger` itself.
+    const quiet = logger.child({}, { level: 'warn' }) as FastifyBaseLogger;
+    const built = await oidcDeps({ config, storage, sessions, users: new EmptyUserBackend(), clock, random, logger: quiet });
+    const oidc = built && { ...built, logger: logger as FastifyBaseLogger };
+    watchEndedSessions(sessions, { logger, oidc });
+    return { sessions, close: () => storage.close() };
+  } catch (error) {
+    await storage.close();
+    throw error;
+  }
+}
