@@ -3,6 +3,7 @@ import { type CliIO, UsageError, exitCodes, processIO } from './io.js';
 import { oidcCommand } from './oidc.js';
 import { rulesCommand } from './rules.js';
 import { serveCommand } from './serve.js';
+import { sessionsCommand } from './sessions.js';
 import { totpCommand } from './totp.js';
 import { validateConfigCommand } from './validate-config.js';
 import { appVersion } from './version.js';
@@ -16,6 +17,7 @@ const commands: Record<string, { run: Command; summary: string }> = {
   rules: { run: rulesCommand, summary: 'test policy files (rules test) or explain a decision (rules explain)' },
   totp: { run: totpCommand, summary: 'enrol a user for TOTP second factor (totp enroll USER)' },
   oidc: { run: oidcCommand, summary: 'list or rotate the OpenID Connect signing keys (oidc keys list|rotate)' },
+  sessions: { run: sessionsCommand, summary: "list or end a user's sessions, with single logout (sessions list|revoke)" },
 };
 
 export const mainHelp = `Usage: gatehouse <command> [options]
