@@ -32,6 +32,8 @@ import { secondFactorFormPOST, secondFactorPageGET, totpBodySchema, totpFormSche
 import {
   authenticatedPageGET,
   logoutBodySchema,
+  logoutEverywhereFormPOST,
+  logoutEverywherePOST,
   logoutFormPOST,
   logoutFormSchema,
   logoutPOST,
@@ -157,6 +159,7 @@ export function routeTable({ portal, authz, oidc }: RouteDeps): Route[] {
     page('/authenticated', authenticatedPageGET(portal)),
     page('/logout', logoutPageGET(portal)),
     post('/logout', logoutFormSchema, logoutFormPOST(portal)),
+    post('/logout/everywhere', emptyBodySchema, logoutEverywhereFormPOST(portal)),
     route({ method: ['GET', 'HEAD'], url: '/static/:file', schema: { params: staticParamsSchema }, handler: staticGET }),
 
     // Portal JSON API (Authelia-compatible names and shapes).
@@ -168,6 +171,7 @@ export function routeTable({ portal, authz, oidc }: RouteDeps): Route[] {
     get('/api/state', stateGET(portal)),
     get('/api/user/info', userInfoGET(portal)),
     post('/api/logout', logoutBodySchema, logoutPOST(portal)),
+    post('/api/logout/everywhere', emptyBodySchema, logoutEverywherePOST(portal)),
 
     // OpenID Connect provider (oidc/): discovery, keys, authorization (GET and cross-site POST
     // by design), token, userinfo, introspection, revocation; the consent page is a portal page.

@@ -13,3 +13,17 @@ export async function logout(deps: PortalDeps, request: PortalRequest, targetURL
   }
   return safeRedirect(targetURL, deps.cookies);
 }
+
+/**
+ * Ends every session of the signed-in user, in every browser (`POST /logout/everywhere`, `POST
+ * /api/logout/everywhere`): each is announced as `logout-everywhere`, so single logout tells
+ * every OpenID Connect client of each. Returns how many ended, or undefined when nobody is
+ * signed in.
+ */
+export async function logoutEverywhere(deps: PortalDeps, request: PortalRequest): Promise<number | undefined> {
+  const username = request.session?.state.username;
+  if (!username) return undefined;
+  const ended = await deps.sessions.destroyUser(username, 'logout-everywhere');
+  deps.logger.info({ username, sessions: ended }, 'signed out everywhere');
+  return ended;
+}

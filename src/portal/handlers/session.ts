@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { logout } from '../actions/logout.js';
+import { logout, logoutEverywhere } from '../actions/logout.js';
 import { notAuthenticated } from '../actions/messages.js';
 import type { PortalDeps } from '../deps.js';
 import { authenticatedPage, logoutPage } from '../html/pages.js';
@@ -96,5 +96,26 @@ export function authenticatedPageGET(deps: PortalDeps): PageHandler {
         connectedApps: deps.connectedApps,
       }),
     );
+  };
+}
+
+/** `POST /api/logout/everywhere`: ends every session of the signed-in user; `data.sessions` says how many. */
+export function logoutEverywherePOST(deps: PortalDeps): Handler {
+  return async (request, reply) => {
+    const ctx = await portalRequest(deps, request);
+    const ended = await logoutEverywhere(deps, ctx);
+    if (ended === undefined) return ko(reply, 401, notAuthenticated);
+    void reply.header('set-cookie', deps.sessions.clearCookie(ctx.cookie));
+    return reply.send({ status: 'OK', data: { sessions: ended } });
+  };
+}
+
+/** `POST /logout/everywhere`: the signed-in page's "Sign out everywhere" form; on to the signed-out page. */
+export function logoutEverywhereFormPOST(deps: PortalDeps): Handler {
+  return async (request, reply) => {
+    const ctx = await portalRequest(deps, request);
+    await logoutEverywhere(deps, ctx);
+    void reply.header('set-cookie', deps.sessions.clearCookie(ctx.cookie));
+    return reply.status(303).header('location', '/logout').send();
   };
 }

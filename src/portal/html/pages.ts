@@ -113,7 +113,9 @@ export function authenticatedPage(chrome: PageChrome, options: { displayName: st
     'Signed in',
     html`<p>You are signed in as <strong>${options.displayName}</strong> (${options.username}), ${level}.</p>
 ${apps}
-<form method="post" action="/logout" class="stack"><button type="submit" class="secondary">Sign out</button></form>`,
+<form method="post" action="/logout" class="stack"><button type="submit" class="secondary">Sign out</button></form>
+<form method="post" action="/logout/everywhere" class="stack"><button type="submit" class="secondary">Sign out everywhere</button>
+<p class="hint">Ends your sessions in every browser and on every device, and signs you out of the apps you signed in to with ${chrome.productName}.</p></form>`,
   );
 }
 
