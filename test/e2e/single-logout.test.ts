@@ -1,4 +1,7 @@
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
+import { openSessionAdmin } from '../../src/server/session-admin.js';
 import { eventually, startReceiver, unusedPort } from '../oidc/logout/receiver.js';
 import {
   type Browser,
@@ -312,6 +315,65 @@ describe('single logout: an administrator’s revocation, "log out everywhere"',
       ['rp-a', 'revoked'],
       ['rp-b', 'revoked'],
     ]);
+  });
+  it('"sign out everywhere" (the signed-in page’s form, POST /logout/everywhere) from a second browser ends both sessions: each client told once per session it was signed into', async () => {
+    const s = await signedInWorld();
+    await expectAlive(s);
+    const second = s.w.browser();
+    const other = await signIn(s.w, second, s.configs['rp-a']);
+    expect(other.sid).not.toBe(s.signedIn['rp-a'].sid);
+    const out = await second.postForm(`${issuer}/logout/everywhere`, {}, sameOrigin);
+    expect([out.status, out.headers.get('location')]).toEqual([303, '/logout']);
+    expect(second.cookie).toBeUndefined();
+    await expectTokensDead(s);
+    await expectTokensDead(s, { 'rp-a': other });
+    await expectLoginAsked(s.w, s.browser);
+    await expectLoginAsked(s.w, second);
+    await eventually(() => s.receivers['rp-a'].tokens().length === 2 && s.receivers['rp-b'].tokens().length === 1, 'three logout tokens');
+    await eventually(async () => (await s.w.gateway.storage.oidc.pendingLogouts()) === 0, 'the queue to empty');
+    const toA = await Promise.all(s.receivers['rp-a'].tokens().map((t) => s.w.verify(t, 'rp-a')));
+    expect(toA.map((c) => c.sid).sort()).toEqual([s.signedIn['rp-a'].sid, other.sid].sort());
+    expect(new Set(toA.map((c) => c.sub))).toEqual(new Set([other.sub]));
+    await expectLogoutToken(s, 'rp-b', s.signedIn['rp-b']);
+    expect(sessionsEnded(s.w)).toEqual([
+      ['john', 'logout-everywhere'],
+      ['john', 'logout-everywhere'],
+    ]);
+    expect(delivered(s.w)).toEqual([
+      ['rp-a', 'logout-everywhere'],
+      ['rp-a', 'logout-everywhere'],
+      ['rp-b', 'logout-everywhere'],
+    ]);
+  });
+
+  it('a revocation from another process (gatehouse sessions revoke, same database): the running gateway tells the clients and stops honouring the session within its cache’s 2 s', async () => {
+    const s = await signedInWorld();
+    await expectAlive(s);
+    const lines: Record<string, unknown>[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
+        done();
+      },
+    });
+    const admin = await openSessionAdmin(s.w.config, { logger: pino({ level: 'info' }, sink), appVersion: 'test', clock: s.w.clock });
+    try {
+      expect(await admin.sessions.destroyUser('john', 'revoked')).toBe(1);
+    } finally {
+      await admin.close();
+    }
+    expect(lines.filter((l) => l.msg === 'session ended').map((l) => [l.username, l.reason])).toEqual([['john', 'revoked']]);
+    // The grants are revoked in the shared database: refused by the gateway at once.
+    await expectTokensDead(s);
+    // The gateway's sender finds the queued logouts on its own (nothing kicked it).
+    await expectBothTold(s);
+    expect(delivered(s.w)).toEqual([
+      ['rp-a', 'revoked'],
+      ['rp-b', 'revoked'],
+    ]);
+    // The gateway's session cache may serve the session for up to 2 s; then the proxied site asks for a login.
+    s.w.clock.advance(2_000);
+    await expectLoginAsked(s.w, s.browser);
   });
 });
 
