@@ -4,6 +4,7 @@ import { allowsPlainHttp, isWithinDomain } from '../shared/authority.js';
 import { defaults } from './defaults.js';
 import { indexPath, keyPath } from './problems.js';
 import { type ReadContext, readChoice, readDuration, readList, readMapping, readSecret, readString } from './reader.js';
+import { type SessionRedisConfig, readSessionRedis } from './session-redis.js';
 
 export type SameSite = 'lax' | 'strict' | 'none';
 
@@ -26,8 +27,11 @@ export interface SessionCookieConfig {
 }
 
 export interface SessionConfig {
+  /** Encrypts the sessions kept in Redis; required with `redis`. */
   readonly secret: string | undefined;
   readonly cookies: readonly SessionCookieConfig[];
+  /** Where sessions live when instances share them; absent: the storage (SQLite). */
+  readonly redis: SessionRedisConfig | undefined;
 }
 
 const cookieKeys = ['domain', 'portal_url', 'default_redirection_url', 'name', 'same_site', 'expiration', 'inactivity', 'remember_me'] as const;
@@ -39,9 +43,6 @@ export function readSession(ctx: ReadContext, value: unknown): SessionConfig {
   const raw = readMapping(ctx, path, value, ['secret', 'name', 'same_site', 'expiration', 'inactivity', 'remember_me', 'cookies', 'redis', 'domain']) ?? {};
   if (raw.domain !== undefined) {
     ctx.problems.error(keyPath(path, 'domain'), "is Authelia's legacy form; use session.cookies: [{domain: …, portal_url: …}] instead");
-  }
-  if (raw.redis !== undefined) {
-    ctx.problems.error(keyPath(path, 'redis'), 'is not supported by this version of Gatehouse yet');
   }
   const inherited = {
     name: readString(ctx, keyPath(path, 'name'), raw.name) ?? defaults.session.name,
@@ -64,7 +65,19 @@ export function readSession(ctx: ReadContext, value: unknown): SessionConfig {
     return cookie;
   });
   checkOverlaps(ctx, cookiesAt, indexed);
-  return { secret: readSecret(ctx, keyPath(path, 'secret'), raw.secret), cookies };
+  const redis = readSessionRedis(ctx, keyPath(path, 'redis'), raw.redis);
+  return { secret: readSessionSecret(ctx, keyPath(path, 'secret'), raw.secret, raw.redis !== undefined && raw.redis !== null), cookies, redis };
+}
+
+/** `session.secret`: required, and at least 20 characters, when it encrypts sessions in Redis. */
+function readSessionSecret(ctx: ReadContext, path: string, value: unknown, redis: boolean): string | undefined {
+  const secret = readSecret(ctx, path, value);
+  if (!redis) return secret;
+  const min = defaults.session.secretMinLength;
+  if (secret === undefined) ctx.problems.error(path, 'must be set when session.redis is configured (it encrypts the sessions kept there) but is absent');
+  else if (secret.length < min)
+    ctx.problems.error(path, `must be at least ${min} characters when session.redis is configured but is ${secret.length} characters`);
+  return secret;
 }
 
 type Inherited = Pick<SessionCookieConfig, 'name' | 'sameSite' | 'expiration' | 'inactivity' | 'rememberMe'>;

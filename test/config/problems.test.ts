@@ -157,9 +157,9 @@ describe('configuration problems: exact messages', () => {
       ["session.domain: is Authelia's legacy form; use session.cookies: [{domain: …, portal_url: …}] instead"],
     ],
     [
-      'redis not available yet',
+      'redis without a session secret',
       withSession({ redis: { host: 'redis' }, cookies: [{ domain: 'example.com', portal_url: 'https://auth.example.com' }] }),
-      ['session.redis: is not supported by this version of Gatehouse yet'],
+      ['session.secret: must be set when session.redis is configured (it encrypts the sessions kept there) but is absent'],
     ],
     ['missing encryption key', { ...base, storage: {} }, ['storage.encryption_key: must be set but is absent']],
     [
