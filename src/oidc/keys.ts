@@ -74,7 +74,8 @@ export class KeyStore {
     for (const algorithm of new Set<OidcSigningAlgorithm>(['RS256', ...needed])) {
       if (stored.some((k) => k.algorithm === algorithm)) continue;
       const key = await generateSigningKey(algorithm);
-      await repository.addSigningKey({ kid: key.kid, algorithm, privateKey: key.pem, createdAt: clock.now() });
+      // Instances starting together on one database: the first key stored is the one all of them use.
+      await repository.addSigningKeyIfNone({ kid: key.kid, algorithm, privateKey: key.pem, createdAt: clock.now() });
       stored = await repository.signingKeys();
     }
     return new KeyStore(await importStored(stored, new Map()), repository, clock);

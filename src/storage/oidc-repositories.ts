@@ -151,6 +151,12 @@ export interface IssuanceEvent {
 export interface OidcRepository {
   signingKeys(): Promise<StoredSigningKey[]>;
   addSigningKey(key: StoredSigningKey): Promise<void>;
+  /**
+   * Stores `key` unless a key of its algorithm is stored already, atomically: of instances that
+   * start together on one database, one stores the key it generated and the others use that one.
+   * @returns whether `key` was stored.
+   */
+  addSigningKeyIfNone(key: StoredSigningKey): Promise<boolean>;
   /** Sets when a key stops being published (key rotation). */
   retireSigningKey(kid: string, retiresAt: number): Promise<void>;
   /** Deletes keys whose `retiresAt` has passed; returns their kids. */

@@ -93,6 +93,17 @@ describe('OIDC grants and token rotation (SQLite, migration 0004)', () => {
     expect(await oidc.consentsOf('ann', 100)).toEqual([]);
   });
 
+  it('stores a first key of an algorithm only when there is none of it', async () => {
+    const { oidc } = memoryStorage();
+    expect(await oidc.addSigningKeyIfNone({ kid: 'k1', algorithm: 'RS256', privateKey: 'pem-1', createdAt: 1 })).toBe(true);
+    expect(await oidc.addSigningKeyIfNone({ kid: 'k2', algorithm: 'RS256', privateKey: 'pem-2', createdAt: 2 })).toBe(false);
+    expect(await oidc.addSigningKeyIfNone({ kid: 'k3', algorithm: 'ES256', privateKey: 'pem-3', createdAt: 3, activatesAt: 5 })).toBe(true);
+    expect((await oidc.signingKeys()).map((k) => [k.kid, k.privateKey, k.activatesAt])).toEqual([
+      ['k1', 'pem-1', undefined],
+      ['k3', 'pem-3', 5],
+    ]);
+  });
+
   it('keeps a retiring signing key until its time, then deletes it', async () => {
     const { oidc } = memoryStorage();
     await oidc.addSigningKey({ kid: 'k1', algorithm: 'RS256', privateKey: 'pem-1', createdAt: 1 });

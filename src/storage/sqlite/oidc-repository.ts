@@ -1,6 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type {
-  GrantData,
   IssuanceEvent,
   LogoutDelivery,
   OidcRepository,
@@ -11,137 +10,20 @@ import type {
   StoredSigningKey,
   StoredToken,
 } from '../oidc-repositories.js';
+import {
+  type CodeRow,
+  type DeliveryRow,
+  type GrantRow,
+  type TokenRow,
+  codeOf,
+  deliveryOf,
+  grantOf,
+  scopeKey,
+  signingKeyContext,
+  tokenOf,
+  words,
+} from '../rows.js';
 import type { ColumnCipher } from '../storage.js';
-
-/** The associated data binding an encrypted signing key to its row. */
-export function signingKeyContext(kid: string): string {
-  return `oidc_signing_keys:private_key:${kid}`;
-}
-
-const scopeKey = (scopes: readonly string[]) => [...new Set(scopes)].sort().join(' ');
-
-interface CodeRow {
-  code_hash: string;
-  grant_id: string;
-  client_id: string;
-  username: string;
-  data: string;
-  issued_at: number;
-  expires_at: number;
-  consumed_at: number | null;
-}
-
-interface TokenRow {
-  token_hash: string;
-  kind: 'access' | 'refresh';
-  grant_id: string;
-  client_id: string;
-  username: string;
-  subject: string;
-  scopes: string;
-  issued_at: number;
-  expires_at: number;
-  revoked_at: number | null;
-  format: 'opaque' | 'jwt';
-  audience: string;
-  rotated_at: number | null;
-  successor_hash: string | null;
-}
-
-interface GrantRow {
-  sid?: string;
-  grant_id: string;
-  client_id: string;
-  username: string;
-  subject: string;
-  scopes: string;
-  data: string;
-  created_at: number;
-  expires_at: number;
-  revoked_at: number | null;
-}
-
-const words = (text: string) => (text === '' ? [] : text.split(' '));
-
-function tokenOf(row: TokenRow): StoredToken {
-  return {
-    tokenHash: row.token_hash,
-    kind: row.kind,
-    grantId: row.grant_id,
-    clientId: row.client_id,
-    username: row.username,
-    subject: row.subject,
-    scopes: words(row.scopes),
-    issuedAt: row.issued_at,
-    expiresAt: row.expires_at,
-    revokedAt: row.revoked_at ?? undefined,
-    format: row.format,
-    audience: words(row.audience),
-    rotatedAt: row.rotated_at ?? undefined,
-    successorHash: row.successor_hash ?? undefined,
-  };
-}
-
-function grantOf(row: GrantRow): StoredGrant {
-  return {
-    grantId: row.grant_id,
-    clientId: row.client_id,
-    username: row.username,
-    subject: row.subject,
-    scopes: words(row.scopes),
-    data: JSON.parse(row.data) as GrantData,
-    createdAt: row.created_at,
-    expiresAt: row.expires_at,
-    revokedAt: row.revoked_at ?? undefined,
-    sid: row.sid ?? '',
-  };
-}
-
-interface DeliveryRow {
-  id: number;
-  client_id: string;
-  uri: string;
-  issuer: string;
-  subject: string;
-  sid: string;
-  jti: string;
-  reason: string;
-  attempts: number;
-  next_attempt_at: number;
-  expires_at: number;
-  last_error: string;
-  created_at: number;
-}
-
-function deliveryOf(r: DeliveryRow): LogoutDelivery {
-  return {
-    id: r.id,
-    clientId: r.client_id,
-    uri: r.uri,
-    issuer: r.issuer,
-    subject: r.subject,
-    sid: r.sid,
-    jti: r.jti,
-    reason: r.reason,
-    attempts: r.attempts,
-    nextAttemptAt: r.next_attempt_at,
-    expiresAt: r.expires_at,
-    lastError: r.last_error,
-    createdAt: r.created_at,
-  };
-}
-
-function codeOf(row: CodeRow): StoredAuthorizationCode {
-  return {
-    codeHash: row.code_hash,
-    grantId: row.grant_id,
-    clientId: row.client_id,
-    username: row.username,
-    data: JSON.parse(row.data) as StoredAuthorizationCode['data'],
-    issuedAt: row.issued_at,
-    expiresAt: row.expires_at,
-  };
-}
 
 /** The OpenID Connect tables of migrations 0003 and 0004. */
 export class SqliteOidcRepository implements OidcRepository {
@@ -193,6 +75,17 @@ export class SqliteOidcRepository implements OidcRepository {
       key.createdAt,
       key.activatesAt ?? null,
       key.retiresAt ?? null,
+    );
+  }
+
+  async addSigningKeyIfNone(key: StoredSigningKey): Promise<boolean> {
+    const sealed = this.#cipher.encrypt(key.privateKey, signingKeyContext(key.kid));
+    // One statement: SQLite runs it under the database's write lock, so the check and the insert are one step.
+    return (
+      this.#prep(
+        `INSERT INTO oidc_signing_keys (kid, algorithm, private_key, created_at, activates_at, retires_at)
+         SELECT ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM oidc_signing_keys WHERE algorithm = ?)`,
+      ).run(key.kid, key.algorithm, sealed, key.createdAt, key.activatesAt ?? null, key.retiresAt ?? null, key.algorithm).changes === 1
     );
   }
 

@@ -1,4 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
+import { totpSecretContext } from '../rows.js';
 import type { ColumnCipher, TotpConfiguration, TotpRepository } from '../storage.js';
 
 interface Row {
@@ -10,11 +11,6 @@ interface Row {
   secret: Buffer;
   created_at: number;
   last_used_at: number | null;
-}
-
-/** The associated data binding an encrypted secret to its row and column. */
-export function totpSecretContext(username: string): string {
-  return `totp_configurations:secret:${username}`;
 }
 
 /** TOTP keys in `totp_configurations` (secret encrypted) and used steps in `totp_history`. */

@@ -1,0 +1,143 @@
+/**
+ * The rows of the SQL tables as both providers (SQLite, PostgreSQL) read them — the same columns,
+ * times as numbers — and their mapping to the storage types. Also the associated data that binds
+ * an encrypted column value to its row.
+ */
+import type { GrantData, LogoutDelivery, StoredAuthorizationCode, StoredGrant, StoredToken } from './oidc-repositories.js';
+
+/** The associated data binding an encrypted TOTP secret to its row and column. */
+export function totpSecretContext(username: string): string {
+  return `totp_configurations:secret:${username}`;
+}
+
+/** The associated data binding an encrypted signing key to its row. */
+export function signingKeyContext(kid: string): string {
+  return `oidc_signing_keys:private_key:${kid}`;
+}
+
+/** A scope set as stored: distinct, sorted, space-separated (a consent matches this exact set). */
+export const scopeKey = (scopes: readonly string[]) => [...new Set(scopes)].sort().join(' ');
+
+export interface CodeRow {
+  code_hash: string;
+  grant_id: string;
+  client_id: string;
+  username: string;
+  data: string;
+  issued_at: number;
+  expires_at: number;
+  consumed_at: number | null;
+}
+
+export interface TokenRow {
+  token_hash: string;
+  kind: 'access' | 'refresh';
+  grant_id: string;
+  client_id: string;
+  username: string;
+  subject: string;
+  scopes: string;
+  issued_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+  format: 'opaque' | 'jwt';
+  audience: string;
+  rotated_at: number | null;
+  successor_hash: string | null;
+}
+
+export interface GrantRow {
+  sid?: string;
+  grant_id: string;
+  client_id: string;
+  username: string;
+  subject: string;
+  scopes: string;
+  data: string;
+  created_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+}
+
+/** A space-separated column back into its words. */
+export const words = (text: string) => (text === '' ? [] : text.split(' '));
+
+export function tokenOf(row: TokenRow): StoredToken {
+  return {
+    tokenHash: row.token_hash,
+    kind: row.kind,
+    grantId: row.grant_id,
+    clientId: row.client_id,
+    username: row.username,
+    subject: row.subject,
+    scopes: words(row.scopes),
+    issuedAt: row.issued_at,
+    expiresAt: row.expires_at,
+    revokedAt: row.revoked_at ?? undefined,
+    format: row.format,
+    audience: words(row.audience),
+    rotatedAt: row.rotated_at ?? undefined,
+    successorHash: row.successor_hash ?? undefined,
+  };
+}
+
+export function grantOf(row: GrantRow): StoredGrant {
+  return {
+    grantId: row.grant_id,
+    clientId: row.client_id,
+    username: row.username,
+    subject: row.subject,
+    scopes: words(row.scopes),
+    data: JSON.parse(row.data) as GrantData,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    revokedAt: row.revoked_at ?? undefined,
+    sid: row.sid ?? '',
+  };
+}
+
+export interface DeliveryRow {
+  id: number;
+  client_id: string;
+  uri: string;
+  issuer: string;
+  subject: string;
+  sid: string;
+  jti: string;
+  reason: string;
+  attempts: number;
+  next_attempt_at: number;
+  expires_at: number;
+  last_error: string;
+  created_at: number;
+}
+
+export function deliveryOf(r: DeliveryRow): LogoutDelivery {
+  return {
+    id: r.id,
+    clientId: r.client_id,
+    uri: r.uri,
+    issuer: r.issuer,
+    subject: r.subject,
+    sid: r.sid,
+    jti: r.jti,
+    reason: r.reason,
+    attempts: r.attempts,
+    nextAttemptAt: r.next_attempt_at,
+    expiresAt: r.expires_at,
+    lastError: r.last_error,
+    createdAt: r.created_at,
+  };
+}
+
+export function codeOf(row: CodeRow): StoredAuthorizationCode {
+  return {
+    codeHash: row.code_hash,
+    grantId: row.grant_id,
+    clientId: row.client_id,
+    username: row.username,
+    data: JSON.parse(row.data) as StoredAuthorizationCode['data'],
+    issuedAt: row.issued_at,
+    expiresAt: row.expires_at,
+  };
+}
