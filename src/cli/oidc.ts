@@ -11,7 +11,8 @@ import {
 } from '../server/signing-keys.js';
 import { systemClock } from '../shared/clock.js';
 import { StartupError } from '../shared/errors.js';
-import { SqliteStorage } from '../storage/sqlite/open.js';
+import { openStorage } from '../storage/open.js';
+import type { Storage } from '../storage/storage.js';
 import { configFile, loadConfigOrReport, parseCommandArgs } from './args.js';
 import { type CliIO, UsageError, exitCodes } from './io.js';
 import { appVersion } from './version.js';
@@ -84,9 +85,9 @@ export async function oidcCommand(args: string[], io: CliIO): Promise<number> {
         'Rotate them by hand (docs/openid-connect.md, "Key rotation"), or remove jwks to let Gatehouse generate and rotate its keys',
     );
   }
-  let storage: SqliteStorage | undefined;
+  let storage: Storage | undefined;
   try {
-    storage = SqliteStorage.open({ path: config.storage.local.path, encryptionKey: config.storage.encryptionKey, clock: systemClock, appVersion });
+    storage = await openStorage(config.storage, { clock: systemClock, appVersion });
     const now = systemClock.now();
     if (action === 'list') {
       const { source, rows } = await listSigningKeys(oidc, storage.oidc, now);

@@ -5,7 +5,8 @@ import { TotpService } from '../auth/totp/totp-service.js';
 import { systemClock } from '../shared/clock.js';
 import { StartupError } from '../shared/errors.js';
 import { systemRandom } from '../shared/random.js';
-import { SqliteStorage } from '../storage/sqlite/open.js';
+import { openStorage } from '../storage/open.js';
+import type { Storage } from '../storage/storage.js';
 import { configFile, loadConfigOrReport, parseCommandArgs } from './args.js';
 import { type CliIO, UsageError, exitCodes } from './io.js';
 import { appVersion } from './version.js';
@@ -55,17 +56,12 @@ export async function totpCommand(args: string[], io: CliIO): Promise<number> {
   if (config.totp.disable) return fail('TOTP is disabled in the configuration (totp.disable: true)');
   const backendConfig = config.authenticationBackend?.file;
   if (!backendConfig) return fail('the configuration has no authentication_backend.file, so there are no users');
-  let storage: SqliteStorage | undefined;
+  let storage: Storage | undefined;
   try {
     const users = await FileUserBackend.open({ config: { ...backendConfig, watch: false } });
     const user = await users.find(login);
     if (!user) return fail(`there is no enabled user '${login}' in '${backendConfig.path}'`);
-    storage = SqliteStorage.open({
-      path: config.storage.local.path,
-      encryptionKey: config.storage.encryptionKey,
-      clock: systemClock,
-      appVersion,
-    });
+    storage = await openStorage(config.storage, { clock: systemClock, appVersion });
     const service = new TotpService({ config: config.totp, repository: storage.totp, clock: systemClock, random: systemRandom });
     if ((await service.info(user.username)) && !values.force) {
       return fail(`'${user.username}' already has a TOTP key; add --force to replace it`);

@@ -41,6 +41,8 @@ export const defaults = {
   storage: {
     localPath: './data/db.sqlite3',
     encryptionKeyMinLength: 20,
+    /** Authelia's `storage.postgres` defaults; `maxConnections` bounds each instance's pool. */
+    postgres: { port: 5432, schema: 'public', timeout: 5_000, maxConnections: 10 },
   },
   authenticationBackend: {
     refreshInterval: 300_000,

@@ -23,7 +23,7 @@ import { StartupError } from '../shared/errors.js';
 import { type Random, systemRandom } from '../shared/random.js';
 import { keyReloadInterval } from '../oidc/keys.js';
 import { BackchannelSender, type BackchannelTuning } from '../oidc/logout/backchannel-sender.js';
-import { SqliteStorage } from '../storage/sqlite/open.js';
+import { openStorage, storageLocation } from '../storage/open.js';
 import type { Storage } from '../storage/storage.js';
 import { buildServer, type Services } from './build.js';
 import { authzServices } from './authz-deps.js';
@@ -65,12 +65,7 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
   const clock = options.clock ?? systemClock;
   const random = options.random ?? systemRandom;
   const { logger } = options;
-  const storage = SqliteStorage.open({
-    path: config.storage.local.path,
-    encryptionKey: config.storage.encryptionKey,
-    clock,
-    appVersion: options.appVersion,
-  });
+  const storage = await openStorage(config.storage, { clock, appVersion: options.appVersion });
   if (storage.applied.length > 0) logger.info({ versions: storage.applied }, 'storage migrated');
   const closers: (() => Promise<void>)[] = [() => storage.close(), () => closeCryptPool()];
   let app: FastifyInstance | undefined;
@@ -104,7 +99,7 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
     // Signing keys rotated by `gatehouse oidc keys rotate` (another process) are picked up within keyReloadInterval.
     const stopKeyReload = services.oidc?.keys.startReloading(keyReloadInterval, logger);
     if (stopKeyReload) closers.push(async () => stopKeyReload());
-    logger.info({ url, storage: config.storage.local.path }, `Gatehouse ${options.appVersion} listening on ${url}`);
+    logger.info({ url, storage: storageLocation(config.storage) }, `Gatehouse ${options.appVersion} listening on ${url}`);
     let closing: Promise<void> | undefined;
     const close = () => (closing ??= shutdown(app!, closers, sessions, logger, options.shutdownGraceMs ?? 30_000));
     return { app, storage, sessions, url, close };

@@ -9,7 +9,7 @@ import { SessionManager } from '../session/manager.js';
 import { StorageSessionStore } from '../session/store.js';
 import { type Clock, systemClock } from '../shared/clock.js';
 import { type Random, systemRandom } from '../shared/random.js';
-import { SqliteStorage } from '../storage/sqlite/open.js';
+import { openStorage } from '../storage/open.js';
 import { oidcDeps } from './oidc-deps.js';
 
 /**
@@ -49,7 +49,7 @@ export async function openSessionAdmin(config: Config, options: { logger: Logger
   const clock = options.clock ?? systemClock;
   const random = options.random ?? systemRandom;
   const { logger } = options;
-  const storage = SqliteStorage.open({ path: config.storage.local.path, encryptionKey: config.storage.encryptionKey, clock, appVersion: options.appVersion });
+  const storage = await openStorage(config.storage, { clock, appVersion: options.appVersion });
   try {
     const sessions = new SessionManager({ store: new StorageSessionStore(storage.sessions), cookies: config.session.cookies, clock, random });
     // The provider's start-up line is the gateway's to say; single logout logs through `logger` itself.

@@ -9,6 +9,7 @@ import { systemRandom } from '../../src/shared/random.js';
 import { SqliteStorage } from '../../src/storage/sqlite/open.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/config.js';
+import { dbPath } from '../helpers/gateway.js';
 import { vectors } from '../fixtures/users/vectors.js';
 
 /** A configuration with a users file (john enabled, james disabled) in a fresh folder. */
@@ -44,7 +45,7 @@ describe('gatehouse totp enroll', () => {
 
     const { config } = loadConfig(file, {});
     const clock = new ManualClock(Date.now());
-    const storage = SqliteStorage.open({ path: config.storage.local.path, encryptionKey: config.storage.encryptionKey, clock, appVersion: 'test' });
+    const storage = SqliteStorage.open({ path: dbPath(config), encryptionKey: config.storage.encryptionKey, clock, appVersion: 'test' });
     try {
       const service = new TotpService({ config: config.totp, repository: storage.totp, clock, random: systemRandom });
       const code = TOTP.generate({ secret: new TOTP({ secret: secret! }).secret, timestamp: clock.now() });

@@ -63,7 +63,7 @@ describe('loadConfig: the file', () => {
       ].join('\n'),
     );
     const { config } = loadConfig(file, {});
-    expect(config.storage.local.path).toBe(join(dir, 'conf', 'data', 'db.sqlite3'));
+    expect(config.storage).toMatchObject({ kind: 'local', local: { path: join(dir, 'conf', 'data', 'db.sqlite3') } });
   });
 
   it('refuses a document that is not a mapping', () => {
@@ -85,7 +85,7 @@ describe('parseConfig: defaults and freezing', () => {
     expect(config.server.address).toEqual({ kind: 'tcp', host: '', port: 9091 });
     expect(config.server.trustedProxies).toEqual(['127.0.0.0/8', '::1/128']);
     expect(config.log).toEqual({ level: 'info', format: 'text', filePath: undefined });
-    expect(config.storage.local.path).toBe(join(dir, 'data', 'db.sqlite3'));
+    expect(config.storage).toMatchObject({ kind: 'local', local: { path: join(dir, 'data', 'db.sqlite3') } });
     const [cookie] = config.session.cookies;
     expect(cookie).toMatchObject({
       domain: 'example.com',

@@ -169,8 +169,8 @@ describe('configuration problems: exact messages', () => {
     ],
     [
       'unsupported storage backend',
-      { ...base, storage: { encryption_key: 'a-very-long-test-encryption-key', postgres: { address: 'tcp://db:5432' } } },
-      ['storage.postgres: is not supported by this version of Gatehouse; use storage.local'],
+      { ...base, storage: { encryption_key: 'a-very-long-test-encryption-key', mysql: { address: 'tcp://db:3306' } } },
+      ['storage.mysql: is not supported by this version of Gatehouse; use storage.local or storage.postgres'],
     ],
   ])('%s', (_name, raw, expected) => {
     expect(problemsOf(raw)).toEqual(expected);

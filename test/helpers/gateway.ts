@@ -17,7 +17,9 @@ export async function startTestGateway(config: Config, options: Partial<GatewayO
   return gateway;
 }
 
+/** The SQLite file of a `storage.local` configuration. */
 export function dbPath(config: Config): string {
+  if (config.storage.kind !== 'local') throw new Error('dbPath: the configuration has no storage.local');
   return config.storage.local.path;
 }
 

@@ -1,0 +1,30 @@
+import { type StorageConfig, describePostgresAddress } from '../config/storage.js';
+import type { Clock } from '../shared/clock.js';
+import { StartupError } from '../shared/errors.js';
+import { SqliteStorage } from './sqlite/open.js';
+import type { Storage } from './storage.js';
+
+/** A storage provider opened for use, with what its start did. */
+export interface OpenedStorage extends Storage {
+  /** Migration versions applied by this start (empty when the schema was current). */
+  readonly applied: readonly number[];
+}
+
+/**
+ * Opens the configured provider — SQLite (`storage.local`) or PostgreSQL (`storage.postgres`) —
+ * migrated and with its encryption key checked.
+ * @throws StartupError naming the storage key to fix (path, address, encryption key).
+ */
+export async function openStorage(config: StorageConfig, options: { readonly clock: Clock; readonly appVersion: string }): Promise<OpenedStorage> {
+  if (config.kind === 'local') {
+    return SqliteStorage.open({ path: config.local.path, encryptionKey: config.encryptionKey, clock: options.clock, appVersion: options.appVersion });
+  }
+  throw new StartupError('GH_STORAGE_OPEN', 'storage.postgres: is not available in this build of Gatehouse yet; use storage.local');
+}
+
+/** Where the configured storage is, for logs: the SQLite file, or the PostgreSQL address, database and schema. */
+export function storageLocation(config: StorageConfig): string {
+  if (config.kind === 'local') return config.local.path;
+  const { address, database, schema } = config.postgres;
+  return `${describePostgresAddress(address)} database '${database}' schema '${schema}'`;
+}
