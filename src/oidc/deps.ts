@@ -41,4 +41,7 @@ export const endpoints = {
   revocation: '/api/oidc/revocation',
   jwks: '/jwks.json',
   consent: '/consent',
+  /** RP-Initiated Logout 1.0 `end_session_endpoint`, and where its confirmation form posts. */
+  endSession: '/api/oidc/end-session',
+  endSessionConfirm: '/api/oidc/end-session/confirm',
 } as const;

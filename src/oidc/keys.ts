@@ -106,6 +106,15 @@ export class KeyStore {
     return { keys: this.keys.map((k) => k.publicJwk) };
   }
 
+  /**
+   * Every public key Gatehouse has signed with and still holds — published ones and retired ones
+   * not yet deleted — for checking a token of ours that may have outlived its key's publication
+   * (an expired `id_token_hint` at the end-session endpoint).
+   */
+  verificationJwks(): { keys: JWK[] } {
+    return { keys: this.#entries.map((e) => e.key.publicJwk) };
+  }
+
   /** The algorithms there is a signer for now. */
   algorithms(): OidcSigningAlgorithm[] {
     const now = this.#clock.now();

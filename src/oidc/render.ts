@@ -36,10 +36,26 @@ export function errorParameters(e: OAuthError): Record<string, string> {
   return { error: e.error, error_description: e.description };
 }
 
+/** What the error page says besides the error: its title and the sentence under the error. */
+export interface ErrorPageWording {
+  readonly title: string;
+  readonly detail: string;
+}
+
+const signInRefused: ErrorPageWording = {
+  title: 'Sign-in request refused',
+  detail: 'The application that sent you here is misconfigured or the link was altered. Nothing was shared with it.',
+};
+
 /** The error page for requests that must not be redirected (RFC 9700 §4.11.1). */
-export function sendOAuthErrorPage(reply: FastifyReply, e: UnredirectableError | OAuthError, chrome: PageChrome): FastifyReply {
+export function sendOAuthErrorPage(
+  reply: FastifyReply,
+  e: UnredirectableError | OAuthError,
+  chrome: PageChrome,
+  wording: ErrorPageWording = signInRefused,
+): FastifyReply {
   const body = html`<p class="alert error" role="alert">${e.description}</p>
-<p>The application that sent you here is misconfigured or the link was altered. Nothing was shared with it.</p>
+<p>${wording.detail}</p>
 <p class="links"><code>${e.error}</code></p>`;
   return reply
     .status(e.status)
@@ -48,7 +64,7 @@ export function sendOAuthErrorPage(reply: FastifyReply, e: UnredirectableError |
     .header('x-frame-options', 'DENY')
     .header('referrer-policy', 'no-referrer')
     .type('text/html; charset=utf-8')
-    .send(layout({ ...chrome, title: 'Sign-in request refused', body }));
+    .send(layout({ ...chrome, title: wording.title, body }));
 }
 
 /** Chrome of the error page: the product name and theme. */

@@ -67,5 +67,23 @@ export const tokenHeaders = Type.Object({ authorization: Type.Optional(Type.Stri
  */
 export const tokenCheckForm = Type.Record(Type.String(), Type.String());
 
+/**
+ * End-session request parameters (RP-Initiated Logout 1.0 §2): the query of a GET, the form of a
+ * POST, and the confirmation form (which carries only `client_id`, `post_logout_redirect_uri`
+ * and `state`, once checked). Each sent at most once (a repeated one arrives as a list and is
+ * refused); unknown ones are ignored. `logout_hint` and `ui_locales` are accepted and not used.
+ */
+export const endSessionParameters = Type.Object({
+  id_token_hint: Type.Optional(Type.String({ maxLength: 16_384 })),
+  client_id: Type.Optional(Type.String({ maxLength: 1024 })),
+  post_logout_redirect_uri: Type.Optional(Type.String({ maxLength: 8192 })),
+  state: Type.Optional(Type.String({ maxLength: 2048 })),
+  logout_hint: Type.Optional(Type.String({ maxLength: 1024 })),
+  ui_locales: Type.Optional(Type.String({ maxLength: 256 })),
+});
+
+/** A POST without a body is a request with no parameters. */
+export const endSessionForm = Type.Union([endSessionParameters, Type.Null()]);
+
 /** The header the CORS preflight reads. */
 export const preflightHeaders = Type.Object({ origin: Type.Optional(Type.String()) });
