@@ -38,3 +38,16 @@ export function portalSecurityHeaders(
     'cross-origin-opener-policy': 'same-origin',
   };
 }
+
+/**
+ * The portal's CSP (`csp`, from {@link portalSecurityHeaders}) widened for one sign-out answer:
+ * `frame-src` allows exactly `frameOrigins` (the front-channel logout iframes; without it
+ * `default-src 'none'` forbids every frame), and `form-action` also allows `formTargets` (where
+ * the sign-out confirmation's redirect ends). Origins come from configured client URIs only.
+ */
+export function widenForSignOut(csp: string, frameOrigins: readonly string[], formTargets: readonly string[]): string {
+  const frames = [...new Set(frameOrigins)];
+  let widened = formTargets.length > 0 ? csp.replace("form-action 'self'", `form-action 'self' ${[...new Set(formTargets)].join(' ')}`) : csp;
+  if (frames.length > 0) widened += `; frame-src ${frames.join(' ')}`;
+  return widened;
+}

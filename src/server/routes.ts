@@ -42,6 +42,7 @@ import {
   userInfoGET,
 } from '../portal/handlers/session.js';
 import { staticGET, staticParamsSchema } from '../portal/handlers/static.js';
+import { endSessionConfirmPOST, endSessionGET, endSessionPOST, signOutPolicy } from '../portal/handlers/end-session.js';
 import { authRequestGET } from '../authz/auth-request.js';
 import { type AuthzDeps, type AuthzHandler, authzQuerySchema } from '../authz/endpoint.js';
 import { extAuthzANY } from '../authz/ext-authz.js';
@@ -60,11 +61,15 @@ import { authorizedAppsPort } from '../oidc/authorized-apps.js';
 import { authorizationGET, authorizationPOST } from '../oidc/authorization/index.js';
 import { consentPort } from '../oidc/consent.js';
 import { corsHeaders, corsPreflight } from '../oidc/cors.js';
-import type { OidcDeps } from '../oidc/deps.js';
+import { type OidcDeps, endpoints } from '../oidc/deps.js';
 import { discoveryGET, jwksGET } from '../oidc/discovery.js';
+import { endSessionErrorHandler, endSessionPort } from '../oidc/logout/end-session.js';
+import { frontChannelPort } from '../oidc/logout/front-channel.js';
 import { oauthJsonErrorHandler, oauthPageErrorHandler } from '../oidc/render.js';
 import {
   authorizationForm,
+  endSessionForm,
+  endSessionParameters,
   userinfoHeaders,
   authorizationParameters,
   noParameters,
@@ -158,7 +163,15 @@ export function routeTable({ portal, authz, oidc }: RouteDeps): Route[] {
     post('/2fa/enroll/confirm', codeFormSchema, enrolConfirmFormPOST(portal)),
     page('/authenticated', authenticatedPageGET(portal)),
     page('/logout', logoutPageGET(portal)),
-    post('/logout', logoutFormSchema, logoutFormPOST(portal)),
+    route({
+      method: 'POST',
+      url: '/logout',
+      schema: { body: logoutFormSchema },
+      preHandler: sameOrigin,
+      // The signed-out page loads the session's front-channel logout URIs (CSP frame-src widened for them).
+      onSend: [headers, signOutPolicy],
+      handler: logoutFormPOST(portal, oidc && frontChannelPort(oidc)),
+    }),
     post('/logout/everywhere', emptyBodySchema, logoutEverywhereFormPOST(portal)),
     route({ method: ['GET', 'HEAD'], url: '/static/:file', schema: { params: staticParamsSchema }, handler: staticGET }),
 
@@ -182,6 +195,8 @@ export function routeTable({ portal, authz, oidc }: RouteDeps): Route[] {
 function oidcRows(oidc: OidcDeps, portal: PortalDeps, headers: onSendHookHandler, sameOrigin: preHandlerHookHandler): Route[] {
   const consent = consentPort(oidc);
   const apps = authorizedAppsPort(oidc);
+  const logout = endSessionPort(oidc);
+  const signOutRefused = endSessionErrorHandler(oidc.chrome);
   const c = oidc.config;
   const json = oauthJsonErrorHandler;
   const page = oauthPageErrorHandler(oidc.chrome);
@@ -271,6 +286,33 @@ function oidcRows(oidc: OidcDeps, portal: PortalDeps, headers: onSendHookHandler
       preHandler: sameOrigin,
       onSend: headers,
       handler: consentFormPOST(portal, consent),
+    }),
+    // RP-initiated logout (portal pages): GET and cross-site POST by design; the confirmation
+    // form same-origin only. Every refusal is the error page, never a redirect.
+    route({
+      method: 'GET',
+      url: endpoints.endSession,
+      schema: { querystring: endSessionParameters },
+      errorHandler: signOutRefused,
+      onSend: [headers, signOutPolicy],
+      handler: endSessionGET(portal, logout),
+    }),
+    route({
+      method: 'POST',
+      url: endpoints.endSession,
+      schema: { body: endSessionForm },
+      errorHandler: signOutRefused,
+      onSend: [headers, signOutPolicy],
+      handler: endSessionPOST(portal, logout),
+    }),
+    route({
+      method: 'POST',
+      url: endpoints.endSessionConfirm,
+      schema: { body: endSessionParameters },
+      preHandler: sameOrigin,
+      errorHandler: signOutRefused,
+      onSend: [headers, signOutPolicy],
+      handler: endSessionConfirmPOST(portal, logout),
     }),
     // The apps the signed-in user authorised, and revoking their access (page and JSON API).
     route({ method: 'GET', url: '/consents', schema: { querystring: consentsQuerySchema }, onSend: headers, handler: consentsPageGET(portal, apps) }),

@@ -1,10 +1,12 @@
 import { Type } from 'typebox';
+import type { FrontChannelPort } from '../../oidc/logout/front-channel.js';
 import { logout, logoutEverywhere } from '../actions/logout.js';
 import { notAuthenticated } from '../actions/messages.js';
 import type { PortalDeps } from '../deps.js';
 import { authenticatedPage, logoutPage } from '../html/pages.js';
 import { portalRequest, userOf } from '../request-context.js';
 import { type Handler, type PageHandler, chrome, ko, sendPage } from './common.js';
+import { sendSignedOut } from './end-session.js';
 
 /** `GET /api/state` (Authelia-compatible): who is signed in and how far. */
 export function stateGET(deps: PortalDeps): Handler {
@@ -56,17 +58,19 @@ export function logoutPOST(deps: PortalDeps): Handler<{ body: typeof logoutBodyS
   };
 }
 
-/** `POST /logout`: the sign-out form; on to a safe `rd`, else the signed-out page. */
-export function logoutFormPOST(deps: PortalDeps): Handler<{ body: typeof logoutFormSchema }> {
+/**
+ * `POST /logout`: the sign-out form; on to a safe `rd`, else the signed-out page. With
+ * `frontChannel` (an OpenID Connect provider), the session's clients that take front-channel
+ * logouts are found first and loaded by the signed-out page (end-session.ts `sendSignedOut`).
+ */
+export function logoutFormPOST(deps: PortalDeps, frontChannel?: FrontChannelPort): Handler<{ body: typeof logoutFormSchema }> {
   return async (request, reply) => {
     const { rd } = request.body;
     const ctx = await portalRequest(deps, request);
+    const frames = (await frontChannel?.framesOf(userOf(ctx.session)?.sid)) ?? [];
     const target = await logout(deps, ctx, rd);
     void reply.header('set-cookie', deps.sessions.clearCookie(ctx.cookie));
-    return reply
-      .status(303)
-      .header('location', target?.href ?? '/logout')
-      .send();
+    return sendSignedOut(deps, request, reply, frames, target?.href);
   };
 }
 
