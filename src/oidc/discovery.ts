@@ -54,6 +54,12 @@ export function providerMetadata(deps: OidcDeps, issuer: string): Record<string,
     request_uri_parameter_supported: false,
     require_request_uri_registration: false,
     authorization_response_iss_parameter_supported: true,
+    // Single logout (oidc/logout/): RP-Initiated, Back-Channel and Front-Channel Logout 1.0.
+    end_session_endpoint: `${issuer}${endpoints.endSession}`,
+    backchannel_logout_supported: true,
+    backchannel_logout_session_supported: true,
+    frontchannel_logout_supported: true,
+    frontchannel_logout_session_supported: true,
   };
 }
 

@@ -27,6 +27,11 @@ describe('discovery and keys', () => {
       id_token_signing_alg_values_supported: ['RS256'],
       authorization_response_iss_parameter_supported: true,
       request_uri_parameter_supported: false,
+      end_session_endpoint: `${issuer}/api/oidc/end-session`,
+      backchannel_logout_supported: true,
+      backchannel_logout_session_supported: true,
+      frontchannel_logout_supported: true,
+      frontchannel_logout_session_supported: true,
     });
     // Every advertised endpoint answers (no 404), and nothing unimplemented is advertised.
     for (const [key, method] of [
@@ -36,6 +41,8 @@ describe('discovery and keys', () => {
       ['introspection_endpoint', 'POST'],
       ['revocation_endpoint', 'POST'],
       ['jwks_uri', 'GET'],
+      ['end_session_endpoint', 'GET'],
+      ['end_session_endpoint', 'POST'],
     ] as const) {
       expect((await w.fetch(meta[key] as string, { method })).status).not.toBe(404);
     }
@@ -54,7 +61,6 @@ describe('discovery and keys', () => {
       body: 'grant_type=password',
     });
     expect(((await unknown.json()) as { error: string }).error).toBe('unsupported_grant_type');
-    expect(meta).not.toHaveProperty('end_session_endpoint');
     expect(meta.scopes_supported).toContain('offline_access');
     expect(meta.scopes_supported).toContain('openid');
   });
