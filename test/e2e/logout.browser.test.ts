@@ -18,14 +18,14 @@ const wikiFrontChannel = 'http://wiki.gatehouse.localhost:8081/oidc/logout?from=
  * registered — whose callback and post-logout page are a real server (`rp`): Chromium does not
  * hand a redirect's target to a page route reliably.
  */
-function clientsAt(rp: string) {
+function clientsAt(rp: string, crossSite: string) {
   return [
     {
       client_id: 'photos',
       client_name: 'Photo App',
       frontchannel_logout_uri: appFrontChannel,
       frontchannel_logout_session_required: true,
-      post_logout_redirect_uris: [`${rp}/bye`],
+      post_logout_redirect_uris: [`${rp}/bye`, `${crossSite}/bye`],
     },
     { client_id: 'wiki', frontchannel_logout_uri: wikiFrontChannel },
   ].map((c) => ({ authorization_policy: 'one_factor', consent_mode: 'implicit', redirect_uris: [`${rp}/callback`], client_secret: secret, ...c }));
@@ -41,6 +41,10 @@ describe.runIf(run)('signing out in Chromium: RP-initiated logout and front-chan
   let browser: Browser;
   let rpServer: Server;
   let rp: string;
+  /** The same server named by its IP address: another site than the portal (cookies under SameSite rules). */
+  let crossSite: string;
+  /** What the server answers at `/logout-form`: an application's sign-out form. */
+  let logoutForm = '';
   let callback: string;
   let bye: string;
   const shots = screenshotDir('logout');
@@ -49,10 +53,13 @@ describe.runIf(run)('signing out in Chromium: RP-initiated logout and front-chan
     browser = await launchChromium();
     rpServer = createServer((request, response) => {
       response.setHeader('content-type', 'text/html; charset=utf-8');
+      if (request.url === '/logout-form') return void response.end(logoutForm);
       response.end(`<!doctype html><title>RP</title><h1>${request.url?.split('?')[0]}</h1>`);
     });
     await new Promise<void>((resolve) => rpServer.listen(0, '127.0.0.1', resolve));
-    rp = `http://rp.gatehouse.localhost:${(rpServer.address() as AddressInfo).port}`;
+    const rpPort = (rpServer.address() as AddressInfo).port;
+    rp = `http://rp.gatehouse.localhost:${rpPort}`;
+    crossSite = `http://127.0.0.1:${rpPort}`;
     callback = `${rp}/callback`;
     bye = `${rp}/bye`;
   });
@@ -65,7 +72,7 @@ describe.runIf(run)('signing out in Chromium: RP-initiated logout and front-chan
   /** A provider on a real port (the issuer names it), a browser context whose relying parties are intercepted. */
   async function world() {
     const [port] = await freePorts(1);
-    const w = await startProvider({ clients: [...testClients(), ...clientsAt(rp)] }, { port });
+    const w = await startProvider({ clients: [...testClients(), ...clientsAt(rp, crossSite)] }, { port });
     const portal = w.gateway.url.replace('127.0.0.1', 'auth.gatehouse.localhost');
     const context = await browser.newContext();
     const hits: Hit[] = [];
@@ -175,6 +182,22 @@ describe.runIf(run)('signing out in Chromium: RP-initiated logout and front-chan
     await page.screenshot({ path: join(shots, '04-portal-sign-out-with-frames.png'), fullPage: true });
     expect(frameHits(w.hits).map((h) => [h.url.href, h.inIframe])).toEqual([[wikiFrontChannel, true]]);
     expect(w.violations).toEqual([]);
+    await w.context.close();
+  }, 60_000);
+
+  it('an application on another site POSTs its sign-out form: the browser withholds the SameSite=Lax cookie, the GET it is sent on carries it, the session ends', async () => {
+    const w = await world();
+    const { page, portal } = w;
+    const hint = await idToken(w, 'photos', await authorize(page, portal, 'photos', true));
+    const fields = { id_token_hint: hint, post_logout_redirect_uri: `${crossSite}/bye`, state: 'from-another-site' };
+    const inputs = Object.entries(fields).map(([name, value]) => `<input type="hidden" name="${name}" value="${value}">`);
+    logoutForm = `<!doctype html><title>RP</title><form method="post" action="${portal}/api/oidc/end-session">${inputs.join('')}<button id="sign-out">Sign out</button></form>`;
+    await page.goto(`${crossSite}/logout-form`);
+    await page.click('#sign-out');
+    await page.waitForURL(`${crossSite}/bye**`);
+    expect(new URL(page.url()).searchParams.get('state')).toBe('from-another-site');
+    expect(w.hits.map((h) => h.url.pathname)).toEqual(['/frontchannel']);
+    expect(await signedInAs(w.context, portal)).toBe('');
     await w.context.close();
   }, 60_000);
 });

@@ -62,7 +62,8 @@ export interface LogoutRequest {
 
 /** The portal's view of RP-initiated logout. */
 export interface EndSessionPort extends FrontChannelPort {
-  /** Where the confirmation form posts. */
+  /** The endpoint's path, and where the confirmation form posts. */
+  readonly path: string;
   readonly confirmPath: string;
   /**
    * Checks a request's parameters (see the top of this file) under `issuer`.
@@ -132,6 +133,7 @@ export const endSessionChecks: readonly EndSessionCheck[] = [checkIdTokenHint, c
 
 export function endSessionPort(deps: OidcDeps): EndSessionPort {
   return {
+    path: endpoints.endSession,
     confirmPath: endpoints.endSessionConfirm,
 
     async check(params, issuer) {

@@ -2,8 +2,10 @@
  * RP-initiated logout as the browser meets it (OpenID RP-Initiated Logout 1.0; what a request
  * may do is decided in oidc/logout/end-session.ts):
  * - `GET|POST /api/oidc/end-session`: a refused request is the error page (the route's error
- *   handler) and ends nothing. Nobody signed in: straight on. A request whose `id_token_hint`
- *   names this session and user: the session ends at once. Otherwise the confirmation page.
+ *   handler) and ends nothing. Nobody signed in: straight on — unless the browser may have kept
+ *   the cookie from a request from another site ({@link withheldCookie}). A request whose
+ *   `id_token_hint` names this session and user: the session ends at once. Otherwise the
+ *   confirmation page.
  * - `POST /api/oidc/end-session/confirm` (same origin only, like every portal form): the
  *   carried parameters are checked again, then the session ends.
  * Ending it: `destroy(session, 'rp-logout')` (grants revoked, back-channel logouts queued by the
@@ -12,6 +14,7 @@
  * signed-out page with their iframes, continuing after 2 s ({@link sendSignedOut}).
  */
 import type { FastifyReply, FastifyRequest, onSendHookHandler } from 'fastify';
+import type { SessionCookieConfig } from '../../config/session.js';
 import type { FrontChannelFrame } from '../../oidc/logout/front-channel.js';
 import type { EndSessionParameters, EndSessionPort, LogoutRequest } from '../../oidc/logout/end-session.js';
 import type { endSessionForm, endSessionParameters } from '../../oidc/schemas.js';
@@ -38,12 +41,37 @@ async function endSession(deps: PortalDeps, port: EndSessionPort, request: Fasti
   const ctx = await portalRequest(deps, request);
   const logout = await port.check(params, ctx.cookie.portalUrl.origin);
   const user = userOf(ctx.session);
-  if (user && !(await port.tiedTo(logout, user))) {
+  const withheld = user ? undefined : withheldCookie(request, ctx.cookie.sameSite);
+  if (withheld === 'lax')
+    return reply
+      .status(303)
+      .header('location', `${port.path}?${new URLSearchParams(definedOf(params))}`)
+      .send();
+  if (withheld === 'strict' || (user && !(await port.tiedTo(logout, user)))) {
     // The confirmation's redirect chain may end at the post_logout_redirect_uri (CSP form-action).
     policies.set(request, { frames: [], formTargets: logout.redirectOrigin ? [logout.redirectOrigin] : [] });
     return sendPage(reply, 200, endSessionConfirmPage(chrome(deps), { action: port.confirmPath, clientName: logout.clientName, fields: logout.confirmFields }));
   }
   return signOut(deps, port, request, reply, ctx, logout, 'id_token_hint');
+}
+
+/**
+ * Whether a request that shows no session may have come without the session cookie because it
+ * came from another site (`Sec-Fetch-Site: cross-site`) and the cookie's `SameSite` keeps it
+ * from such requests: `lax` from a POST (the answer sends the browser to the same request as a
+ * GET, a top-level navigation that carries it), `strict` from any (the confirmation page, whose
+ * same-origin form carries it).
+ */
+function withheldCookie(request: FastifyRequest, sameSite: SessionCookieConfig['sameSite']): 'lax' | 'strict' | undefined {
+  if (request.headers['sec-fetch-site'] !== 'cross-site') return undefined;
+  if (sameSite === 'lax' && request.method === 'POST') return 'lax';
+  return sameSite === 'strict' ? 'strict' : undefined;
+}
+
+/** The end-session parameters that were sent (unknown ones left out). */
+function definedOf(params: EndSessionParameters): Record<string, string> {
+  const names = ['id_token_hint', 'client_id', 'post_logout_redirect_uri', 'state', 'logout_hint', 'ui_locales'] as const;
+  return Object.fromEntries(names.flatMap((name) => (params[name] === undefined ? [] : [[name, params[name]]])));
 }
 
 /** `POST /api/oidc/end-session/confirm`: the user confirmed; only the carried parameters are read. */

@@ -21,7 +21,7 @@ const clients = [
   { client_id: 'rp-two', post_logout_redirect_uris: [otherBye] },
 ];
 
-const world = (oidc: Record<string, unknown> = {}) => startLogoutProvider(clients, oidc);
+const world = (oidc: Record<string, unknown> = {}, config: Record<string, unknown> = {}) => startLogoutProvider(clients, oidc, config);
 
 /** A browser signed into `rp`, with its ID token. */
 async function signedIn(w: LogoutWorld, clientId = 'rp') {
@@ -195,6 +195,47 @@ describe('end-session: asks first when the request is not tied to the session', 
     const { browser } = await signedIn(w);
     const response = await w.confirm(browser, { client_id: 'rp', post_logout_redirect_uri: 'https://evil.example.com/' });
     await expectRefused(w, response, browser, 'post_logout_redirect_uri is not registered for this client.');
+  });
+});
+
+describe('end-session: a request from another site the browser sent without the session cookie (SameSite)', () => {
+  it('lax (the default): a cross-site POST showing no session is sent back as a GET, which carries the cookie', async () => {
+    const w = await world();
+    const { browser, id_token } = await signedIn(w);
+    const fields = { id_token_hint: id_token, post_logout_redirect_uri: bye, state: 's', ui_locales: 'en', unknown: 'dropped' };
+    // What the browser sends for the application's form: no cookie.
+    const posted = await w
+      .newBrowser()
+      .postForm(`${issuer}/api/oidc/end-session`, fields, { origin: 'https://app.example.com', 'sec-fetch-site': 'cross-site' });
+    expect(posted.status).toBe(303);
+    const location = posted.headers.get('location')!;
+    expect(location.startsWith('/api/oidc/end-session?')).toBe(true);
+    const { unknown: _unknown, ...sent } = fields;
+    expect(Object.fromEntries(new URL(location, issuer).searchParams)).toEqual(sent);
+    expect(await w.username(browser)).toBe('john');
+    // The GET it leads to, with the cookie: the session ends.
+    const ended = await browser.get(`${issuer}${location}`);
+    expect([ended.status, ended.headers.get('location')]).toEqual([303, `${bye}&state=s`]);
+    expect(await w.username(browser)).toBe('');
+    // A GET showing no session is not bounced again (no loop): straight on.
+    const again = await w.newBrowser().get(`${issuer}${location}`);
+    expect([again.status, again.headers.get('location')]).toEqual([303, `${bye}&state=s`]);
+  });
+
+  it('strict: a cross-site request showing no session gets the confirmation page, whose same-origin form carries the cookie', async () => {
+    const cookie = { domain: 'gatehouse.localhost', portal_url: portalOrigin, default_redirection_url: 'http://home.gatehouse.localhost' };
+    const w = await world({}, { session: { same_site: 'strict', cookies: [cookie] } });
+    const { browser, id_token } = await signedIn(w);
+    // The application's link, followed without the cookie; the same without Sec-Fetch-Site: nobody to sign out.
+    const url = `${issuer}/api/oidc/end-session?${new URLSearchParams({ id_token_hint: id_token, post_logout_redirect_uri: bye })}`;
+    expect((await w.fetch(url)).status).toBe(303);
+    const asked = await w.fetch(url, { headers: { 'sec-fetch-site': 'cross-site' } });
+    expect(asked.status).toBe(200);
+    const page = await asked.text();
+    expect(page).toContain('Sign out of Test Gate?');
+    const confirmed = await w.confirm(browser, confirmFields(page));
+    expect([confirmed.status, confirmed.headers.get('location')]).toEqual([303, bye]);
+    expect(await w.username(browser)).toBe('');
   });
 });
 

@@ -10,9 +10,9 @@ export const endSessionPath = '/api/oidc/end-session';
 export const confirmPath = '/api/oidc/end-session/confirm';
 
 /** A provider with the test clients plus `clients` (each confidential, secret `secret`, redirect URI `callback`). */
-export async function startLogoutProvider(clients: Record<string, unknown>[], oidc: Record<string, unknown> = {}) {
+export async function startLogoutProvider(clients: Record<string, unknown>[], oidc: Record<string, unknown> = {}, config: Record<string, unknown> = {}) {
   const base = { authorization_policy: 'one_factor', consent_mode: 'implicit', redirect_uris: [callback], client_secret: secret };
-  const world = await startProvider({ clients: [...testClients(), ...clients.map((c) => ({ ...base, ...c }))], ...oidc });
+  const world = await startProvider({ clients: [...testClients(), ...clients.map((c) => ({ ...base, ...c }))], ...oidc }, { config });
   // The provider's own keys (the same database), to sign hints a test needs that no flow gives.
   const keys = await KeyStore.load([], world.gateway.storage.oidc, world.clock);
 
