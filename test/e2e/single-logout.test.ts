@@ -13,6 +13,7 @@ import {
   refusal,
   sameOrigin,
   signIn,
+  signedOutUri,
   startWorld,
   userinfoStatus,
   visitSite,
@@ -441,3 +442,64 @@ describe('single logout: a receiver on another host than the redirect URIs', () 
     expect(s.receivers['rp-a'].received.map((r) => r.path)).toEqual(['/backchannel']);
   });
 });
+
+describe('single logout: RP-initiated logout (end_session_endpoint)', () => {
+  it('rp-a sends the browser to /api/oidc/end-session with its ID token: the session ends at once, both clients are told, on to its post_logout_redirect_uri with state', async () => {
+    const s = await signedInWorld();
+    await expectAlive(s);
+    const url = endSessionUrl({
+      id_token_hint: s.signedIn['rp-a'].tokens.id_token!,
+      post_logout_redirect_uri: signedOutUri,
+      state: 'after-logout-42',
+    });
+    const out = await s.browser.get(url);
+    expect([out.status, out.headers.get('location')]).toEqual([303, `${signedOutUri}?state=after-logout-42`]);
+    expect(s.browser.cookie).toBeUndefined();
+    await expectTokensDead(s);
+    await expectLoginAsked(s.w, s.browser);
+    await expectBothTold(s);
+    expect(sessionsEnded(s.w)).toEqual([['john', 'rp-logout']]);
+    expect(delivered(s.w)).toEqual([
+      ['rp-a', 'rp-logout'],
+      ['rp-b', 'rp-logout'],
+    ]);
+    expectNoTokenInLogs(s);
+  });
+
+  it('without an id_token_hint nothing ends until the user confirms (a cross-site link cannot sign anyone out); confirmed, the same end', async () => {
+    const s = await signedInWorld();
+    await expectAlive(s);
+    const url = endSessionUrl({ client_id: 'rp-b', post_logout_redirect_uri: signedOutUri, state: 's-7' });
+    const asked = await s.browser.get(url);
+    expect(asked.status).toBe(200);
+    const page = await asked.text();
+    expect(page).toContain('id="confirm-sign-out"');
+    // Only asked: the session and every token live on, and nobody was told anything.
+    await expectAlive(s);
+    expect(await s.w.gateway.storage.oidc.pendingLogouts()).toBe(0);
+    expect([s.receivers['rp-a'].received, s.receivers['rp-b'].received]).toEqual([[], []]);
+    // The user presses "Sign out": the form posts what the page carries.
+    const action = /<form method="post" action="([^"]+)"/.exec(page)![1]!;
+    const fields = Object.fromEntries([...page.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1]!, decodeHtml(m[2]!)]));
+    expect(fields).toEqual({ client_id: 'rp-b', post_logout_redirect_uri: signedOutUri, state: 's-7' });
+    const out = await s.browser.postForm(new URL(decodeHtml(action), issuer).href, fields, sameOrigin);
+    expect([out.status, out.headers.get('location')]).toEqual([303, `${signedOutUri}?state=s-7`]);
+    await expectTokensDead(s);
+    await expectLoginAsked(s.w, s.browser);
+    await expectBothTold(s);
+    expect(delivered(s.w)).toEqual([
+      ['rp-a', 'rp-logout'],
+      ['rp-b', 'rp-logout'],
+    ]);
+  });
+});
+
+/** The end-session endpoint (RP-Initiated Logout 1.0 §2) with these parameters, as a relying party sends the browser there. */
+function endSessionUrl(parameters: Record<string, string>): string {
+  return `${issuer}/api/oidc/end-session?${new URLSearchParams(parameters)}`;
+}
+
+/** The text of an HTML attribute value. */
+function decodeHtml(text: string): string {
+  return text.replace(/&(amp|lt|gt|quot|#39|#x27);/g, (_, name: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'", '#x27': "'" })[name]!);
+}

@@ -22,6 +22,8 @@ export const siteHost = `wiki.${domain}`;
 export const site = `http://${siteHost}`;
 /** Where the relying parties say their code goes (never called: the test reads the redirect). */
 export const callback = `http://app.${domain}/callback`;
+/** Where the relying parties want the browser once signed out (RP-initiated logout). */
+export const signedOutUri = `http://app.${domain}/signed-out`;
 export const secret = 'single-logout-client-secret-0123456789';
 export const sameOrigin = { origin: issuer, 'sec-fetch-site': 'same-origin' };
 
@@ -81,6 +83,7 @@ export async function startWorld(options: WorldOptions) {
     authorization_policy: 'one_factor',
     consent_mode: 'explicit',
     redirect_uris: [callback],
+    post_logout_redirect_uris: [signedOutUri],
     grant_types: ['authorization_code', 'refresh_token'],
     scopes: ['openid', 'profile', 'email', 'offline_access', 'gatehouse.bearer.authz'],
     audience: [site],
