@@ -2,17 +2,24 @@ import type { DeletedSession, SessionRepository } from '../storage/storage.js';
 import type { SessionState } from './session.js';
 
 /**
- * Where sessions live. SQLite (through the storage provider) by default; Redis later.
- * Keys are session-ID hashes, never IDs.
+ * Where sessions live: SQLite (through the storage provider) by default, Redis (redis-store.ts)
+ * when instances share sessions. Keys are session-ID hashes, never IDs. test/session/contract.test.ts
+ * holds every implementation to this contract. A store that cannot answer throws
+ * (SessionStoreUnavailableError): it never reports a session it could not read as absent.
  */
 export interface SessionStore {
+  /** The saved state; a session past its `expiresAt` may still be returned until purged (the manager checks). */
   get(idHash: string): Promise<SessionState | undefined>;
   /** Saves `state`; the store may drop it after `expiresAt`. */
   set(idHash: string, state: SessionState, expiresAt: number): Promise<void>;
   delete(idHash: string): Promise<void>;
-  /** Ends every session of a user (logout everywhere); returns them. */
+  /** Ends every session of a user (logout everywhere); returns them, each once. */
   deleteUser(username: string): Promise<DeletedSession[]>;
-  /** Drops sessions past their expiry; returns them. */
+  /**
+   * Drops sessions whose `expiresAt` is at or before `now`; returns the signed-in ones (anonymous
+   * ones may be returned too) with their `sid`. Each session is returned once, even with several
+   * processes purging one shared store at the same time.
+   */
   purgeExpired(now: number): Promise<DeletedSession[]>;
   /** A user's sessions, their hashes and states (for `gatehouse sessions list`). */
   listUser(username: string): Promise<{ readonly idHash: string; readonly state: SessionState; readonly expiresAt: number }[]>;

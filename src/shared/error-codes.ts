@@ -12,6 +12,14 @@ export const errorCodes = {
   GH_STORAGE_FOLDER: { status: 500, meaning: "The database's folder cannot be created." },
   GH_STORAGE_KEY_MISMATCH: { status: 500, meaning: 'storage.encryption_key is not the key the database was created with.' },
   GH_STORAGE_DECRYPT: { status: 500, meaning: 'A stored encrypted value is malformed or was altered.' },
+  GH_SESSION_REDIS: {
+    status: 500,
+    meaning: 'Redis (session.redis) cannot be reached or refuses Gatehouse at start; the message names the address and the keys to check.',
+  },
+  GH_SESSION_STORE_UNAVAILABLE: {
+    status: 503,
+    meaning: 'The session store (Redis) is unreachable or failing while running: requests that need a session are refused until it is back.',
+  },
   GH_NOTIFIER_STARTUP: { status: 500, meaning: 'The notifier (filesystem or SMTP) failed its start-up check.' },
   GH_NOTIFIER_SEND: { status: 500, meaning: 'A notification (an identity-check code) could not be handed over.' },
   GH_DIGEST_UNSUPPORTED: { status: 500, meaning: 'A password digest is in a format Gatehouse cannot verify.' },
