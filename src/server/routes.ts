@@ -172,7 +172,14 @@ export function routeTable({ portal, authz, oidc }: RouteDeps): Route[] {
       onSend: [headers, signOutPolicy],
       handler: logoutFormPOST(portal, oidc && frontChannelPort(oidc)),
     }),
-    post('/logout/everywhere', emptyBodySchema, logoutEverywhereFormPOST(portal)),
+    route({
+      method: 'POST',
+      url: '/logout/everywhere',
+      schema: { body: emptyBodySchema },
+      preHandler: sameOrigin,
+      onSend: [headers, signOutPolicy],
+      handler: logoutEverywhereFormPOST(portal, oidc && frontChannelPort(oidc)),
+    }),
     route({ method: ['GET', 'HEAD'], url: '/static/:file', schema: { params: staticParamsSchema }, handler: staticGET }),
 
     // Portal JSON API (Authelia-compatible names and shapes).

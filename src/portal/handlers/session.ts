@@ -114,12 +114,17 @@ export function logoutEverywherePOST(deps: PortalDeps): Handler {
   };
 }
 
-/** `POST /logout/everywhere`: the signed-in page's "Sign out everywhere" form; on to the signed-out page. */
-export function logoutEverywhereFormPOST(deps: PortalDeps): Handler {
+/**
+ * `POST /logout/everywhere`: the signed-in page's "Sign out everywhere" form; on to the
+ * signed-out page, which loads this browser's front-channel logouts as `POST /logout` does
+ * (the other sessions' apps are told over the back channel).
+ */
+export function logoutEverywhereFormPOST(deps: PortalDeps, frontChannel?: FrontChannelPort): Handler {
   return async (request, reply) => {
     const ctx = await portalRequest(deps, request);
+    const frames = (await frontChannel?.framesOf(userOf(ctx.session)?.sid)) ?? [];
     await logoutEverywhere(deps, ctx);
     void reply.header('set-cookie', deps.sessions.clearCookie(ctx.cookie));
-    return reply.status(303).header('location', '/logout').send();
+    return sendSignedOut(deps, request, reply, frames, undefined);
   };
 }

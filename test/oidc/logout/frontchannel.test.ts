@@ -157,3 +157,22 @@ describe('front-channel logout after RP-initiated logout', () => {
     expect([response.status, response.headers.get('location')]).toEqual([303, bye]);
   });
 });
+
+describe('front-channel logout after "Sign out everywhere"', () => {
+  it('frames this browser’s clients (the other browser’s session ends too, its clients told over the back channel)', async () => {
+    const w = await world();
+    const here = w.newBrowser();
+    const { sid } = await w.signIn(here, 'fc-session');
+    const elsewhere = w.newBrowser();
+    await w.signIn(elsewhere, 'fc-plain');
+    const response = await here.postForm(`${portalOrigin}/logout/everywhere`, {}, { origin: portalOrigin, 'sec-fetch-site': 'same-origin' });
+    expect(response.status).toBe(200);
+    const expected = new URL('http://app.gatehouse.localhost/frontchannel?tenant=a b');
+    expected.searchParams.append('iss', issuer);
+    expected.searchParams.append('sid', sid);
+    expect(frameSources(await response.text())).toEqual([expected.href]);
+    expect(cspDirective(response.headers.get('content-security-policy'), 'frame-src')).toEqual(['http://app.gatehouse.localhost']);
+    expect(await w.username(here)).toBe('');
+    expect(await w.username(elsewhere)).toBe('');
+  });
+});
