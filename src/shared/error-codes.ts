@@ -8,6 +8,10 @@ export const errorCodes = {
   GH_LISTEN: { status: 500, meaning: 'server.address cannot be listened on (port in use, no privilege, not an address of this machine).' },
   GH_USERS_FILE: { status: 500, meaning: 'The users file (authentication_backend.file.path) cannot be read or has problems.' },
   GH_STORAGE_OPEN: { status: 500, meaning: 'The SQLite database (storage.local.path) cannot be opened.' },
+  GH_STORAGE_CONNECT: {
+    status: 500,
+    meaning: 'The PostgreSQL server (storage.postgres) cannot be reached or refuses Gatehouse at start; the message names the key to fix and the address.',
+  },
   GH_STORAGE_INIT: { status: 500, meaning: 'The database cannot be prepared (migrations, pragmas).' },
   GH_STORAGE_FOLDER: { status: 500, meaning: "The database's folder cannot be created." },
   GH_STORAGE_KEY_MISMATCH: { status: 500, meaning: 'storage.encryption_key is not the key the database was created with.' },

@@ -1,6 +1,6 @@
 import { type StorageConfig, describePostgresAddress } from '../config/storage.js';
 import type { Clock } from '../shared/clock.js';
-import { StartupError } from '../shared/errors.js';
+import { PostgresStorage } from './postgres/open.js';
 import { SqliteStorage } from './sqlite/open.js';
 import type { Storage } from './storage.js';
 
@@ -19,7 +19,7 @@ export async function openStorage(config: StorageConfig, options: { readonly clo
   if (config.kind === 'local') {
     return SqliteStorage.open({ path: config.local.path, encryptionKey: config.encryptionKey, clock: options.clock, appVersion: options.appVersion });
   }
-  throw new StartupError('GH_STORAGE_OPEN', 'storage.postgres: is not available in this build of Gatehouse yet; use storage.local');
+  return PostgresStorage.open({ config: config.postgres, encryptionKey: config.encryptionKey, clock: options.clock, appVersion: options.appVersion });
 }
 
 /** Where the configured storage is, for logs: the SQLite file, or the PostgreSQL address, database and schema. */

@@ -1,25 +1,13 @@
-import { readFileSync, readdirSync } from 'node:fs';
 import type { Database } from 'better-sqlite3';
+import { type Migration, readMigrations } from '../migration-files.js';
+
+export type { Migration };
 
 const migrationsDir = new URL('./migrations/', import.meta.url);
 
-export interface Migration {
-  readonly version: number;
-  readonly name: string;
-  readonly sql: string;
-}
-
 /** The numbered migration files (`0001-initial-schema.sql` …), in order. */
 export function listMigrations(): Migration[] {
-  return readdirSync(migrationsDir)
-    .map((file) => /^(\d{4})-([a-z0-9-]+)\.sql$/.exec(file))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => ({
-      version: Number(m[1]),
-      name: m[2]!,
-      sql: readFileSync(new URL(m[0], migrationsDir), 'utf8'),
-    }))
-    .sort((a, b) => a.version - b.version);
+  return readMigrations(migrationsDir);
 }
 
 /** The highest applied version, 0 for a new database. */
