@@ -55,17 +55,22 @@ function sqlite(cached: boolean): Backend {
   };
 }
 
-function redis(): Backend {
+function redis(cached: boolean): Backend {
   return {
-    name: 'Redis (RedisSessionStore)',
+    name: cached ? 'Redis behind CachedSessionStore (invalidated over pub/sub)' : 'Redis (RedisSessionStore)',
     redis: true,
     ttlBound: false,
     async open() {
       const clock = new ManualClock(Date.now());
       const prefix = testPrefix();
-      const a = await openTestSessions(clock, prefix);
-      const b = await openTestSessions(clock, prefix);
-      return { clock, store: a.store, peer: b.store };
+      const a = await openTestSessions(clock, prefix, { changes: cached });
+      const b = await openTestSessions(clock, prefix, { changes: cached });
+      if (!cached) return { clock, store: a.store, peer: b.store };
+      return {
+        clock,
+        store: new CachedSessionStore(a.store, { clock, changes: a.changes }),
+        peer: new CachedSessionStore(b.store, { clock, changes: b.changes }),
+      };
     },
   };
 }
@@ -90,7 +95,7 @@ const byHash = (a: { idHash: string }, b: { idHash: string }) => a.idHash.locale
 const signedIn = (deleted: readonly DeletedSession[]) => deleted.filter((d) => d.username !== '').sort(byHash);
 const hour = 3_600_000;
 
-describe.each([sqlite(false), sqlite(true), redis()])('SessionStore contract: $name', (backend) => {
+describe.each([sqlite(false), sqlite(true), redis(false), redis(true)])('SessionStore contract: $name', (backend) => {
   // Without a reachable Redis (outside CI) the Redis runs are skipped; test/helpers/redis.ts printed why.
   const it_ = backend.redis && !redisUp ? it.skip : it;
 
@@ -294,5 +299,77 @@ describe.skipIf(!redisUp)('RedisSessionStore: what only Redis does', () => {
     expect(fromA!.length).toBeGreaterThan(0);
     expect([...fromA!, ...fromB!].map((d) => d.idHash).sort()).toEqual(hashes);
     expect(await a.client.exists(`${prefix}ends`, `${prefix}stubs`)).toBe(0);
+  });
+});
+
+describe.skipIf(!redisUp)('CachedSessionStore over Redis: changes on one instance reach the others', () => {
+  /** Two gateways' stores on one Redis, and a clock that never moves: only invalidation messages can end what a cache serves. */
+  async function twoInstances() {
+    const clock = new ManualClock(Date.now());
+    const prefix = testPrefix();
+    const a = await openTestSessions(clock, prefix, { changes: true });
+    const b = await openTestSessions(clock, prefix, { changes: true });
+    const cli = await openTestSessions(clock, prefix);
+    return {
+      clock,
+      prefix,
+      raw: a.client,
+      /** Resolves once `instance` received the message naming `idHash` (a read racing it is, rightly, not cached). */
+      delivered: (instance: 'a' | 'b', idHash: string) =>
+        new Promise<void>((resolve) => {
+          const stop = (instance === 'a' ? a : b).changes!.listen({
+            changed: (hashes) => {
+              if (!hashes.includes(idHash)) return;
+              stop();
+              resolve();
+            },
+            reset: () => undefined,
+          });
+        }),
+      a: new CachedSessionStore(a.store, { clock, changes: a.changes }),
+      b: new CachedSessionStore(b.store, { clock, changes: b.changes }),
+      cli: cli.store,
+    };
+  }
+
+  it('serves the hot path from memory, and drops an entry another instance changed as soon as its message arrives', async () => {
+    const { clock, prefix, raw, a, b, cli, delivered } = await twoInstances();
+    const saved = delivered('b', 'h1');
+    await a.set('h1', person(clock, 'john', 'sid-1'), clock.now() + hour);
+    await saved;
+    expect((await b.get('h1'))?.username).toBe('john');
+    // Removed behind every cache's back (no message): B keeps serving from memory, without asking Redis.
+    await raw.del(`${prefix}data:h1`);
+    expect((await b.get('h1'))?.username).toBe('john');
+    // A step-up on A: B sees the new level.
+    await a.set('h1', person(clock, 'john', 'sid-1', { level: AuthLevel.twoFactor }), clock.now() + hour);
+    await eventually(async () => (await b.get('h1'))?.level === AuthLevel.twoFactor, 'B to see the step-up made on A');
+    // A logout on A.
+    await a.delete('h1');
+    await eventually(async () => (await b.get('h1')) === undefined, 'B to honour the logout made on A');
+    // Logout everywhere on B, seen by A.
+    await a.set('h2', person(clock, 'john', 'sid-2'), clock.now() + hour);
+    await a.set('h3', person(clock, 'john', 'sid-3'), clock.now() + hour);
+    expect((await a.get('h2'))?.username).toBe('john');
+    expect((await b.deleteUser('john')).length).toBe(2);
+    await eventually(async () => (await a.get('h2')) === undefined && (await a.get('h3')) === undefined, 'A to honour the logout everywhere made on B');
+    // A revocation from the CLI (no cache, no subscription) reaches both.
+    await a.set('h4', person(clock, 'bob', 'sid-4'), clock.now() + hour);
+    expect((await b.get('h4'))?.username).toBe('bob');
+    await cli.delete('h4');
+    await eventually(async () => (await a.get('h4')) === undefined && (await b.get('h4')) === undefined, 'both to honour the revocation made by the CLI');
+  });
+
+  it('falls back to sessionCacheTtl when a change went by without a message', async () => {
+    const { clock, prefix, raw, a, b, delivered } = await twoInstances();
+    const saved = delivered('b', 'h1');
+    await a.set('h1', person(clock, 'john', 'sid-1'), clock.now() + hour);
+    await saved;
+    expect((await b.get('h1'))?.username).toBe('john');
+    await raw.del(`${prefix}data:h1`);
+    clock.advance(sessionCacheTtl - 1);
+    expect((await b.get('h1'))?.username).toBe('john');
+    clock.advance(1);
+    expect(await b.get('h1')).toBeUndefined();
   });
 });
