@@ -12,6 +12,7 @@ import { tempDir } from '../helpers/config.js';
 const key = 'a-very-long-test-encryption-key';
 const open = (path: string, encryptionKey = key) => SqliteStorage.open({ path, encryptionKey, clock: new ManualClock(), appVersion: 'test' });
 
+/** What only the SQLite provider has (its file, WAL, clean-up); the shared behaviour is in contract/. */
 describe('SqliteStorage', () => {
   it('creates the folder, uses WAL and records every migration once', async () => {
     const dir = tempDir();
@@ -26,39 +27,6 @@ describe('SqliteStorage', () => {
     const rows = second.db.prepare('SELECT version, name, app_version FROM migrations ORDER BY version').all();
     expect(rows).toEqual(listMigrations().map((m) => ({ version: m.version, name: m.name, app_version: 'test' })));
     await second.close();
-  });
-
-  it('numbers migration files without gaps', () => {
-    const versions = listMigrations().map((m) => m.version);
-    expect(versions).toEqual(versions.map((_, i) => i + 1));
-  });
-
-  it('refuses another encryption key and leaves the database untouched', async () => {
-    const dir = tempDir();
-    const path = join(dir, 'db.sqlite3');
-    const storage = open(path);
-    await storage.sessions.put({ idHash: 'h', username: 'john', data: '{}', createdAt: 1, expiresAt: 2 });
-    await storage.close();
-
-    expect(() => open(path, 'another-key-that-is-long-enough')).toThrow(
-      new StartupError(
-        'GH_STORAGE_KEY_MISMATCH',
-        `storage.encryption_key: is not the key the database '${path}' was created with; start with the original key (the database was not changed)`,
-      ),
-    );
-    const reopened = open(path);
-    expect(await reopened.sessions.get('h')).toMatchObject({ username: 'john' });
-    await reopened.close();
-  });
-
-  it('refuses a database from a newer Gatehouse without changing it', async () => {
-    const dir = tempDir();
-    const path = join(dir, 'db.sqlite3');
-    (await open(path)).close();
-    const raw = openConnection(path);
-    raw.exec("INSERT INTO migrations VALUES (999, 'future', 0, 'x')");
-    raw.close();
-    expect(() => open(path)).toThrow(/schema version 999, newer than this Gatehouse knows/);
   });
 
   it('names the folder it cannot create and leaves nothing behind', () => {
@@ -77,25 +45,6 @@ describe('SqliteStorage', () => {
     mkdirSync(blocker);
     expect(() => open(path)).toThrow(StartupError);
     expect(existsSync(path)).toBe(false);
-  });
-
-  it('deletes expired sessions and sessions by user', async () => {
-    const storage = open(':memory:');
-    const put = (idHash: string, username: string, expiresAt: number, sid?: string) =>
-      storage.sessions.put({ idHash, username, data: JSON.stringify(sid ? { sid } : {}), createdAt: 0, expiresAt });
-    await put('a', 'john', 100, 'sid-a');
-    await put('b', 'john', 300, 'sid-b');
-    await put('c', '', 50);
-    await put('d', 'bob', 400);
-    // Deleted rows come back with their user and sid: single logout needs them.
-    expect(await storage.sessions.deleteExpired(100)).toEqual([
-      { idHash: 'a', username: 'john', sid: 'sid-a' },
-      { idHash: 'c', username: '', sid: undefined },
-    ]);
-    expect(await storage.sessions.deleteByUsername('john')).toEqual([{ idHash: 'b', username: 'john', sid: 'sid-b' }]);
-    expect(await storage.sessions.deleteByUsername('')).toEqual([]);
-    expect(await storage.sessions.get('d')).toBeDefined();
-    await storage.close();
   });
 });
 
