@@ -134,8 +134,14 @@ export class SessionManager {
     const now = this.#clock.now();
     const id = newSessionId(this.#random);
     const next: Session = { id, idHash: hashSessionId(id), state: { ...session.state, createdAt: now, lastActivity: now } };
+    // Another user signing in over a signed-in session (a new `sid`, see signedIn) ends that
+    // user's session: announced like any other end, so single logout reaches its clients.
+    const replaced = await this.#store.get(session.idHash);
     await this.#store.delete(session.idHash);
     await this.save(cookie, next);
+    if (replaced?.username && replaced.sid !== next.state.sid) {
+      await this.#ended([{ idHash: session.idHash, username: replaced.username, sid: replaced.sid }], 'logout');
+    }
     return next;
   }
 

@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { openSessionAdmin } from '../../src/server/session-admin.js';
 import { eventually, startReceiver, unusedPort } from '../oidc/logout/receiver.js';
+import { callback as callbackUri } from './single-logout/world.js';
 import {
   type Browser,
   type World,
@@ -503,3 +504,51 @@ function endSessionUrl(parameters: Record<string, string>): string {
 function decodeHtml(text: string): string {
   return text.replace(/&(amp|lt|gt|quot|#39|#x27);/g, (_, name: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'", '#x27': "'" })[name]!);
 }
+
+describe('single logout: what escaped it before (regressions)', () => {
+  async function world() {
+    const ra = await startReceiver('ok');
+    const rb = await startReceiver('ok');
+    const w = await startWorld({ backchannel: { 'rp-a': ra.url, 'rp-b': rb.url } });
+    return { w, ra };
+  }
+
+  it('a code issued before the sign-out and redeemed after it is refused (its grant would have outlived the session)', async () => {
+    const { w, ra } = await world();
+    const browser = w.browser();
+    const config = await w.configFor('rp-a');
+    await signIn(w, browser, config);
+    // A second authorization in the same session: the code is kept, not redeemed.
+    const verifier = client.randomPKCECodeVerifier();
+    const state = client.randomState();
+    const url = client.buildAuthorizationUrl(config, {
+      redirect_uri: callbackUri,
+      scope: fullScope,
+      state,
+      code_challenge: await client.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+    });
+    let location = new URL((await browser.get(url)).headers.get('location')!, issuer);
+    if (location.pathname === '/consent') {
+      const flow = { flow_id: location.searchParams.get('flow_id')!, decision: 'accept' };
+      const accepted = await browser.postForm(`${issuer}/consent`, flow, sameOrigin);
+      location = new URL((await browser.get(accepted.headers.get('location')!)).headers.get('location')!, issuer);
+    }
+    expect(location.searchParams.get('code')).toBeTruthy();
+    await browser.postForm(`${issuer}/logout`, {}, sameOrigin);
+    await eventually(() => ra.tokens().length === 1, 'the logout token');
+    expect(await refusal(client.authorizationCodeGrant(config, location, { pkceCodeVerifier: verifier, expectedState: state }))).toBe('invalid_grant');
+  });
+
+  it('another user signing in over a signed-in session ends the first user’s session with single logout', async () => {
+    const { w, ra } = await world();
+    const browser = w.browser();
+    const config = await w.configFor('rp-a');
+    const john = await signIn(w, browser, config);
+    expect((await browser.login('bob', 'bobpassword')).status).toBe(200);
+    expect(await userinfoStatus(w, john.tokens.access_token)).toBe(401);
+    expect(await refusal(client.refreshTokenGrant(config, john.tokens.refresh_token!))).toBe('invalid_grant');
+    await eventually(() => ra.tokens().length === 1, 'the logout token');
+    expect(w.logged('session ended')).toEqual([expect.objectContaining({ username: 'john', reason: 'logout' })]);
+  });
+});

@@ -9,7 +9,8 @@
  *   public client without its verifier) cannot burn the code or revoke its tokens;
  * - single use: a second redemption that passes the binding checks is `invalid_grant` and
  *   revokes every token issued from the code (RFC 6749 §4.1.2, RFC 9700 §4.2.4);
- * - the code must be unexpired;
+ * - the code must be unexpired, and the browser session it was issued in still signed in
+ *   (single logout: a code redeemed after its session ended would found a grant nobody revokes);
  * - records the grant (absolute lifetime `lifespans.grant`), issues an access token
  *   (access-token.ts), for `openid` an ID token, and a refresh token when the client lists the
  *   `refresh_token` grant and the user granted `offline_access` (issue-refresh-token.ts).
@@ -54,6 +55,7 @@ export async function exchangeAuthorizationCode(
   if (code.expiresAt <= now) throw new InvalidGrant('The authorization code has expired.');
   const user = await deps.users.get(code.username);
   if (!user) throw new InvalidGrant('The user of this authorization code no longer exists.');
+  if (await signInEnded(deps, code.username, data.sid, now)) throw new InvalidGrant(signInEndedMessage);
   const grant: StoredGrant = {
     grantId: code.grantId,
     clientId: client.id,
@@ -120,7 +122,27 @@ export async function exchangeAuthorizationCode(
   });
   if (!consumed) throw new InvalidGrant('The authorization code is invalid.');
   if (!consumed.firstUse) return refuseReplay(deps, code, now);
+  // The session ended while the grant was being stored (its single logout found no grant to
+  // revoke): revoke it now.
+  if (await signInEnded(deps, code.username, data.sid, deps.clock.now())) {
+    await deps.repository.revokeGrant(code.grantId, deps.clock.now());
+    throw new InvalidGrant(signInEndedMessage);
+  }
   return response;
+}
+
+const signInEndedMessage = 'The sign-in this authorization code came from has ended.';
+
+/**
+ * Whether the browser session `sid` the code was issued in is over (signed out, revoked,
+ * expired, or replaced by another user's sign-in). Single logout revokes the grants of a session
+ * when it ends; a code still unredeemed then has no grant yet, so its redemption checks here.
+ * Codes stored without a `sid` are not tied to a session.
+ */
+async function signInEnded(deps: OidcDeps, username: string, sid: string | undefined, now: number): Promise<boolean> {
+  if (!sid) return false;
+  const sessions = await deps.sessions.listUser(username);
+  return !sessions.some((s) => s.state.sid === sid && s.expiresAt > now);
 }
 
 /** A second redemption by the code's own client: revokes what was issued from the code, then refuses. */
