@@ -15,9 +15,7 @@ import { compileRules } from '../rules/compile.js';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import { defaults } from '../config/defaults.js';
-import { CachedSessionStore } from '../session/cached-store.js';
 import { SessionManager } from '../session/manager.js';
-import { StorageSessionStore } from '../session/store.js';
 import { type Clock, systemClock } from '../shared/clock.js';
 import { StartupError } from '../shared/errors.js';
 import { type Random, systemRandom } from '../shared/random.js';
@@ -30,6 +28,7 @@ import { authzServices } from './authz-deps.js';
 import { oidcDeps } from './oidc-deps.js';
 import { revokeGrantsOfEndedUsers } from './oidc-user-sync.js';
 import { watchEndedSessions } from './session-admin.js';
+import { openSessionStore } from './session-store.js';
 import { portalDeps } from './portal-deps.js';
 import { trustFunction } from './trust.js';
 
@@ -73,9 +72,11 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
   try {
     const backend = await openUserBackend(config, logger, closers);
     const interval = config.authenticationBackend?.refreshInterval ?? defaults.authenticationBackend.refreshInterval;
+    // Redis with session.redis, else the storage; behind the in-process cache (server/session-store.ts).
+    const sessionStore = await openSessionStore(config, { storage, clock, random, logger, cache: true });
+    closers.push(() => sessionStore.close());
     const sessions = new SessionManager({
-      // Write-through, 2 s cache: forward-auth checks skip the SQLite read (see session/cached-store.ts).
-      store: new CachedSessionStore(new StorageSessionStore(storage.sessions), { clock }),
+      store: sessionStore.store,
       cookies: config.session.cookies,
       clock,
       random,

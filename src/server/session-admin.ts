@@ -6,11 +6,11 @@ import type { OidcDeps } from '../oidc/deps.js';
 import { sessionLogout } from '../oidc/logout/session-logout.js';
 import { auditEndedSessions } from '../session/audit.js';
 import { SessionManager } from '../session/manager.js';
-import { StorageSessionStore } from '../session/store.js';
 import { type Clock, systemClock } from '../shared/clock.js';
 import { type Random, systemRandom } from '../shared/random.js';
 import { openStorage } from '../storage/open.js';
 import { oidcDeps } from './oidc-deps.js';
+import { type OpenedSessionStore, openSessionStore } from './session-store.js';
 
 /**
  * What happens when a signed-in session ends, however it ends, the same in the gateway and in
@@ -40,25 +40,31 @@ export interface SessionAdmin {
  * ({@link watchEndedSessions}), for ending sessions from another process (`gatehouse sessions`):
  * each ended session is audited, its OpenID Connect grants are revoked and its back-channel
  * logouts queued in the database, where a running gateway delivers them. A running gateway
- * stops honouring the session within its session cache's lifetime (session/cached-store.ts).
+ * stops honouring the session within its session cache's lifetime on SQLite, and as soon as
+ * the change message arrives on Redis (session/cached-store.ts).
  * With an OpenID Connect provider and no signing key stored yet, one is generated, as the
  * gateway's first start would.
- * @throws StartupError naming the storage setting to fix.
+ * @throws StartupError naming the storage or session.redis setting to fix.
  */
 export async function openSessionAdmin(config: Config, options: { logger: Logger; appVersion: string; clock?: Clock; random?: Random }): Promise<SessionAdmin> {
   const clock = options.clock ?? systemClock;
   const random = options.random ?? systemRandom;
   const { logger } = options;
   const storage = await openStorage(config.storage, { clock, appVersion: options.appVersion });
+  let sessionStore: OpenedSessionStore | undefined;
   try {
-    const sessions = new SessionManager({ store: new StorageSessionStore(storage.sessions), cookies: config.session.cookies, clock, random });
+    // Redis with session.redis: its writes reach running gateways' caches at once (server/session-store.ts).
+    sessionStore = await openSessionStore(config, { storage, clock, random, logger, cache: false });
+    const sessions = new SessionManager({ store: sessionStore.store, cookies: config.session.cookies, clock, random });
     // The provider's start-up line is the gateway's to say; single logout logs through `logger` itself.
     const quiet = logger.child({}, { level: 'warn' }) as FastifyBaseLogger;
     const built = await oidcDeps({ config, storage, sessions, users: new EmptyUserBackend(), clock, random, logger: quiet });
     const oidc = built && { ...built, logger: logger as FastifyBaseLogger };
     watchEndedSessions(sessions, { logger, oidc });
-    return { sessions, close: () => storage.close() };
+    const store = sessionStore;
+    return { sessions, close: () => store.close().finally(() => storage.close()) };
   } catch (error) {
+    await sessionStore?.close();
     await storage.close();
     throw error;
   }
