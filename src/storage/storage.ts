@@ -2,8 +2,9 @@ import type { AuthenticationLogRepository, BanRepository, OneTimeCodeRepository,
 import type { OidcRepository } from './oidc-repositories.js';
 
 /**
- * The storage API every provider implements (SQLite now, PostgreSQL later). Callers only see
- * these interfaces; methods are asynchronous so that a network database fits behind them.
+ * The storage API every provider implements (SQLite, PostgreSQL; `openStorage` opens the
+ * configured one). Callers only see these interfaces; methods are asynchronous so that a network
+ * database fits behind them.
  */
 export interface Storage {
   /** Which provider this is, for logs. */
