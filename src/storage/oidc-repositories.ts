@@ -187,6 +187,14 @@ export interface OidcRepository {
   enqueueLogout(delivery: Omit<LogoutDelivery, 'id' | 'attempts' | 'lastError'>): Promise<number>;
   /** Deliveries due at `now` (oldest first), at most `limit`. */
   dueLogouts(now: number, limit: number): Promise<LogoutDelivery[]>;
+  /**
+   * Claims deliveries due at `now` for sending: at most `limit`, at most one per client, none of
+   * `skipClients`, oldest first. A claimed row is not due again until `leaseUntil` (its
+   * `nextAttemptAt` becomes that), so that instances sharing the store never send one twice; the
+   * sender then removes it (`logoutDelivered`) or reschedules it (`logoutFailed`), and a sender
+   * that died mid-request leaves it to be claimed again when the lease ends.
+   */
+  claimLogouts(now: number, limit: number, leaseUntil: number, skipClients: readonly string[]): Promise<LogoutDelivery[]>;
   /** A delivery answered 2xx: removed. */
   logoutDelivered(id: number): Promise<void>;
   /** A failed attempt: counted, and tried again at `nextAttemptAt`. */

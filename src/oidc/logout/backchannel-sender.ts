@@ -3,8 +3,12 @@
  * §2.5–§2.8), whoever queued them — this gateway's `sessionLogout`, an earlier run of it, or
  * `gatehouse sessions revoke` in another process:
  * - a pass at `start`, every `pollInterval`, at each `kick` and whenever a request finishes;
- * - at most `concurrency` requests at a time: a receiver that hangs holds a slot until
- *   `timeoutMs`, never more memory (rows are read only for free slots);
+ * - rows are claimed (`claimLogouts`: leased for `timeoutMs` and a margin), so gateways sharing
+ *   a database send each logout token once; a gateway that dies mid-request leaves its rows to be
+ *   claimed again when their lease ends;
+ * - at most `concurrency` requests at a time, and `perClientConcurrency` to one client: a
+ *   receiver that hangs holds its client's slots until `timeoutMs`, never the others', and never
+ *   more memory (rows are claimed only for free slots);
  * - each a POST of `logout_token=<jwt>` (`application/x-www-form-urlencoded`) to the stored
  *   `uri`, only while it is still the client's registered `backchannel_logout_uri` (else the
  *   row is dropped); redirects are not followed; the token is signed at each attempt (fresh
@@ -36,6 +40,8 @@ export interface BackchannelTuning {
   readonly pollInterval?: number;
   /** Requests in flight at most. */
   readonly concurrency?: number;
+  /** Requests in flight to one client at most: a client whose receiver hangs holds only these slots. */
+  readonly perClientConcurrency?: number;
   /** How long one request may take, answer included (ms). */
   readonly timeoutMs?: number;
   /** `exp` − `iat` of a logout token (ms). */
@@ -48,12 +54,16 @@ export interface BackchannelTuning {
 
 export const backchannelDefaults: Required<BackchannelTuning> = {
   pollInterval: 1_000,
-  concurrency: 4,
+  concurrency: 8,
+  perClientConcurrency: 2,
   timeoutMs: 5_000,
   tokenLifetime: 2 * 60_000,
   firstRetryDelay: 2_000,
   maxRetryDelay: 5 * 60_000,
 };
+
+/** How long after a request's timeout a claimed row stays leased to the sender that claimed it. */
+const leaseMargin = 5_000;
 
 export interface BackchannelSenderOptions extends BackchannelTuning {
   readonly repository: OidcRepository;
@@ -74,6 +84,8 @@ export function retryDelay(failures: number, tuning: Pick<Required<BackchannelTu
 export class BackchannelSender {
   readonly #o: Required<BackchannelTuning> & Omit<BackchannelSenderOptions, keyof BackchannelTuning> & { fetch: typeof fetch };
   readonly #inFlight = new Map<number, Promise<void>>();
+  /** The deliveries in flight (their clients count against `perClientConcurrency`). */
+  readonly #sending = new Map<number, LogoutDelivery>();
   readonly #abort = new AbortController();
   #timer: NodeJS.Timeout | undefined;
   #running = false;
@@ -143,19 +155,24 @@ export class BackchannelSender {
     }
     const free = concurrency - this.#inFlight.size;
     if (free <= 0 || !this.#running) return;
-    // Rows in flight when the read starts are still due in it (even if their request ends meanwhile).
-    const busy = new Set(this.#inFlight.keys());
-    const due = await repository.dueLogouts(now, concurrency + busy.size);
-    if (!this.#running) return;
-    for (const d of due.filter((d) => !busy.has(d.id)).slice(0, free)) {
+    const perClient = new Map<string, number>();
+    for (const { clientId } of this.#sending.values()) perClient.set(clientId, (perClient.get(clientId) ?? 0) + 1);
+    const full = [...perClient].filter(([, n]) => n >= this.#o.perClientConcurrency).map(([clientId]) => clientId);
+    // Claimed rows are leased to this sender (not due for others) for a request's timeout and a margin.
+    const claimed = await repository.claimLogouts(now, free, now + this.#o.timeoutMs + leaseMargin, full);
+    for (const d of claimed) {
       const sending = this.#deliver(d)
         .catch((error: unknown) => logger.error({ err: error, ...audit(d) }, 'back-channel logout: recording an attempt failed'))
         .finally(() => {
           this.#inFlight.delete(d.id);
+          this.#sending.delete(d.id);
           this.kick();
         });
       this.#inFlight.set(d.id, sending);
+      this.#sending.set(d.id, d);
     }
+    // One row per client per claim: claim again while slots and rows remain.
+    if (claimed.length > 0 && claimed.length < free) this.#again = true;
   }
 
   /** One attempt; every outcome changes the row (removed or rescheduled), except an abort by `stop`. */

@@ -199,6 +199,20 @@ export class PostgresOidcRepository implements OidcRepository {
     return (await rows<DeliveryRow>(this.#pool, due, [now, limit])).map(deliveryOf);
   }
 
+  async claimLogouts(now: number, limit: number, leaseUntil: number, skipClients: readonly string[]): Promise<LogoutDelivery[]> {
+    // The outer condition is checked again on each row once its lock is held (READ COMMITTED):
+    // of two instances claiming at once, the second finds the row leased and leaves it.
+    const claim = `UPDATE oidc_logout_deliveries SET next_attempt_at = $1 WHERE next_attempt_at <= $2 AND id IN (
+        SELECT id FROM (
+          SELECT id, next_attempt_at AS t, ROW_NUMBER() OVER (PARTITION BY client_id ORDER BY next_attempt_at, id) AS n
+          FROM oidc_logout_deliveries
+          WHERE next_attempt_at <= $2 AND expires_at > $2 AND NOT (client_id = ANY($3::text[]))
+        ) ranked WHERE n = 1 ORDER BY t, id LIMIT $4
+      ) RETURNING *`;
+    const claimed = await rows<DeliveryRow>(this.#pool, claim, [leaseUntil, now, [...skipClients], limit]);
+    return claimed.map(deliveryOf).sort((a, b) => a.id - b.id);
+  }
+
   async logoutDelivered(id: number): Promise<void> {
     await this.#pool.query('DELETE FROM oidc_logout_deliveries WHERE id = $1', [id]);
   }

@@ -201,6 +201,19 @@ export class SqliteOidcRepository implements OidcRepository {
     return rows.map(deliveryOf);
   }
 
+  async claimLogouts(now: number, limit: number, leaseUntil: number, skipClients: readonly string[]): Promise<LogoutDelivery[]> {
+    const rows = this.#prep(
+      `UPDATE oidc_logout_deliveries SET next_attempt_at = ? WHERE next_attempt_at <= ? AND id IN (
+         SELECT id FROM (
+           SELECT id, next_attempt_at AS t, ROW_NUMBER() OVER (PARTITION BY client_id ORDER BY next_attempt_at, id) AS n
+           FROM oidc_logout_deliveries
+           WHERE next_attempt_at <= ? AND expires_at > ? AND client_id NOT IN (SELECT value FROM json_each(?))
+         ) WHERE n = 1 ORDER BY t, id LIMIT ?
+       ) RETURNING *`,
+    ).all(leaseUntil, now, now, now, JSON.stringify(skipClients), limit) as DeliveryRow[];
+    return rows.map(deliveryOf).sort((a, b) => a.id - b.id);
+  }
+
   async logoutDelivered(id: number): Promise<void> {
     this.#prep('DELETE FROM oidc_logout_deliveries WHERE id = ?').run(id);
   }

@@ -250,7 +250,7 @@ describe('back-channel logout sender: failures, back-off, the bound', () => {
   });
 
   it('keeps at most `concurrency` requests in flight: hanging receivers hold slots, the rest wait in the database', async () => {
-    const w = await world('hang', { tuning: { concurrency: 4, timeoutMs: 60_000 } });
+    const w = await world('hang', { tuning: { concurrency: 4, perClientConcurrency: 4, timeoutMs: 60_000 } });
     for (let i = 0; i < 12; i++) await w.enqueue({ jti: `j${i}` });
     w.sender.start();
     await eventually(() => w.receiver.open() === 4, 'four requests open');
@@ -269,7 +269,44 @@ describe('back-channel logout sender: failures, back-off, the bound', () => {
     expect(w.receiver.received).toHaveLength(12);
   });
 
-  it('stop() aborts the requests in flight without counting them; the rows stay due for the next start', async () => {
+  it('two senders on one database (two gateways) send each logout token once', async () => {
+    const w = await world('ok');
+    const twin = new BackchannelSender({ repository: w.storage.oidc, keys: w.keys, clients: w.clients, clock: w.clock, logger: w.logger, pollInterval: hour });
+    for (let i = 0; i < 20; i++) await w.enqueue({ jti: `j${i}` });
+    w.sender.start();
+    twin.start();
+    await eventually(async () => (await w.storage.oidc.pendingLogouts()) === 0, 'every delivery');
+    await Promise.all([w.sender.stop(), twin.stop()]);
+    expect(w.receiver.tokens()).toHaveLength(20);
+    expect(new Set(w.receiver.tokens().map((t) => JSON.parse(Buffer.from(t.split('.')[1]!, 'base64url').toString()).jti)).size).toBe(20);
+  });
+
+  it('a client whose receiver hangs holds at most perClientConcurrency slots: another client’s logouts go through meanwhile', async () => {
+    const w = await world('hang', { tuning: { timeoutMs: 60_000 } });
+    const other = await startReceiver('ok');
+    const clients = clientsWith(w.receiver.url, {});
+    const second = { ...clients.get('rp')!, id: 'other', backchannelLogoutUri: other.url };
+    clients.set('other', second);
+    const sender = new BackchannelSender({
+      repository: w.storage.oidc,
+      keys: w.keys,
+      clients,
+      clock: w.clock,
+      logger: w.logger,
+      pollInterval: hour,
+      timeoutMs: 60_000,
+    });
+    // Ten logouts for the hanging client queued first, then three for the other.
+    for (let i = 0; i < 10; i++) await w.enqueue({ jti: `hang-${i}` });
+    for (let i = 0; i < 3; i++) await w.enqueue({ jti: `ok-${i}`, clientId: 'other', uri: other.url });
+    sender.start();
+    await eventually(() => other.tokens().length === 3, 'the other client’s logouts');
+    expect(w.receiver.open()).toBe(backchannelDefaults.perClientConcurrency);
+    await sender.stop();
+    expect(w.receiver.maxOpen()).toBe(2);
+  });
+
+  it('stop() aborts the requests in flight without counting them; the rows are due again when their lease ends', async () => {
     const w = await world('hang', { tuning: { timeoutMs: 60_000 } });
     await w.enqueue();
     await w.enqueue();
@@ -277,6 +314,9 @@ describe('back-channel logout sender: failures, back-off, the bound', () => {
     await eventually(() => w.receiver.open() === 2, 'two requests open');
     await w.sender.stop();
     expect(w.sender.inFlight).toBe(0);
+    // Leased for the request timeout and 5 s to the sender that claimed them: nobody else sends them meanwhile.
+    expect(await w.storage.oidc.dueLogouts(w.clock.now() + 65_000 - 1, 10)).toEqual([]);
+    w.clock.advance(65_000);
     const rows = await w.storage.oidc.dueLogouts(w.clock.now(), 10);
     expect(rows.map((r) => r.attempts)).toEqual([0, 0]);
     w.sender.kick();

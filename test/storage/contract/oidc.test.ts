@@ -390,4 +390,31 @@ describe.each(storageBackends)('single logout storage ($name)', (backend) => {
     await oidc.logoutDelivered(a);
     expect(await oidc.pendingLogouts()).toBe(0);
   });
+
+  it('claims due deliveries once across instances: one per client per claim, skipped clients left, leased until the lease ends', async () => {
+    const store = await db.store();
+    const instances = await Promise.all([store.open(), store.open(), store.open()]);
+    const { oidc } = instances[0]!;
+    const base = { uri: 'https://app/logout', issuer: 'https://auth', subject: 'sub', sid: 's1', reason: 'logout', createdAt: 0, expiresAt: 10_000 };
+    for (let i = 0; i < 10; i++) await oidc.enqueueLogout({ ...base, clientId: `c${i % 5}`, jti: `j${i}`, nextAttemptAt: i });
+    // One per client, oldest first, none of the skipped client.
+    const first = await oidc.claimLogouts(100, 10, 1_000, ['c0']);
+    expect(first.map((d) => [d.clientId, d.jti, d.nextAttemptAt])).toEqual([
+      ['c1', 'j1', 1_000],
+      ['c2', 'j2', 1_000],
+      ['c3', 'j3', 1_000],
+      ['c4', 'j4', 1_000],
+    ]);
+    // Instances claiming at the same moment never get the same row.
+    const claims = await Promise.all(instances.map((s) => s.oidc.claimLogouts(100, 10, 1_000, [])));
+    const ids = claims.flat().map((d) => d.jti);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.every((j) => ['j0', 'j5', 'j6', 'j7', 'j8', 'j9'].includes(j))).toBe(true);
+    // Everything is leased now; the lease over, the rows are due again.
+    const all = claims.flat().length + first.length;
+    expect(await oidc.claimLogouts(999, 10, 2_000, [])).toEqual([]);
+    let again = 0;
+    for (let pass = 0; pass < 10; pass++) again += (await oidc.claimLogouts(1_000, 10, 3_000, [])).length;
+    expect(again).toBe(all);
+  });
 });
