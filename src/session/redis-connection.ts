@@ -83,11 +83,20 @@ export async function connectRedis(config: SessionRedisConfig, role: string, log
     last = error;
   };
   client.on('error', remember);
+  // A Sentinel that does not know the master is retried forever: give the start twice the timeout.
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${2 * config.timeout} ms`)), 2 * config.timeout);
+  });
+  const connecting = client.connect();
+  connecting.catch(() => undefined);
   try {
-    await client.connect();
+    await Promise.race([connecting, deadline]);
   } catch (error) {
     client.disconnect();
     throw connectError(config, last ?? (error as Error));
+  } finally {
+    clearTimeout(timer);
   }
   client.off('error', remember);
   watch(client, role, redisAddress(config), logger);
@@ -119,12 +128,14 @@ function connectError(config: SessionRedisConfig, error: Error): StartupError {
     ? 'session.redis.username and session.redis.password'
     : /certificate|TLS|SSL|handshake/i.test(text)
       ? 'session.redis.tls'
-      : /DB index|invalid DB/i.test(text)
-        ? 'session.redis.database_index'
-        : config.highAvailability
-          ? 'session.redis.high_availability (sentinel_name, nodes) and session.redis.host/port'
-          : config.socket
-            ? 'session.redis.host (the socket path)'
-            : 'session.redis.host and session.redis.port';
+      : config.tls && /ECONNRESET|socket hang up/i.test(text)
+        ? 'session.redis.tls (does Redis want a client certificate?) and session.redis.host/port'
+        : /DB index|invalid DB/i.test(text)
+          ? 'session.redis.database_index'
+          : config.highAvailability
+            ? 'session.redis.high_availability (sentinel_name, nodes) and session.redis.host/port'
+            : config.socket
+              ? 'session.redis.host (the socket path)'
+              : 'session.redis.host and session.redis.port';
   return new StartupError('GH_SESSION_REDIS', `session.redis: cannot use Redis at ${redisAddress(config)}: ${text} (check ${keys})`, error);
 }

@@ -1,6 +1,9 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
+import type { ConnectionOptions } from 'node:tls';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { onTestFinished } from 'vitest';
@@ -123,43 +126,76 @@ export function redisServerInstalled(suite: string): boolean {
   return false;
 }
 
+/** A Redis Sentinel of the test's own on a free port, watching `master` under the name `main`; killed after the test. */
+export async function ownSentinel(master: { host: string; port: number }): Promise<{ host: string; port: number }> {
+  const dir = tempDir();
+  const port = await freePort();
+  const file = join(dir, 'sentinel.conf');
+  writeFileSync(file, `port ${port}\nbind 127.0.0.1\ndir ${dir}\nsentinel monitor main ${master.host} ${master.port} 1\n`);
+  await serve(['redis-server', file, '--sentinel'], port);
+  return { host: '127.0.0.1', port };
+}
+
+/** Spawns `command` (killed after the test) and resolves once something answers PING on `port` (over `tls` when given). */
+async function serve([command, ...args]: string[], port: number, tls?: ConnectionOptions): Promise<ChildProcess> {
+  let output = '';
+  const child = spawn(command!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout?.setEncoding('utf8').on('data', (c: string) => (output += c));
+  child.stderr?.setEncoding('utf8').on('data', (c: string) => (output += c));
+  onTestFinished(async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+  });
+  await eventually(async () => {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${command} exited (${child.exitCode ?? child.signalCode}):\n${output}`);
+    const probe = new Redis({ host: '127.0.0.1', port, lazyConnect: true, retryStrategy: () => null, ...(tls ? { tls } : {}) });
+    probe.on('error', () => undefined);
+    try {
+      await probe.connect();
+      return (await probe.ping()) === 'PONG';
+    } catch {
+      return false;
+    } finally {
+      probe.disconnect();
+    }
+  }, `${command} on port ${port}`);
+  return child;
+}
+
 /**
  * A redis-server of the test's own on a free port, its data in an append-only file fsynced on
  * every write (so a SIGKILL loses nothing), killed after the test. `kill` and `start` stop it
- * hard and bring it back on the same port.
+ * hard and bring it back on the same port. With `tls` (PEM files) it speaks TLS only and asks
+ * for a client certificate signed by (or being) `tls.client.certificate`.
  */
-export async function ownRedisServer(): Promise<{ host: string; port: number; kill(): Promise<void>; start(): Promise<void> }> {
+export async function ownRedisServer(
+  options: { tls?: { certificate: string; key: string; client: { certificate: string; key: string } } } = {},
+): Promise<{ host: string; port: number; kill(): Promise<void>; start(): Promise<void> }> {
   const dir = tempDir();
   const port = await freePort();
   let child: ChildProcess | undefined;
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always'];
+  const { tls } = options;
+  const listen = tls
+    ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', tls.certificate, '--tls-key-file', tls.key, '--tls-ca-cert-file', tls.client.certificate]
+    : ['--port', String(port)];
+  const args = [...listen, '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always'];
+  const probeTls = tls && {
+    rejectUnauthorized: false,
+    cert: readFileSync(tls.client.certificate, 'utf8'),
+    key: readFileSync(tls.client.key, 'utf8'),
+  };
   const kill = async () => {
     const running = child;
     child = undefined;
-    if (!running || running.exitCode !== null) return;
+    if (!running || running.exitCode !== null || running.signalCode !== null) return;
     const exited = new Promise((resolve) => running.once('exit', resolve));
     running.kill('SIGKILL');
     await exited;
   };
   const start = async () => {
-    let output = '';
-    const started = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    started.stdout?.setEncoding('utf8').on('data', (c: string) => (output += c));
-    started.stderr?.setEncoding('utf8').on('data', (c: string) => (output += c));
-    child = started;
-    await eventually(async () => {
-      if (started.exitCode !== null) throw new Error(`redis-server exited with ${started.exitCode}:\n${output}`);
-      const probe = new Redis({ host: '127.0.0.1', port, lazyConnect: true, retryStrategy: () => null });
-      probe.on('error', () => undefined);
-      try {
-        await probe.connect();
-        return (await probe.ping()) === 'PONG';
-      } catch {
-        return false;
-      } finally {
-        probe.disconnect();
-      }
-    }, `redis-server on port ${port}`);
+    child = await serve(['redis-server', ...args], port, probeTls);
   };
   onTestFinished(kill);
   await start();

@@ -11,7 +11,7 @@ import { runCli } from '../helpers/cli.js';
 import { configOf, tempDir } from '../helpers/config.js';
 import { startTestGateway } from '../helpers/gateway.js';
 import { PortalClient, quickDigest } from '../helpers/portal.js';
-import { eventually, ownRedisServer, redisServerInstalled } from '../helpers/redis.js';
+import { eventually, ownRedisServer, ownSentinel, redisServerInstalled } from '../helpers/redis.js';
 
 /**
  * Gateways on `session.redis`, against a redis-server of the test's own (killed and restarted
@@ -20,7 +20,7 @@ import { eventually, ownRedisServer, redisServerInstalled } from '../helpers/red
  */
 const installed = redisServerInstalled('test/server/redis-sessions.test.ts');
 
-function world(redis: { host: string; port: number } | undefined, dir = tempDir()) {
+function world(redis: { host: string; port: number } | undefined, dir = tempDir(), keys: Record<string, unknown> = {}) {
   const users = join(dir, 'users.yml');
   writeFileSync(users, dump({ users: { john: { displayname: 'John', password: quickDigest('password'), groups: ['dev'] } } }));
   const raw = {
@@ -29,7 +29,7 @@ function world(redis: { host: string; port: number } | undefined, dir = tempDir(
     session: {
       secret: 'a-very-long-test-session-secret',
       cookies: [{ domain: 'gatehouse.localhost', portal_url: 'http://auth.gatehouse.localhost' }],
-      ...(redis ? { redis: { host: redis.host, port: redis.port, timeout: '1s' } } : {}),
+      ...(redis ? { redis: { host: redis.host, port: redis.port, timeout: '1s', ...keys } } : {}),
     },
     storage: { encryption_key: 'a-very-long-test-encryption-key', local: { path: join(dir, 'db.sqlite3') } },
     authentication_backend: { file: { path: users } },
@@ -140,5 +140,21 @@ describe.skipIf(!installed)('gateways on session.redis', () => {
       await admin.close();
     }
     await eventually(async () => (await forwardAuth(gateway, cookie)).status === 302, 'the gateway to honour the revocation');
+  });
+
+  it('finds the master through Redis Sentinel (high_availability)', async () => {
+    const master = await ownRedisServer();
+    const sentinel = await ownSentinel(master);
+    const gateway = await startTestGateway(world(sentinel, tempDir(), { high_availability: { sentinel_name: 'main' } }).config);
+    const cookie = await signIn(gateway);
+    expect((await forwardAuth(gateway, cookie)).status).toBe(200);
+    // A master name the Sentinel does not know: refused at start, within twice session.redis.timeout.
+    const error = await startTestGateway(world(sentinel, tempDir(), { high_availability: { sentinel_name: 'other' } }).config).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(error?.message).toMatch(
+      /^session\.redis: cannot use Redis at master 'other' through the Sentinels 127\.0\.0\.1:\d+: .* \(check session\.redis\.high_availability/,
+    );
   });
 });

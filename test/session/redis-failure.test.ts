@@ -1,5 +1,9 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
+import type { TlsClientConfig } from '../../src/config/tls-client.js';
 import { AuthLevel } from '../../src/rules/policy.js';
 import { CachedSessionStore } from '../../src/session/cached-store.js';
 import { openRedisSessions } from '../../src/session/redis-sessions.js';
@@ -8,6 +12,7 @@ import { SessionStoreUnavailableError } from '../../src/session/store-error.js';
 import { ManualClock } from '../../src/shared/clock.js';
 import { StartupError } from '../../src/shared/errors.js';
 import { systemRandom } from '../../src/shared/random.js';
+import { tempDir } from '../helpers/config.js';
 import { eventually, openTestSessions, ownRedisServer, redisConfig, redisServerInstalled, secret } from '../helpers/redis.js';
 
 /** Redis lost and found again, against a redis-server of the test's own (data kept across a SIGKILL). */
@@ -77,5 +82,53 @@ describe.skipIf(!installed)('Redis sessions when Redis fails', () => {
         `^session\\.redis: cannot use Redis at 127\\.0\\.0\\.1:${redis.port}: WRONGPASS .* \\(check session\\.redis\\.username and session\\.redis\\.password\\)$`,
       ),
     );
+  });
+});
+
+describe.skipIf(!installed)('Redis sessions over TLS', () => {
+  function pem(dir: string, name: string): { certificate: string; key: string } {
+    const certificate = join(dir, `${name}.pem`);
+    const key = join(dir, `${name}.key`);
+    const args = ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', `/CN=${name}`];
+    execFileSync('openssl', [...args, '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', certificate], { stdio: 'ignore' });
+    return { certificate, key };
+  }
+
+  it('connects with a client certificate (mutual TLS), and names session.redis.tls when the handshake fails', async () => {
+    const dir = tempDir();
+    const client = pem(dir, 'client');
+    const redis = await ownRedisServer({ tls: { ...pem(dir, 'server'), client } });
+    const tls = (overrides: Partial<TlsClientConfig>): TlsClientConfig => ({
+      serverName: undefined,
+      skipVerify: true, // the server's certificate is self-signed (no certificates_directory yet)
+      minimumVersion: 'TLSv1.2',
+      maximumVersion: 'TLSv1.3',
+      certificateChain: readFileSync(client.certificate, 'utf8'),
+      privateKey: readFileSync(client.key, 'utf8'),
+      ...overrides,
+    });
+    const open = (config: TlsClientConfig) =>
+      openRedisSessions(redisConfig(redis, { tls: config }), {
+        secret,
+        clock: new ManualClock(),
+        random: systemRandom,
+        logger: pino({ level: 'silent' }),
+        changes: true,
+      });
+    const sessions = await open(tls({}));
+    try {
+      const clock = new ManualClock(Date.now());
+      await sessions.store.set('h1', john(clock), clock.now() + 60_000);
+      expect((await sessions.store.get('h1'))?.username).toBe('john');
+      expect(sessions.changes?.live).toBe(true);
+    } finally {
+      await sessions.close();
+    }
+    for (const refused of [tls({ certificateChain: undefined, privateKey: undefined }), tls({ skipVerify: false })]) {
+      const error = await refusal(open(refused));
+      expect(error).toBeInstanceOf(StartupError);
+      expect((error as Error).message).toMatch(new RegExp(`^session\\.redis: cannot use Redis at 127\\.0\\.0\\.1:${redis.port}: `));
+      expect((error as Error).message).toContain('(check session.redis.tls');
+    }
   });
 });
