@@ -1,4 +1,6 @@
-// Forward-auth and proxy benchmark (issue 5): every case in one run, on loopback, with ratios.
+// Forward-auth and proxy benchmark (issues 5 and 13): every case in one run, on loopback, with ratios.
+// A second Gatehouse runs the scale-out backends (sessions in Redis, storage in PostgreSQL;
+// SCALEOUT=0 leaves it out): forward-auth and logins per second on each.
 //   node scripts/build.mjs && node bench/authz.mjs        (DURATION=10 WARMUP=3 CONNS=50 to tune)
 // Server-side processes run on CPU 0 (`taskset -c 0`), wrk/autocannon on CPU 1, as in
 // shared/reference/perf-anchors.md. Needs wrk and nginx (apt-get install -y wrk nginx).
@@ -72,8 +74,8 @@ function rssMb(pid) {
     return '?';
   }
 }
-function wrk(url, headers, seconds) {
-  const args = ['-t1', `-c${CONNS}`, `-d${seconds}s`, '--latency', ...headers.flatMap((h) => ['-H', h]), url];
+function wrk(url, headers, seconds, script) {
+  const args = ['-t1', `-c${CONNS}`, `-d${seconds}s`, '--latency', ...(script ? ['-s', script] : []), ...headers.flatMap((h) => ['-H', h]), url];
   const [c, a] = pin(1, 'wrk', args);
   const out = execFileSync(c, a, { encoding: 'utf8' });
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)[1]);
@@ -110,8 +112,11 @@ writeFileSync(
   `users:\n  john: {displayname: John Doe, password: '$pbkdf2-sha256$1000$${ab64(salt)}$${ab64(pbkdf2Sync('bench-password', salt, 1000, 32, 'sha256'))}', email: john@example.com, groups: [admins, dev]}\n`,
 );
 
-const [pa, papp, pgh, pe, pf] = await freePorts(5);
-const ports = { a: pa, app: papp, gh: pgh, e: pe, f: pf };
+const SCALEOUT = process.env.SCALEOUT !== '0';
+const [pa, papp, pgh, pe, pf, pg2] = await freePorts(6);
+const ports = { a: pa, app: papp, gh: pgh, e: pe, f: pf, ...(SCALEOUT ? { g: pg2 } : {}) };
+// The scale-out instance's own PostgreSQL schema (dropped at the end) and Redis database.
+const schema = `bench_${randomBytes(6).toString('hex')}`;
 const rules = Array.from(
   { length: 999 },
   (_, i) => `    - {domain: site${i}.example.localhost, policy: ${['bypass', 'one_factor', 'two_factor', 'deny'][i % 4]}}`,
@@ -134,6 +139,17 @@ proxy:
   upstreams: [{domain: app.example.localhost, target: 'http://127.0.0.1:${ports.app}'}]
 `,
 );
+if (SCALEOUT) {
+  const config = readFileSync(join(dir, 'config.yml'), 'utf8')
+    .replace(`tcp://127.0.0.1:${ports.gh}`, `tcp://127.0.0.1:${ports.g}`)
+    .replace(`http://auth.example.localhost:${ports.gh}`, `http://auth.example.localhost:${ports.g}`)
+    .replace(
+      `storage: {encryption_key: bench-storage-key-0123456789, local: {path: ${dir}/db.sqlite3}}`,
+      `storage: {encryption_key: bench-storage-key-0123456789, postgres: {address: 'tcp://127.0.0.1:5432', database: test, schema: ${schema}, username: postgres}}`,
+    )
+    .replace('session:\n', 'session:\n  secret: bench-session-secret-0123456789\n  redis: {host: 127.0.0.1, port: 6379, database_index: 14}\n');
+  writeFileSync(join(dir, 'config-scaleout.yml'), config);
+}
 const nginxConf = `worker_processes 1; daemon off; pid ${dir}/nginx.pid; error_log ${dir}/nginx-error.log warn; ${process.getuid?.() === 0 ? 'user root;' : ''}
 events { worker_connections 1024; }
 http { access_log off; keepalive_requests 1000000;
@@ -152,6 +168,7 @@ const a = start(process.execPath, [join(dir, 'bare.mjs')], { PORT: String(ports.
 const app = start(process.execPath, [join(dir, 'app.mjs')], { PORT: String(ports.app) });
 const gh = start(process.execPath, [join(root, 'bin/gatehouse.js'), 'serve', '--config', join(dir, 'config.yml')]);
 const nginx = start('nginx', ['-p', dir, '-e', `${dir}/nginx-error.log`, '-c', join(dir, 'nginx.conf')]);
+const gh2 = SCALEOUT ? start(process.execPath, [join(root, 'bin/gatehouse.js'), 'serve', '--config', join(dir, 'config-scaleout.yml')]) : undefined;
 for (const p of Object.values(ports)) await waitPort(p);
 process.stderr.write('servers up\n');
 
@@ -166,14 +183,16 @@ function http(url, headers, body) {
     req.on('error', reject).end(body);
   });
 }
-const login = await http(
-  `http://127.0.0.1:${ports.gh}/api/firstfactor`,
-  { host: `auth.example.localhost:${ports.gh}`, 'content-type': 'application/json' },
-  JSON.stringify({ username: 'john', password: 'bench-password' }),
-);
-if (login.status !== 200) throw new Error(`login failed: ${login.status} ${login.body}`);
-const cookie = login.headers['set-cookie'].find((c) => c.startsWith('gatehouse_session=')).split(';')[0];
-const fwd = [
+async function signIn(port) {
+  const login = await http(
+    `http://127.0.0.1:${port}/api/firstfactor`,
+    { host: `auth.example.localhost:${port}`, 'content-type': 'application/json' },
+    JSON.stringify({ username: 'john', password: 'bench-password' }),
+  );
+  if (login.status !== 200) throw new Error(`login failed: ${login.status} ${login.body}`);
+  return login.headers['set-cookie'].find((c) => c.startsWith('gatehouse_session=')).split(';')[0];
+}
+const forwardHeaders = (cookie) => [
   `Cookie: ${cookie}; theme=dark; lang=en`,
   'X-Forwarded-Method: GET',
   'X-Forwarded-Proto: http',
@@ -181,6 +200,23 @@ const fwd = [
   'X-Forwarded-URI: /dashboard',
   'Accept: text/html',
 ];
+const cookie = await signIn(ports.gh);
+const fwd = forwardHeaders(cookie);
+// Logins per second (wrk POSTs the first factor): each one checks the password, writes an
+// authentication log row and stores a new session.
+const loginScript = join(dir, 'login.lua');
+writeFileSync(
+  loginScript,
+  `wrk.method = "POST"\nwrk.body = '{"username":"john","password":"bench-password"}'\nwrk.headers["Content-Type"] = "application/json"\n`,
+);
+const loginCase = (id, port, what) => ({
+  id,
+  what,
+  url: `http://127.0.0.1:${port}/api/firstfactor`,
+  headers: [`Host: auth.example.localhost:${port}`],
+  script: loginScript,
+  gate: false,
+});
 const cases = [
   { id: 'a', what: 'bare node:http, 200 + 4 headers (floor)', url: `http://127.0.0.1:${ports.a}/`, headers: [] },
   { id: 'b', what: '/api/authz/forward-auth, valid session, 1,000 rules', url: `http://127.0.0.1:${ports.gh}/api/authz/forward-auth`, headers: fwd },
@@ -193,19 +229,31 @@ const cases = [
     url: `http://127.0.0.1:${ports.f}/`,
     headers: [`Host: app.example.localhost`, `Cookie: ${cookie}`],
   },
+  ...(SCALEOUT
+    ? [
+        {
+          id: 'g',
+          what: '(b) with sessions in Redis and storage in PostgreSQL',
+          url: `http://127.0.0.1:${ports.g}/api/authz/forward-auth`,
+          headers: forwardHeaders(await signIn(ports.g)),
+        },
+      ]
+    : []),
+  loginCase('h', ports.gh, 'logins (POST /api/firstfactor), SQLite'),
+  ...(SCALEOUT ? [loginCase('i', ports.g, 'logins (POST /api/firstfactor), Redis + PostgreSQL')] : []),
 ];
 // Correctness gates before any load.
-for (const c of cases) {
+for (const c of cases.filter((c) => c.gate !== false)) {
   const res = await http(c.url, Object.fromEntries(c.headers.map((h) => [h.split(': ')[0], h.split(': ').slice(1).join(': ')])));
   const body = res.body;
   if (res.status !== 200) throw new Error(`gate failed for (${c.id}): ${res.status} ${body}`);
-  if (c.id === 'b' && res.headers['remote-user'] !== 'john') throw new Error(`gate (b): no Remote-User: ${JSON.stringify(res.headers)}`);
+  if ((c.id === 'b' || c.id === 'g') && res.headers['remote-user'] !== 'john') throw new Error(`gate (b): no Remote-User: ${JSON.stringify(res.headers)}`);
   if ((c.id === 'd' || c.id === 'f') && body !== 'hello john') throw new Error(`gate (${c.id}): upstream saw ${body}`);
 }
 const results = {};
 for (const c of cases) {
-  wrk(c.url, c.headers, WARMUP);
-  results[c.id] = wrk(c.url, c.headers, DURATION);
+  wrk(c.url, c.headers, WARMUP, c.script);
+  results[c.id] = wrk(c.url, c.headers, DURATION, c.script);
   process.stderr.write(`(${c.id}) ${Math.round(results[c.id].rps)} req/s\n`);
 }
 const steady = await fixedRate(cases[1].url, cases[1].headers, 1000, DURATION);
@@ -230,6 +278,18 @@ console.log(
 );
 console.log(`(b) p99 at a steady 1,000 req/s (autocannon -R): ${steady.p99} ms ${steady.p99 < 1 ? 'met' : 'MISSED'} (< 1 ms); non-2xx ${steady.non2xx}`);
 console.log(`(b) p99 at half its peak, ${fmt(half)} req/s: ${atHalf.p99} ms ${atHalf.p99 < 5 ? 'met' : 'MISSED'} (< 5 ms); non-2xx ${atHalf.non2xx}`);
+if (SCALEOUT) {
+  console.log(
+    `Scale-out: forward-auth (g) ÷ (b) = ${(results.g.rps / results.b.rps).toFixed(2)} ${results.g.rps >= 0.9 * results.b.rps ? 'met' : 'MISSED'} (≥ 0.9); logins (i) ÷ (h) = ${(results.i.rps / results.h.rps).toFixed(2)}`,
+  );
+}
 console.log(`RSS after the run (MB): gatehouse ${rss.gatehouse}, bare (a) ${rss.a}, upstream ${rss.upstream}, nginx worker ${rss.nginx}`);
+if (SCALEOUT) {
+  const { default: pg } = await import('pg');
+  const admin = new pg.Client({ host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test' });
+  await admin.connect();
+  await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  await admin.end();
+}
 for (const child of children) child.kill('SIGTERM');
 process.exit(0);
