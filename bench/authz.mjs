@@ -259,7 +259,7 @@ for (const c of cases) {
 const steady = await fixedRate(cases[1].url, cases[1].headers, 1000, DURATION);
 const half = Math.round(results.b.rps / 2);
 const atHalf = await fixedRate(cases[1].url, cases[1].headers, half, DURATION);
-const rss = { a: rssMb(a.pid), gatehouse: rssMb(gh.pid), upstream: rssMb(app.pid) };
+const rss = { a: rssMb(a.pid), gatehouse: rssMb(gh.pid), upstream: rssMb(app.pid), scaleout: gh2 ? rssMb(gh2.pid) : '-' };
 const worker = execFileSync('pgrep', ['-P', String(nginx.pid)], { encoding: 'utf8' })
   .trim()
   .split('\n')[0];
@@ -283,7 +283,9 @@ if (SCALEOUT) {
     `Scale-out: forward-auth (g) ÷ (b) = ${(results.g.rps / results.b.rps).toFixed(2)} ${results.g.rps >= 0.9 * results.b.rps ? 'met' : 'MISSED'} (≥ 0.9); logins (i) ÷ (h) = ${(results.i.rps / results.h.rps).toFixed(2)}`,
   );
 }
-console.log(`RSS after the run (MB): gatehouse ${rss.gatehouse}, bare (a) ${rss.a}, upstream ${rss.upstream}, nginx worker ${rss.nginx}`);
+console.log(
+  `RSS after the run (MB): gatehouse ${rss.gatehouse}, gatehouse on Redis + PostgreSQL ${rss.scaleout}, bare (a) ${rss.a}, upstream ${rss.upstream}, nginx worker ${rss.nginx}`,
+);
 if (SCALEOUT) {
   const { default: pg } = await import('pg');
   const admin = new pg.Client({ host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test' });
