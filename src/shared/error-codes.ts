@@ -16,6 +16,15 @@ export const errorCodes = {
   GH_STORAGE_FOLDER: { status: 500, meaning: "The database's folder cannot be created." },
   GH_STORAGE_KEY_MISMATCH: { status: 500, meaning: 'storage.encryption_key is not the key the database was created with.' },
   GH_STORAGE_DECRYPT: { status: 500, meaning: 'A stored encrypted value is malformed or was altered.' },
+  GH_STORAGE_COPY: {
+    status: 500,
+    meaning:
+      'gatehouse storage copy refused or failed: the source is missing or is the target, the hmac_secret differs, the schemas differ, or a row cannot be decrypted or written; the target is unchanged.',
+  },
+  GH_STORAGE_COPY_TARGET_NOT_EMPTY: {
+    status: 500,
+    meaning: 'gatehouse storage copy refused a target that holds rows (without --force); the target is unchanged.',
+  },
   GH_SESSION_REDIS: {
     status: 500,
     meaning: 'Redis (session.redis) cannot be reached or refuses Gatehouse at start; the message names the address and the keys to check.',

@@ -15,6 +15,14 @@ export function signingKeyContext(kid: string): string {
   return `oidc_signing_keys:private_key:${kid}`;
 }
 
+/**
+ * The associated data binding a TOTP enrolment in progress, which the portal keeps sealed in the
+ * session's state (`flows.totpEnrolment.sealed`), to its user.
+ */
+export function totpEnrolmentContext(username: string): string {
+  return `session-flow:totp-enrolment:${username}`;
+}
+
 /** A scope set as stored: distinct, sorted, space-separated (a consent matches this exact set). */
 export const scopeKey = (scopes: readonly string[]) => [...new Set(scopes)].sort().join(' ');
 

@@ -1,5 +1,6 @@
 import type { EnrollmentFlow, TotpEnrollment } from '../../auth/totp/enrollment.js';
 import type { Session } from '../../session/session.js';
+import { totpEnrolmentContext } from '../../storage/rows.js';
 import type { PortalDeps } from '../deps.js';
 import { type PortalRequest, userOf } from '../request-context.js';
 import { raiseToTwoFactor } from './second-factor.js';
@@ -10,7 +11,8 @@ const intent = 'totp-enrolment';
 
 export type EnrolmentError = 'not-authenticated' | 'needs-second-factor' | 'no-email' | 'wrong-code' | 'no-enrolment' | 'totp-disabled' | 'no-notifier';
 
-const sealContext = (username: string) => `session-flow:totp-enrolment:${username}`;
+/** The sealed pending secret is bound to its user (storage copy re-seals it under a new key). */
+const sealContext = totpEnrolmentContext;
 
 /**
  * Who may enrol: a signed-in user; replacing an existing authenticator needs level 2, so a
