@@ -4,6 +4,7 @@ import { oidcCommand } from './oidc.js';
 import { rulesCommand } from './rules.js';
 import { serveCommand } from './serve.js';
 import { sessionsCommand } from './sessions.js';
+import { storageCommand } from './storage.js';
 import { totpCommand } from './totp.js';
 import { validateConfigCommand } from './validate-config.js';
 import { appVersion } from './version.js';
@@ -18,6 +19,7 @@ const commands: Record<string, { run: Command; summary: string }> = {
   totp: { run: totpCommand, summary: 'enrol a user for TOTP second factor (totp enroll USER)' },
   oidc: { run: oidcCommand, summary: 'list or rotate the OpenID Connect signing keys (oidc keys list|rotate)' },
   sessions: { run: sessionsCommand, summary: "list or end a user's sessions, with single logout (sessions list|revoke)" },
+  storage: { run: storageCommand, summary: "copy every stored record to another configuration's storage (storage copy)" },
 };
 
 export const mainHelp = `Usage: gatehouse <command> [options]
