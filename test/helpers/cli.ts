@@ -43,18 +43,27 @@ export interface Served {
 }
 
 /** Starts `gatehouse serve` and resolves once it logs the URL it listens on. Killed after the test. */
-export function serve(args: string[], env: Record<string, string> = {}): Promise<Served> {
+export async function serve(args: string[], env: Record<string, string> = {}): Promise<Served> {
+  const served = spawnServe(args, env);
+  onTestFinished(() => {
+    if (served.child.exitCode === null) served.child.kill('SIGKILL');
+  });
+  return served.listening;
+}
+
+/**
+ * Starts `gatehouse serve`, leaving its end to the caller (for a process that outlives one test:
+ * stop it in `afterAll`); `listening` resolves once it logs the URL it listens on.
+ */
+export function spawnServe(args: string[], env: Record<string, string> = {}): { child: ChildProcess; listening: Promise<Served> } {
   const child = spawn(process.execPath, [cliPath, 'serve', ...args], {
     cwd: repoRoot,
     env: { ...cleanEnv(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  onTestFinished(() => {
-    if (child.exitCode === null) child.kill('SIGKILL');
-  });
   let output = '';
   const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-  return new Promise((resolve, reject) => {
+  const listening = new Promise<Served>((resolve, reject) => {
     const onData = (chunk: string) => {
       output += chunk;
       const match = /listening on (\S+)/.exec(output);
@@ -64,4 +73,5 @@ export function serve(args: string[], env: Record<string, string> = {}): Promise
     child.stderr.setEncoding('utf8').on('data', onData);
     void exited.then((code) => reject(new Error(`gatehouse serve exited with ${code} before listening:\n${output}`)));
   });
+  return { child, listening };
 }
