@@ -134,9 +134,9 @@ describe.skipIf(!available)('two gatehouse serve processes sharing Redis session
         `(B answered the logout after ${(answered - sent).toFixed(1)} ms; A asked ${polls} time(s); bound ${invalidationBound} ms)`,
     );
     expect(delay).toBeLessThanOrEqual(invalidationBound);
-    // A read the session just before the logout, so the 2 s fall-back alone would take about 2 s
-    // here: the change message must have done it, well before that.
-    expect(delay).toBeLessThan(invalidationBound / 2);
+    // That the change message (not the 2 s fall-back) did it is shown without timing by the
+    // frozen-clock tests of test/session/contract.test.ts, and here by case 2 (a step made on B
+    // read at once on A).
     expect((await forwardAuth(b, cookie)).status).toBe(302);
   });
 
