@@ -319,6 +319,26 @@ describe.each(pairs)('storage copy from %s to %s', (from, to) => {
   });
 });
 
+describe('storage copy from SQLite into PostgreSQL', () => {
+  const sqlite = useBackend(storageBackends[0]!);
+  const postgres = useBackend(storageBackends[1]!);
+
+  it('stops with what it was doing when the target refuses a row (a NUL in a text, which SQLite allows), leaving the target unchanged', async () => {
+    const a = await sqlite.freshStore().open({ encryptionKey: sourceKey });
+    const b = await postgres.freshStore().open({ encryptionKey: targetKey });
+    await fill(a);
+    await execOn(a, "UPDATE sessions SET data = 'a' || char(0) || 'b' WHERE id_hash = 'h3'");
+    await b.sessions.put({ idHash: 'mine', username: 'x', data: '{}', createdAt: 1, expiresAt: now });
+    const before = await contents(b);
+    const error = await refusal(copyStorage(a, b, { force: true }));
+    expect([error.code, error.message]).toEqual([
+      'GH_STORAGE_COPY',
+      'failed while writing sessions to the target: invalid byte sequence for encoding "UTF8": 0x00',
+    ]);
+    expect(await contents(b)).toEqual(before);
+  });
+});
+
 describe.each(storageBackends)('reading a store for the copy ($name)', (backend) => {
   const db = useBackend(backend);
 

@@ -41,38 +41,55 @@ export class TargetNotEmptyError extends GatehouseError {
  * values ({@link encryptedValues}) are decrypted with the source's cipher and encrypted with the
  * target's. Ids are kept. Both stores' `migrations` and `encryption` are their own.
  * @throws TargetNotEmptyError when the target holds a row and `force` is not set.
- * @throws GatehouseError `GH_STORAGE_COPY` when the schemas differ or a row cannot be copied;
- * the target is then unchanged.
+ * @throws GatehouseError `GH_STORAGE_COPY` when the schemas differ, a value does not decrypt, or
+ * a driver fails (the message says while doing what); the target is then unchanged.
  */
 export async function copyStorage(source: Storage, target: Storage, options: CopyOptions): Promise<CopyReport> {
-  const reader = await openTableReader(source);
+  const step: Step = { doing: 'starting to read the source' };
   try {
-    const writer = await openTableWriter(target, copiedTables);
+    const reader = await openTableReader(source);
     try {
-      const report = await copyTables(reader, writer, { from: source, to: target, ...options });
-      await writer.commit();
-      return report;
-    } catch (error) {
-      await writer.rollback();
-      throw error;
+      step.doing = 'starting the transaction on the target';
+      const writer = await openTableWriter(target, copiedTables);
+      try {
+        const report = await copyTables(reader, writer, step, { from: source, to: target, ...options });
+        step.doing = 'committing the target';
+        await writer.commit();
+        return report;
+      } catch (error) {
+        await writer.rollback();
+        throw error;
+      }
+    } finally {
+      await reader.close();
     }
-  } finally {
-    await reader.close();
+  } catch (error) {
+    if (error instanceof GatehouseError) throw error;
+    throw new GatehouseError('GH_STORAGE_COPY', `failed while ${step.doing}: ${(error as Error)?.message ?? String(error)}`, { cause: error });
   }
+}
+
+/** What the copy is doing, for the message when a driver fails. */
+interface Step {
+  doing: string;
 }
 
 async function copyTables(
   reader: TableReader,
   writer: TableWriter,
+  step: Step,
   options: CopyOptions & { from: Pick<Storage, 'cipher'>; to: Pick<Storage, 'cipher'> },
 ): Promise<CopyReport> {
+  step.doing = 'comparing the schemas';
   const { schemaVersion, columns, ignored } = await compareSchemas(reader, writer);
+  step.doing = 'counting the rows of the target';
   const held = [];
   for (const table of copiedTables) {
     const rows = await writer.count(table);
     if (rows > 0) held.push({ table, rows });
   }
   if (held.length > 0 && !options.force) throw new TargetNotEmptyError(held);
+  step.doing = 'emptying the target';
   if (held.length > 0) await writer.empty(copiedTables);
 
   const batchSize = options.batchSize ?? 1000;
@@ -82,6 +99,7 @@ async function copyTables(
     const names = columns.get(table)!;
     const encrypted = encryptedValues.filter((v) => v.table === table);
     let rows = 0;
+    step.doing = `reading ${table} from the source`;
     for await (const batch of reader.rows(table, names, batchSize)) {
       for (const row of batch) {
         for (const value of encrypted) {
@@ -91,11 +109,9 @@ async function copyTables(
           recoded.set(value.what, recoded.get(value.what)! + 1);
         }
       }
-      try {
-        await writer.insert(table, names, batch);
-      } catch (cause) {
-        throw new GatehouseError('GH_STORAGE_COPY', `cannot write ${table} to the target: ${(cause as Error)?.message ?? String(cause)}`, { cause });
-      }
+      step.doing = `writing ${table} to the target`;
+      await writer.insert(table, names, batch);
+      step.doing = `reading ${table} from the source`;
       rows += batch.length;
     }
     tables.push({ table, rows });
