@@ -1,10 +1,10 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config/config.js';
 import { ManualClock } from '../../src/shared/clock.js';
 import { copiedTables } from '../../src/storage/copy/tables.js';
+import { openConnection } from '../../src/storage/sqlite/connection.js';
 import { SqliteStorage } from '../../src/storage/sqlite/open.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/config.js';
@@ -49,9 +49,9 @@ function printedRows(stdout: string): Record<string, number> {
   return Object.fromEntries([...stdout.matchAll(/^ {2}([a-z_]+) +(\d+)$/gm)].map((m) => [m[1]!, Number(m[2])]));
 }
 
-/** Rows per copied table of a SQLite file, read directly. */
+/** Rows per copied table of a SQLite file, read directly (a connection that keeps its statements: see connection.ts). */
 function sqliteRows(path: string): Record<string, number> {
-  const db = new BetterSqlite3(path, { readonly: true });
+  const db = openConnection(path);
   try {
     return Object.fromEntries(copiedTables.map((t) => [t, (db.prepare(`SELECT COUNT(*) AS n FROM ${t}`).get() as { n: number }).n]));
   } finally {
@@ -61,7 +61,7 @@ function sqliteRows(path: string): Record<string, number> {
 
 /** Every row of every copied table of a SQLite file, to tell whether it changed. */
 function sqliteDump(path: string): string {
-  const db = new BetterSqlite3(path, { readonly: true });
+  const db = openConnection(path);
   try {
     return JSON.stringify(copiedTables.map((t) => db.prepare(`SELECT * FROM ${t} ORDER BY rowid`).all()));
   } finally {
