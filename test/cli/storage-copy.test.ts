@@ -199,6 +199,21 @@ describe('gatehouse storage copy between SQLite and PostgreSQL', () => {
     const again = await client.refreshTokenGrant(await configFor(home, 'offline'), refreshed.refresh_token!);
     expect(kidOf(again.id_token!)).toBe(kids[0]);
   });
+
+  it('refuses a PostgreSQL source whose schema holds no Gatehouse store, creating nothing there', async () => {
+    const dir = tempDir();
+    const schema = freshSchemaName();
+    schemas.push(schema);
+    const a = configFile(dir, 'a.yml', keys.a, postgresStorage(schema));
+    const b = configFile(dir, 'b.yml', keys.b, { local: { path: join(dir, 'b.sqlite3') } });
+    const result = await runCli(['storage', 'copy', '--from', a, '--to', b]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      `gatehouse storage copy: --from '${a}': there is no Gatehouse storage at ${postgresAddress} database '${testPostgres.database}' schema '${schema}' to copy\n`,
+    );
+    expect(await query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema])).toEqual([]);
+    expect(existsSync(join(dir, 'b.sqlite3'))).toBe(false);
+  });
 });
 
 /** A SQLite store with a session, a TOTP key and a ban, under `key`. */
