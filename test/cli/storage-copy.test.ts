@@ -75,15 +75,20 @@ async function postgresRows(schema: string): Promise<Record<string, number>> {
   return out;
 }
 
-/** john enrols an authenticator through the portal (identity code by e-mail, then a code from the app); returns its secret. */
-async function enrolTotp(w: World): Promise<string> {
-  const portal = new PortalClient(w.gateway);
-  expect((await portal.login()).status).toBe(200);
+/** Starts an enrolment in `portal`'s session: identity code by e-mail, then the new secret (kept sealed in the session until confirmed). */
+async function startEnrolment(w: World, portal: PortalClient): Promise<string> {
   await portal.postJson('/api/secondfactor/totp/identity/start', {});
   const finish = await portal.postJson('/api/secondfactor/totp/identity/finish', { code: lastCode(w.notifications) });
-  const { secret } = finish.json().data as { secret: string };
+  return (finish.json().data as { secret: string }).secret;
+}
+
+/** john enrols an authenticator through the portal; returns its secret and the portal session (now at level 2). */
+async function enrolTotp(w: World): Promise<{ secret: string; portal: PortalClient }> {
+  const portal = new PortalClient(w.gateway);
+  expect((await portal.login()).status).toBe(200);
+  const secret = await startEnrolment(w, portal);
   expect((await portal.postJson('/api/secondfactor/totp/register', { token: totpCode(secret, w.clock) })).json()).toEqual({ status: 'OK' });
-  return secret;
+  return { secret, portal };
 }
 
 /** john signs in with his password, then his TOTP code for the current time step; returns the reply to the code. */
@@ -123,7 +128,9 @@ describe('gatehouse storage copy between SQLite and PostgreSQL', () => {
   it('moves a populated SQLite store to PostgreSQL under another key, where TOTP, refresh tokens and the signing key work; and back', async () => {
     // On SQLite: john enrols TOTP, signs in to an app that gets a refresh token; bob is banned; a logout waits for delivery.
     const w = await startRefreshProvider();
-    const secret = await enrolTotp(w);
+    const { secret, portal } = await enrolTotp(w);
+    // A second enrolment left half-way: its secret waits, sealed under the storage key, in the session.
+    const pending = await startEnrolment(w, portal);
     const { tokens, browser } = await signIn(w, await configFor(w, 'offline'));
     const remembered = await signIn(w, await configFor(w, 'offline-remember'), { browser, remember: true });
     expect(remembered.consentPage).toBeDefined();
@@ -161,7 +168,9 @@ describe('gatehouse storage copy between SQLite and PostgreSQL', () => {
     );
     expect(printedRows(copied.stdout)).toEqual(before);
     expect(copied.stdout).toMatch(/^ {2}total +\d+ rows in \d+\.\d\d s, \d+ rows\/s$/m);
-    expect(copied.stdout).toMatch(/^Re-encrypted under the target's storage.encryption_key: TOTP secrets \(1\), OpenID Connect signing keys \(1\)\.$/m);
+    expect(copied.stdout).toMatch(
+      /^Re-encrypted under the target's storage.encryption_key: TOTP secrets \(1\), OpenID Connect signing keys \(1\), TOTP enrolments in progress \(1\)\.$/m,
+    );
     expect(await postgresRows(schema)).toEqual(before);
     // The source is unchanged by the copy.
     expect(sqliteRows(sqlitePath)).toEqual(before);
@@ -198,6 +207,10 @@ describe('gatehouse storage copy between SQLite and PostgreSQL', () => {
     expect(await signInWithTotp(home, secret)).toEqual({ status: 200, level: 2 });
     const again = await client.refreshTokenGrant(await configFor(home, 'offline'), refreshed.refresh_token!);
     expect(kidOf(again.id_token!)).toBe(kids[0]);
+    // The enrolment started on the first SQLite store, re-sealed under two keys since, can be finished.
+    const resumed = new PortalClient(home.gateway);
+    resumed.cookie = portal.cookie;
+    expect((await resumed.postJson('/api/secondfactor/totp/register', { token: totpCode(pending, w.clock) })).json()).toEqual({ status: 'OK' });
   });
 
   it('refuses a PostgreSQL source whose schema holds no Gatehouse store, creating nothing there', async () => {
