@@ -1,6 +1,7 @@
 import { createHmac, hkdfSync } from 'node:crypto';
 import { type Redis, ReplyError } from 'ioredis';
 import type { Clock } from '../shared/clock.js';
+import { Availability, type StoreHealth } from '../shared/store-health.js';
 import type { Random } from '../shared/random.js';
 import { AesGcmCipher } from '../storage/cipher.js';
 import type { DeletedSession } from '../storage/storage.js';
@@ -46,7 +47,8 @@ interface Sealed {
  *   stub (who, and the OpenID Connect `sid`) in an expiry index, so that the purge can announce
  *   those Redis expired: it claims each one atomically, so across instances each is returned once.
  * - Every write publishes the hashes it changed on `<prefix>changes` ({@link RedisSessionChanges}).
- * - Any failure throws SessionStoreUnavailableError (503): never "no session".
+ * - Any failure throws SessionStoreUnavailableError (503): never "no session". Each call's
+ *   outcome is told to `health.availability` (so `/api/health` reports an outage while it lasts).
  */
 export class RedisSessionStore implements SessionStore {
   readonly #client: Redis;
@@ -59,6 +61,8 @@ export class RedisSessionStore implements SessionStore {
   readonly origin: string;
   /** The channel changes are published on. */
   readonly channel: string;
+  /** Reachability for `/api/health`: the probe is a PING, bounded by `session.redis.timeout` (the command timeout). */
+  readonly health: StoreHealth;
 
   constructor(options: RedisSessionStoreOptions) {
     this.#client = options.client;
@@ -69,6 +73,8 @@ export class RedisSessionStore implements SessionStore {
     this.#onError = options.onError ?? (() => undefined);
     this.origin = options.random.bytes(9).toString('base64url');
     this.channel = `${this.#prefix}changes`;
+    const availability = new Availability(options.clock);
+    this.health = { store: 'session.redis', availability, probe: async () => void (await this.#call(() => this.#client.ping())) };
   }
 
   async get(idHash: string): Promise<SessionState | undefined> {
@@ -178,13 +184,25 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async #call<T>(command: () => Promise<T>): Promise<T> {
+    let result: T;
     try {
-      return await command();
+      result = await command();
     } catch (error) {
       if (error instanceof ReplyError) this.#onError(error);
-      throw new SessionStoreUnavailableError(error);
+      const reason = failure(error);
+      this.health.availability.failed(reason);
+      throw new SessionStoreUnavailableError(error, reason);
     }
+    this.health.availability.answered();
+    return result;
   }
+}
+
+/** What a failed command says about Redis, in a few words (no address). */
+function failure(error: unknown): string {
+  const message = error instanceof Error ? error.message : '';
+  if (error instanceof ReplyError) return `Redis refused the command (${message.split(' ')[0]})`;
+  return /timed out/i.test(message) ? 'no answer in time (session.redis.timeout)' : 'connection lost';
 }
 
 function derive(secret: string, info: string): Buffer {

@@ -33,6 +33,10 @@ export const errorCodes = {
     status: 503,
     meaning: 'The session store (Redis) is unreachable or failing while running: requests that need a session are refused until it is back.',
   },
+  GH_STORAGE_UNAVAILABLE: {
+    status: 503,
+    meaning: 'The PostgreSQL server (storage.postgres) is unreachable or not answering while running: requests that need storage are refused until it is back.',
+  },
   GH_NOTIFIER_STARTUP: { status: 500, meaning: 'The notifier (filesystem or SMTP) failed its start-up check.' },
   GH_NOTIFIER_SEND: { status: 500, meaning: 'A notification (an identity-check code) could not be handed over.' },
   GH_DIGEST_UNSUPPORTED: { status: 500, meaning: 'A password digest is in a format Gatehouse cannot verify.' },

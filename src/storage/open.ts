@@ -1,5 +1,6 @@
 import { type StorageConfig, describePostgresAddress } from '../config/storage.js';
 import type { Clock } from '../shared/clock.js';
+import type { StoreHealth } from '../shared/store-health.js';
 import { PostgresStorage } from './postgres/open.js';
 import { SqliteStorage } from './sqlite/open.js';
 import type { Storage } from './storage.js';
@@ -8,6 +9,8 @@ import type { Storage } from './storage.js';
 export interface OpenedStorage extends Storage {
   /** Migration versions applied by this start (empty when the schema was current). */
   readonly applied: readonly number[];
+  /** A network database's reachability, for `/api/health` (PostgreSQL); absent for SQLite, a local file. */
+  readonly health?: StoreHealth | undefined;
 }
 
 /**

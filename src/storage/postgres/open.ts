@@ -1,4 +1,4 @@
-import pg, { type Pool, type PoolClient } from 'pg';
+import pg, { type Pool } from 'pg';
 import { type PostgresStorageConfig, describePostgresAddress } from '../../config/storage.js';
 import type { Clock } from '../../shared/clock.js';
 import { StartupError } from '../../shared/errors.js';
@@ -14,6 +14,7 @@ import { PostgresOneTimeCodeRepository } from './one-time-code-repository.js';
 import { poolConfig } from './pool.js';
 import { PostgresSessionRepository } from './session-repository.js';
 import { PostgresTotpRepository } from './totp-repository.js';
+import { StorageGuard } from './unavailable.js';
 
 export interface PostgresOptions {
   readonly config: PostgresStorageConfig;
@@ -24,6 +25,9 @@ export interface PostgresOptions {
 
 /** How long preparing the schema may wait for another instance doing it (its lock) and take. */
 const prepareTimeout = 60_000;
+
+/** How much longer than `storage.postgres.timeout` the pool waits for a statement's answer. */
+const readTimeoutMargin = 1_000;
 
 /**
  * The PostgreSQL storage provider: a bounded pool (node-postgres) on `storage.postgres`, the
@@ -40,20 +44,28 @@ export class PostgresStorage implements Storage {
   readonly oidc: PostgresOidcRepository;
   readonly cipher: AesGcmCipher;
   readonly pool: Pool;
+  /**
+   * Every repository call goes through it: while PostgreSQL cannot answer, calls reject with
+   * StorageUnavailableError (503) and `/api/health` reports the outage; the pool opens new
+   * connections as they are needed, so service resumes by itself once the server is back.
+   */
+  readonly health: StorageGuard;
   /** Migration versions applied by this start (empty when the schema was current). */
   readonly applied: readonly number[];
   #closing: Promise<void> | undefined;
 
-  private constructor(pool: Pool, cipher: AesGcmCipher, applied: number[]) {
+  private constructor(pool: Pool, cipher: AesGcmCipher, applied: number[], options: PostgresOptions) {
     this.pool = pool;
     this.cipher = cipher;
     this.applied = applied;
-    this.sessions = new PostgresSessionRepository(pool);
-    this.authLogs = new PostgresAuthLogRepository(pool);
-    this.bans = new PostgresBanRepository(pool);
-    this.totp = new PostgresTotpRepository(pool, cipher);
-    this.oneTimeCodes = new PostgresOneTimeCodeRepository(pool);
-    this.oidc = new PostgresOidcRepository(pool, cipher);
+    const guard = new StorageGuard({ clock: options.clock, timeout: options.config.timeout, ping: () => pool.query('SELECT 1') });
+    this.health = guard;
+    this.sessions = guard.wrap(new PostgresSessionRepository(pool));
+    this.authLogs = guard.wrap(new PostgresAuthLogRepository(pool));
+    this.bans = guard.wrap(new PostgresBanRepository(pool));
+    this.totp = guard.wrap(new PostgresTotpRepository(pool, cipher));
+    this.oneTimeCodes = guard.wrap(new PostgresOneTimeCodeRepository(pool));
+    this.oidc = guard.wrap(new PostgresOidcRepository(pool, cipher));
   }
 
   /**
@@ -65,24 +77,20 @@ export class PostgresStorage implements Storage {
    */
   static async open(options: PostgresOptions): Promise<PostgresStorage> {
     const { config } = options;
-    const pool = new pg.Pool(poolConfig(config));
-    // An idle connection the server closed: the pool drops it and the next query opens another.
-    pool.on('error', () => undefined);
-    let client: PoolClient;
+    // Preparing may wait for another instance's lock: its own connection, without the pool's read timeout.
+    const client = new pg.Client(poolConfig(config));
+    client.on('error', () => undefined);
     try {
-      client = await pool.connect();
+      await client.connect();
     } catch (cause) {
-      await pool.end().catch(() => undefined);
+      await client.end().catch(() => undefined);
       throw connectError(config, cause);
     }
     const cipher = new AesGcmCipher(options.encryptionKey);
+    let applied: number[];
     try {
-      const applied = await prepare(client, cipher, options);
-      client.release();
-      return new PostgresStorage(pool, cipher, applied);
+      applied = await prepare(client, cipher, options);
     } catch (cause) {
-      client.release(true);
-      await pool.end().catch(() => undefined);
       if (cause instanceof StartupError) throw cause;
       const where = `${describePostgresAddress(config.address)} database '${config.database}' schema '${config.schema}'`;
       throw new StartupError(
@@ -90,7 +98,15 @@ export class PostgresStorage implements Storage {
         `storage.postgres: cannot prepare the database at ${where}: ${(cause as Error)?.message ?? String(cause)}`,
         cause,
       );
+    } finally {
+      await client.end().catch(() => undefined);
     }
+    // A statement the server does not answer at all (a network that drops packets silently) is
+    // given up a second after statement_timeout would have cut it; its connection is discarded.
+    const pool = new pg.Pool({ ...poolConfig(config), query_timeout: config.timeout + readTimeoutMargin });
+    // An idle connection the server closed: the pool drops it and the next query opens another.
+    pool.on('error', () => undefined);
+    return new PostgresStorage(pool, cipher, applied, options);
   }
 
   /** Closes the pool once connections in use are returned; later calls fail. */
@@ -100,7 +116,7 @@ export class PostgresStorage implements Storage {
   }
 }
 
-async function prepare(client: PoolClient, cipher: AesGcmCipher, options: PostgresOptions): Promise<number[]> {
+async function prepare(client: pg.Client, cipher: AesGcmCipher, options: PostgresOptions): Promise<number[]> {
   const { schema } = options.config;
   await client.query('BEGIN');
   try {
