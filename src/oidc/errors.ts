@@ -1,4 +1,5 @@
 import { GatehouseError } from '../shared/errors.js';
+import { StoreUnavailableError } from '../shared/store-unavailable.js';
 
 /**
  * Every OAuth 2.0 / OpenID Connect error the provider returns, declared once (RFC 6749 §4.1.2.1,
@@ -44,6 +45,14 @@ export class InvalidToken extends kind('invalid_token', 401) {}
 export class InsufficientScope extends kind('insufficient_scope', 403) {}
 /** What every unexpected failure becomes on the wire; the cause goes only to the log. */
 export class ServerError extends kind('server_error', 500) {}
+/**
+ * A store the provider needs (PostgreSQL, Redis) cannot answer now (StoreUnavailableError):
+ * RFC 6749 §4.1.2.1 defines `temporarily_unavailable` for the authorization endpoint; Gatehouse
+ * answers it with 503 at the token, userinfo, introspection and revocation endpoints as well
+ * (RFC 6749 §5.2 and RFC 6750 §3.1 list no such code: a client that does not know it still sees
+ * a 503 and an `error`), so a client can tell "try again" from "refused".
+ */
+export class TemporarilyUnavailable extends kind('temporarily_unavailable', 503) {}
 
 /**
  * The authorization request cannot be answered by redirecting (unknown client, unregistered or
@@ -55,7 +64,12 @@ export class UnredirectableError extends OAuthError {
   }
 }
 
-/** The error to send for anything thrown: OAuth errors as they are, everything else as `server_error`. */
+/**
+ * The error to send for anything thrown: OAuth errors as they are, a store lost while running as
+ * `temporarily_unavailable`, everything else as `server_error`.
+ */
 export function asOAuthError(error: unknown): OAuthError {
-  return error instanceof OAuthError ? error : new ServerError('The server could not complete the request.');
+  if (error instanceof OAuthError) return error;
+  if (error instanceof StoreUnavailableError) return new TemporarilyUnavailable(error.message);
+  return new ServerError('The server could not complete the request.');
 }

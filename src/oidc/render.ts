@@ -1,11 +1,13 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { html } from '../shared/html/escape.js';
 import { layout } from '../shared/html/layout.js';
+import { StoreUnavailableError } from '../shared/store-unavailable.js';
 import { InvalidClient, InvalidRequest, InvalidToken, InsufficientScope, OAuthError, ServerError, UnredirectableError, asOAuthError } from './errors.js';
 
 /**
  * The one renderer of OAuth errors. Unexpected errors become `server_error`, their detail logged
- * and never sent. Three shapes, by where the error happened:
+ * and never sent; a store lost while running becomes `temporarily_unavailable` (503). Three
+ * shapes, by where the error happened:
  * - JSON for the token and userinfo endpoints (RFC 6749 §5.2; RFC 6750 §3 `WWW-Authenticate`);
  * - response parameters for the authorization endpoint once the redirect URI is trusted (§4.1.2.1);
  * - an HTML page when it is not (unknown client, unregistered redirect URI): never a redirect.
@@ -15,6 +17,8 @@ import { InvalidClient, InvalidRequest, InvalidToken, InsufficientScope, OAuthEr
 export function toOAuthError(error: unknown, request: FastifyRequest): OAuthError {
   const oauth = asOAuthError(error);
   if (oauth instanceof ServerError && oauth !== error) request.log.error({ err: error }, 'OpenID Connect request failed');
+  else if (error instanceof StoreUnavailableError)
+    request.log.info({ code: error.code, store: error.store, reason: error.reason }, 'OAuth error: a store is unavailable');
   else request.log.info({ error: oauth.error, description: oauth.description }, 'OAuth error');
   return oauth;
 }

@@ -7,6 +7,7 @@ const titles: Record<number, string> = {
   401: 'Unauthorized',
   403: 'Forbidden',
   502: 'Bad Gateway',
+  503: 'Service Unavailable',
   504: 'Gateway Timeout',
 };
 
@@ -16,6 +17,7 @@ const explanations: Record<number, string> = {
   401: 'You need to sign in to see this page.',
   403: 'You are not allowed to see this page.',
   502: 'The application behind this address is not answering. Try again in a moment.',
+  503: 'Sign-in cannot be checked right now. Try again in a moment.',
   504: 'The application behind this address took too long to answer. Try again in a moment.',
 };
 

@@ -13,7 +13,9 @@ import type { SessionManager } from '../session/manager.js';
 import type { Clock } from '../shared/clock.js';
 import type { Random } from '../shared/random.js';
 import type { Storage } from '../storage/storage.js';
-import { renderError, renderNotFound } from './error-handler.js';
+import { errorRenderer, renderNotFound } from './error-handler.js';
+import type { HealthCheck } from './health.js';
+import { chrome } from '../portal/handlers/common.js';
 import { badRequestHeaders, serverFactory } from './listener.js';
 import { RequestLogController } from './request-log.js';
 import { routeTable } from './routes.js';
@@ -35,6 +37,8 @@ export interface Services {
   readonly oidc: OidcDeps | undefined;
   /** The built-in reverse proxy; absent when `proxy.upstreams` is empty. */
   readonly proxy: { readonly server: ReverseProxy; readonly websocket: boolean } | undefined;
+  /** The stores `/api/health` probes. */
+  readonly health: HealthCheck;
 }
 
 /** Builds the fastify application (not listening yet). */
@@ -67,10 +71,10 @@ export async function buildServer(services: Services): Promise<FastifyInstance> 
   drainOnClose(app);
   const proxy = services.proxy?.server;
   if (proxy) app.addHook('preClose', async () => proxy.closeTunnels());
-  app.setErrorHandler(renderError);
+  app.setErrorHandler(errorRenderer(chrome(services.portal)));
   app.setNotFoundHandler(renderNotFound);
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
-  for (const addRoute of routeTable({ portal: services.portal, authz: services.authz, oidc: services.oidc })) addRoute(typed);
+  for (const addRoute of routeTable({ portal: services.portal, authz: services.authz, oidc: services.oidc, health: services.health })) addRoute(typed);
   return app;
 }
 

@@ -24,6 +24,7 @@ import { BackchannelSender, type BackchannelTuning } from '../oidc/logout/backch
 import { openStorage, storageLocation } from '../storage/open.js';
 import type { Storage } from '../storage/storage.js';
 import { buildServer, type Services } from './build.js';
+import { HealthCheck, logOutages } from './health.js';
 import { authzServices } from './authz-deps.js';
 import { oidcDeps } from './oidc-deps.js';
 import { revokeGrantsOfEndedUsers } from './oidc-user-sync.js';
@@ -85,7 +86,11 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
     });
     started = sessions;
     const trust = trustFunction(config.server.trustedProxies);
-    const services = await buildServices(config, { clock, random, logger, storage, sessions, trust }, backend, closers, options.backchannel);
+    // PostgreSQL and Redis lost while running: requests needing them get 503, /api/health says so, the log tells when.
+    const stores = [storage.health, sessionStore.health].filter((h) => h !== undefined);
+    logOutages(stores, logger);
+    const health = new HealthCheck({ stores, clock });
+    const services = await buildServices(config, { clock, random, logger, storage, sessions, trust, health }, backend, closers, options.backchannel);
     app = await buildServer(services);
     await options.beforeListen?.(app);
     const url = await listen(app, config);
@@ -115,7 +120,7 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
 /** Builds every long-lived service once; registers what must be closed at shutdown in `closers`. */
 async function buildServices(
   config: Config,
-  base: Pick<Services, 'clock' | 'random' | 'logger' | 'storage' | 'sessions' | 'trust'>,
+  base: Pick<Services, 'clock' | 'random' | 'logger' | 'storage' | 'sessions' | 'trust' | 'health'>,
   backend: FileUserBackend | undefined,
   closers: (() => Promise<void>)[],
   backchannel: BackchannelTuning = {},

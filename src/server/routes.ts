@@ -84,13 +84,15 @@ import { introspectionPOST } from '../oidc/introspection.js';
 import { revocationPOST } from '../oidc/revocation.js';
 import { formEncodedOnly, tokenPOST } from '../oidc/token.js';
 import { userinfoGET, userinfoPOST } from '../oidc/userinfo.js';
-import { healthGET } from './health.js';
+import { type HealthCheck, healthGET } from './health.js';
 
 export interface RouteDeps {
   readonly portal: PortalDeps;
   readonly authz: AuthzDeps;
   /** Absent when `identity_providers.oidc` is not configured: no OpenID Connect routes. */
   readonly oidc?: OidcDeps | undefined;
+  /** What `/api/health` probes (the stores needed while running). */
+  readonly health: HealthCheck;
 }
 
 /** The fastify instance routes are added to: request types come from each route's TypeBox schema. */
@@ -130,7 +132,7 @@ export function route<S extends FastifySchema>(
  * is guarded against cross-site requests (`preHandler: sameOrigin`). OpenID Connect rows answer
  * a request their schema refuses with an OAuth error (`errorHandler`), never fastify's body.
  */
-export function routeTable({ portal, authz, oidc }: RouteDeps): Route[] {
+export function routeTable({ portal, authz, oidc, health }: RouteDeps): Route[] {
   const sameOrigin = sameOriginOnly(portal);
   const headers = portalHeaders(portal);
   const page = (url: string, handler: PageHandler): Route =>
@@ -143,7 +145,7 @@ export function routeTable({ portal, authz, oidc }: RouteDeps): Route[] {
   const check = (method: string[], url: string, handler: AuthzHandler): Route => route({ method, url, schema: { querystring: authzQuerySchema }, handler });
 
   return [
-    route({ method: ['GET', 'HEAD'], url: '/api/health', handler: healthGET }),
+    route({ method: ['GET', 'HEAD'], url: '/api/health', handler: healthGET(health) }),
 
     // Forward-auth endpoints (authz/): what a reverse proxy asks before letting a request through.
     check(['GET', 'HEAD'], '/api/authz/forward-auth', forwardAuthGET(authz)),

@@ -5,6 +5,7 @@ import { redisAddress } from '../session/redis-connection.js';
 import { openRedisSessions } from '../session/redis-sessions.js';
 import { StorageSessionStore, type SessionStore } from '../session/store.js';
 import type { Clock } from '../shared/clock.js';
+import type { StoreHealth } from '../shared/store-health.js';
 import type { Random } from '../shared/random.js';
 import type { Storage } from '../storage/storage.js';
 
@@ -13,6 +14,8 @@ export interface OpenedSessionStore {
   readonly store: SessionStore;
   /** For the start-up line: `redis 127.0.0.1:6379` or the storage provider. */
   readonly describe: string;
+  /** Redis's reachability, for `/api/health`; absent when sessions are in the storage (its own health covers them). */
+  readonly health?: StoreHealth | undefined;
   close(): Promise<void>;
 }
 
@@ -37,5 +40,5 @@ export async function openSessionStore(
   const opened = await openRedisSessions(redis, { secret: config.session.secret ?? '', clock, random: deps.random, logger: deps.logger, changes: cache });
   const store = cache ? new CachedSessionStore(opened.store, { clock, changes: opened.changes }) : opened.store;
   if (cache) deps.logger.info({ redis: redisAddress(redis) }, 'sessions are kept in Redis');
-  return { store, describe: `redis ${redisAddress(redis)}`, close: () => opened.close() };
+  return { store, describe: `redis ${redisAddress(redis)}`, health: opened.store.health, close: () => opened.close() };
 }
