@@ -1,25 +1,36 @@
-import { hashPasswordCommand } from './hash-password.js';
 import { type CliIO, UsageError, exitCodes, processIO } from './io.js';
-import { oidcCommand } from './oidc.js';
-import { rulesCommand } from './rules.js';
-import { serveCommand } from './serve.js';
-import { sessionsCommand } from './sessions.js';
-import { storageCommand } from './storage.js';
-import { totpCommand } from './totp.js';
-import { validateConfigCommand } from './validate-config.js';
 import { appVersion } from './version.js';
 
 type Command = (args: string[], io: CliIO) => Promise<number>;
 
-const commands: Record<string, { run: Command; summary: string }> = {
-  serve: { run: serveCommand, summary: 'run the gateway' },
-  'validate-config': { run: validateConfigCommand, summary: 'check a configuration file and print every problem' },
-  'hash-password': { run: hashPasswordCommand, summary: 'print the digest of a password (stdin or prompt)' },
-  rules: { run: rulesCommand, summary: 'test policy files (rules test) or explain a decision (rules explain)' },
-  totp: { run: totpCommand, summary: 'enrol a user for TOTP second factor (totp enroll USER)' },
-  oidc: { run: oidcCommand, summary: 'list or rotate the OpenID Connect signing keys (oidc keys list|rotate)' },
-  sessions: { run: sessionsCommand, summary: "list or end a user's sessions, with single logout (sessions list|revoke)" },
-  storage: { run: storageCommand, summary: "copy every stored record to another configuration's storage (storage copy)" },
+/**
+ * Each command's module is loaded when it runs: `gatehouse serve` never loads what only
+ * `storage copy` needs (both database drivers), and the reverse.
+ */
+const commands: Record<string, { load: () => Promise<Command>; summary: string }> = {
+  serve: { load: async () => (await import('./serve.js')).serveCommand, summary: 'run the gateway' },
+  'validate-config': {
+    load: async () => (await import('./validate-config.js')).validateConfigCommand,
+    summary: 'check a configuration file and print every problem',
+  },
+  'hash-password': { load: async () => (await import('./hash-password.js')).hashPasswordCommand, summary: 'print the digest of a password (stdin or prompt)' },
+  rules: {
+    load: async () => (await import('./rules.js')).rulesCommand,
+    summary: 'test policy files (rules test) or explain a decision (rules explain)',
+  },
+  totp: { load: async () => (await import('./totp.js')).totpCommand, summary: 'enrol a user for TOTP second factor (totp enroll USER)' },
+  oidc: {
+    load: async () => (await import('./oidc.js')).oidcCommand,
+    summary: 'list or rotate the OpenID Connect signing keys (oidc keys list|rotate)',
+  },
+  sessions: {
+    load: async () => (await import('./sessions.js')).sessionsCommand,
+    summary: "list or end a user's sessions, with single logout (sessions list|revoke)",
+  },
+  storage: {
+    load: async () => (await import('./storage.js')).storageCommand,
+    summary: "copy every stored record to another configuration's storage (storage copy)",
+  },
 };
 
 export const mainHelp = `Usage: gatehouse <command> [options]
@@ -55,7 +66,7 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
       const kind = first.startsWith('-') ? 'option' : 'command';
       throw new UsageError(`gatehouse: unknown ${kind} '${first}'; run 'gatehouse --help' for the list`);
     }
-    return await command.run(rest, io);
+    return await (await command.load())(rest, io);
   } catch (error) {
     if (error instanceof UsageError) {
       io.stderr.write(`${error.message}\n`);

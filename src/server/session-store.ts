@@ -1,8 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import { CachedSessionStore } from '../session/cached-store.js';
-import { redisAddress } from '../session/redis-connection.js';
-import { openRedisSessions } from '../session/redis-sessions.js';
 import { StorageSessionStore, type SessionStore } from '../session/store.js';
 import type { Clock } from '../shared/clock.js';
 import type { StoreHealth } from '../shared/store-health.js';
@@ -36,6 +34,8 @@ export async function openSessionStore(
     const store = new StorageSessionStore(deps.storage.sessions);
     return { store: cache ? new CachedSessionStore(store, { clock }) : store, describe: deps.storage.provider, close: async () => undefined };
   }
+  // Loaded only when configured: ioredis is megabytes of code a process without Redis never runs.
+  const [{ openRedisSessions }, { redisAddress }] = await Promise.all([import('../session/redis-sessions.js'), import('../session/redis-connection.js')]);
   // session.secret is required with session.redis (config/session.ts).
   const opened = await openRedisSessions(redis, { secret: config.session.secret ?? '', clock, random: deps.random, logger: deps.logger, changes: cache });
   const store = cache ? new CachedSessionStore(opened.store, { clock, changes: opened.changes }) : opened.store;

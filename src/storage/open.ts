@@ -1,7 +1,6 @@
 import { type StorageConfig, describePostgresAddress } from '../config/storage.js';
 import type { Clock } from '../shared/clock.js';
 import type { StoreHealth } from '../shared/store-health.js';
-import { PostgresStorage } from './postgres/open.js';
 import { SqliteStorage } from './sqlite/open.js';
 import type { Storage } from './storage.js';
 
@@ -22,6 +21,8 @@ export async function openStorage(config: StorageConfig, options: { readonly clo
   if (config.kind === 'local') {
     return SqliteStorage.open({ path: config.local.path, encryptionKey: config.encryptionKey, clock: options.clock, appVersion: options.appVersion });
   }
+  // Loaded only when configured: pg and the provider are megabytes of code an SQLite install never runs.
+  const { PostgresStorage } = await import('./postgres/open.js');
   return PostgresStorage.open({ config: config.postgres, encryptionKey: config.encryptionKey, clock: options.clock, appVersion: options.appVersion });
 }
 
