@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
 
 /** A task for the crypt worker (`crypt-worker.js`). */
 export type CryptTask =
@@ -17,13 +17,17 @@ let pool: Piscina | undefined;
  * requests meanwhile. The pool is shared by the process like libuv's thread pool: it starts on
  * first use, and idle workers are unreferenced, so they never keep the process alive.
  */
-export function runCryptTask<T extends CryptTask>(task: T): Promise<Result<T>> {
-  pool ??= new Piscina({
-    filename: workerUrl.href,
-    minThreads: 0,
-    maxThreads: Math.max(2, Math.min(4, availableParallelism() - 1)),
-    idleTimeout: 30_000,
-  });
+export async function runCryptTask<T extends CryptTask>(task: T): Promise<Result<T>> {
+  if (!pool) {
+    // piscina is loaded at the first sha2crypt or bcrypt digest (argon2, scrypt and pbkdf2 never need it).
+    const { Piscina } = await import('piscina');
+    pool ??= new Piscina({
+      filename: workerUrl.href,
+      minThreads: 0,
+      maxThreads: Math.max(2, Math.min(4, availableParallelism() - 1)),
+      idleTimeout: 30_000,
+    });
+  }
   return pool.run(task) as Promise<Result<T>>;
 }
 

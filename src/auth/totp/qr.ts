@@ -1,11 +1,12 @@
-import QRCode from 'qrcode';
+/** qrcode, loaded at the first enrolment (most processes never draw a QR code). */
+const qrcode = async () => (await import('qrcode')).default;
 
 /** The QR code of `text` as standalone SVG markup (for the enrolment page). */
-export function qrSvg(text: string): Promise<string> {
-  return QRCode.toString(text, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
+export async function qrSvg(text: string): Promise<string> {
+  return (await qrcode()).toString(text, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
 }
 
 /** The QR code of `text` drawn with UTF-8 block characters (for a terminal). */
-export function qrTerminal(text: string): Promise<string> {
-  return QRCode.toString(text, { type: 'utf8', errorCorrectionLevel: 'L', margin: 2 });
+export async function qrTerminal(text: string): Promise<string> {
+  return (await qrcode()).toString(text, { type: 'utf8', errorCorrectionLevel: 'L', margin: 2 });
 }
