@@ -15,6 +15,7 @@ import { openStorage } from '../storage/open.js';
 import type { Storage } from '../storage/storage.js';
 import { configFile, loadConfigOrReport, parseCommandArgs } from './args.js';
 import { type CliIO, UsageError, exitCodes } from './io.js';
+import { textTable, utcTime as time } from './table.js';
 import { appVersion } from './version.js';
 
 export const oidcHelp = `Usage: gatehouse oidc keys list --config FILE
@@ -143,17 +144,8 @@ function rotationReport(oidc: OidcConfig, rotation: Awaited<ReturnType<typeof ro
 
 function table(rows: readonly SigningKeyRow[]): string {
   const header = ['KID', 'ALGORITHM', 'CREATED', 'ACTIVE FROM', 'RETIRES AT', 'STATUS'];
-  const cells = rows.map((r) => [r.kid, r.algorithm, time(r.createdAt), time(r.activatesAt), time(r.retiresAt), r.status]);
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const line = (c: string[]) =>
-    c
-      .map((v, i) => v.padEnd(widths[i]!))
-      .join('  ')
-      .trimEnd();
-  return `${[header, ...cells].map(line).join('\n')}\n`;
-}
-
-/** UTC, to the second; `-` when there is no time. */
-function time(ms: number | undefined): string {
-  return ms === undefined ? '-' : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return textTable(
+    header,
+    rows.map((r) => [r.kid, r.algorithm, time(r.createdAt), time(r.activatesAt), time(r.retiresAt), r.status]),
+  );
 }

@@ -5,6 +5,7 @@ import { hashSessionId, isSessionIdShape } from '../session/session-id.js';
 import { StartupError } from '../shared/errors.js';
 import { configFile, loadConfigOrReport, parseCommandArgs } from './args.js';
 import { type CliIO, UsageError, exitCodes } from './io.js';
+import { textTable, utcTime } from './table.js';
 import { appVersion } from './version.js';
 
 export const sessionsHelp = `Usage: gatehouse sessions list --user USER --config FILE
@@ -111,25 +112,16 @@ type Listed = Awaited<ReturnType<Awaited<ReturnType<typeof openSessionAdmin>>['s
 function table(rows: readonly Listed[]): string {
   const header = ['ID', 'SIGNED IN', 'LAST ACTIVITY', 'EXPIRES', 'LEVEL', 'DOMAIN', 'REMEMBERED'];
   const levels = ['anonymous', 'one_factor', 'two_factor'];
-  const cells = rows.map(({ idHash, state, expiresAt }) => [
-    idHash,
-    time(state.firstFactorAt ?? state.createdAt),
-    time(state.lastActivity),
-    time(expiresAt),
-    levels[state.level] ?? String(state.level),
-    state.cookieDomain,
-    state.keepMeLoggedIn ? 'yes' : 'no',
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const line = (c: string[]) =>
-    c
-      .map((v, i) => v.padEnd(widths[i]!))
-      .join('  ')
-      .trimEnd();
-  return `${[header, ...cells].map(line).join('\n')}\n`;
-}
-
-/** UTC, to the second. */
-function time(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return textTable(
+    header,
+    rows.map(({ idHash, state, expiresAt }) => [
+      idHash,
+      utcTime(state.firstFactorAt ?? state.createdAt),
+      utcTime(state.lastActivity),
+      utcTime(expiresAt),
+      levels[state.level] ?? String(state.level),
+      state.cookieDomain,
+      state.keepMeLoggedIn ? 'yes' : 'no',
+    ]),
+  );
 }
