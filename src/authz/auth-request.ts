@@ -13,15 +13,13 @@
  * - login needed → always 401 **with** `Location` (nginx: `error_page 401 =302 $redirection_url`);
  *   otherwise answers per authz/respond.ts.
  */
-import { type AuthzDeps, type AuthzHandler, authzHandler, cookiesOf, credentials, portalOverride } from './endpoint.js';
+import { credentials, type QueryReader, portalOverride } from './endpoint.js';
 
-export function authRequestGET(deps: AuthzDeps): AuthzHandler {
-  return authzHandler(deps, 'auth-request', (request, headers, view) => ({
-    url: headers.url('X-Original-URL'),
-    method: headers.method('X-Original-Method'),
-    ip: view.ip,
-    cookie: cookiesOf(request),
-    ...credentials(headers.optional('Authorization')),
-    portalUrl: portalOverride(request),
-  }));
-}
+export const authRequest: QueryReader = ({ headers, view, params, cookie }) => ({
+  url: headers.url('X-Original-URL'),
+  method: headers.method('X-Original-Method'),
+  ip: view.ip,
+  cookie,
+  ...credentials(headers.optional('Authorization')),
+  portalUrl: portalOverride(params),
+});

@@ -1,82 +1,83 @@
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type {
-  ContextConfigDefault,
-  FastifyRequest,
-  RawReplyDefaultExpression,
-  RawRequestDefaultExpression,
-  RawServerDefault,
-  RouteGenericInterface,
-  RouteHandlerMethod,
-} from 'fastify';
-import { Type } from 'typebox';
-import { type RequestView, requestViewOf } from '../shared/http/request-view.js';
-import type { Authorizer, AuthzQuery } from './evaluate.js';
-import { ForwardedHeaderError, ForwardedHeaders } from './headers.js';
+import type { IncomingMessage } from 'node:http';
+import { parse as parseCookies } from 'cookie';
+import { parse as parseQuery } from 'fast-querystring';
 import type { Authority } from '../shared/authority.js';
+import type { RequestView } from '../shared/http/request-view.js';
 import { parseBasic } from './basic-strategy.js';
-import { type Flavour, refuse, respond } from './respond.js';
+import type { Authorizer, AuthzQuery } from './evaluate.js';
+import { ForwardedHeaderError, type ForwardedHeaders } from './headers.js';
 
 /** What the forward-auth endpoints are given by server/. */
 export interface AuthzDeps {
   readonly authorizer: Authorizer;
 }
 
-/** Query string accepted by the endpoints (anything else is ignored). */
-export const authzQuerySchema = Type.Object({
-  authelia_url: Type.Optional(Type.String({ maxLength: 2048 })),
-  portal_url: Type.Optional(Type.String({ maxLength: 2048 })),
-  rd: Type.Optional(Type.String({ maxLength: 2048 })),
-  auth: Type.Optional(Type.String({ maxLength: 16 })),
-});
-
-/** What every forward-auth route validates before its handler runs. */
-export interface AuthzSchema {
-  querystring: typeof authzQuerySchema;
+/** The query parameters the endpoints read (any other is ignored). */
+export interface AuthzParams {
+  readonly authelia_url?: string;
+  readonly portal_url?: string;
+  readonly rd?: string;
+  readonly auth?: string;
 }
 
-/** A forward-auth request, its query typed by {@link authzQuerySchema}. */
-export type AuthzRequest = FastifyRequest<RouteGenericInterface, RawServerDefault, RawRequestDefaultExpression, AuthzSchema, TypeBoxTypeProvider>;
-
-/** The handler of a forward-auth route (schema {@link AuthzSchema}). */
-export type AuthzHandler = RouteHandlerMethod<
-  RawServerDefault,
-  RawRequestDefaultExpression,
-  RawReplyDefaultExpression,
-  RouteGenericInterface,
-  ContextConfigDefault,
-  AuthzSchema,
-  TypeBoxTypeProvider
->;
+/**
+ * Each parameter and its longest accepted value, in the order they are checked: a repeated
+ * parameter or a longer value is refused with 400 before anything is read (authz/http.ts).
+ * The bounds are the portal-URL limit of the portal's own forms and Authelia's `auth` values.
+ */
+const paramBounds: readonly (readonly [keyof AuthzParams, number])[] = [
+  ['authelia_url', 2048],
+  ['portal_url', 2048],
+  ['rd', 2048],
+  ['auth', 16],
+];
 
 /**
- * Reads one flavour's headers into a query; throws ForwardedHeaderError naming a bad header.
- * `view` holds what the listener already read of the request (host, `X-Forwarded-Host/Proto`,
- * client IP): flavours take those from it, never from the raw headers again.
+ * The request target split as the router splits it: the path before the first `?` or `#`, the
+ * query after it. A fragment is never sent by a client; a stray `#` does not hide the query.
  */
-export type QueryReader = (request: AuthzRequest, headers: ForwardedHeaders, view: RequestView) => AuthzQuery;
-
-/**
- * The handler shared by every flavour: only a trusted proxy's forwarded headers are read, a
- * bad header is answered before any session or rule is looked at, and the verdict is rendered
- * by `respond`.
- */
-export function authzHandler(deps: AuthzDeps, flavour: Flavour, read: QueryReader): AuthzHandler {
-  return async (request, reply) => {
-    const view = requestViewOf(request.raw);
-    if (!view.trusted) {
-      return refuse(request, reply, flavour, `the peer ${view.peer} is not in server.trusted_proxies, so its forwarded headers are not believed`);
-    }
-    let query: AuthzQuery;
-    try {
-      query = read(request, new ForwardedHeaders(request.raw), view);
-    } catch (error) {
-      if (error instanceof ForwardedHeaderError) return refuse(request, reply, flavour, error.message);
-      throw error;
-    }
-    const verdict = await deps.authorizer.evaluate(query);
-    return respond(request, reply, flavour, verdict, query.method);
-  };
+export function splitTarget(target: string): { readonly path: string; readonly query: string } {
+  for (let i = 1; i < target.length; i++) {
+    const c = target.charCodeAt(i);
+    if (c === 63 /* ? */ || c === 35 /* # */) return { path: target.slice(0, i), query: target.slice(i + 1) };
+  }
+  return { path: target, query: '' };
 }
+
+/**
+ * The endpoints' query parameters, read from the raw query (`fast-querystring`, the router's own
+ * parser, so a value decodes the same everywhere). A string is why they are refused, worded
+ * `querystring/<name> …` as the portal's schema errors are.
+ */
+export function readParams(query: string): AuthzParams | string {
+  if (query === '') return {};
+  const parsed = parseQuery(query) as Record<string, string | string[] | undefined>;
+  for (const [name, max] of paramBounds) {
+    const value = parsed[name];
+    if (value === undefined) continue;
+    if (typeof value !== 'string') return `querystring/${name} must be string`;
+    if (value.length > max && [...value].length > max) return `querystring/${name} must NOT have more than ${max} characters`;
+  }
+  return parsed as AuthzParams;
+}
+
+/** One forward-auth request as a flavour reads it. */
+export interface AuthzInput {
+  /** The request's own method (`GET` for most proxies; ext-authz and legacy forward the client's). */
+  readonly method: string;
+  /** The raw request target (`/api/authz/ext-authz/path?query`). */
+  readonly target: string;
+  readonly params: AuthzParams;
+  /** The request's headers, each read at most once and refused when repeated. */
+  readonly headers: ForwardedHeaders;
+  /** What the listener already read (host, `X-Forwarded-Host/Proto`, client IP): never re-read. */
+  readonly view: RequestView;
+  /** The value of a cookie of the request, by name (the `Cookie` header parsed on first use). */
+  readonly cookie: (name: string) => string | undefined;
+}
+
+/** Reads one flavour's headers into a query; throws ForwardedHeaderError naming a bad header. */
+export type QueryReader = (input: AuthzInput) => AuthzQuery;
 
 /** The authority a flavour requires (`X-Forwarded-Host` or `Host`), already parsed by the listener. */
 export function requiredHost(name: string, authority: Authority | undefined): Authority {
@@ -84,9 +85,16 @@ export function requiredHost(name: string, authority: Authority | undefined): Au
   return authority;
 }
 
-/** The session cookie reader of a request. */
-export function cookiesOf(request: Pick<FastifyRequest, 'cookies'>): (name: string) => string | undefined {
-  return (name) => request.cookies[name];
+/** The cookie reader of a request: its `Cookie` header is parsed once, on the first call. */
+export function cookiesOf(req: Pick<IncomingMessage, 'headers'>): (name: string) => string | undefined {
+  let jar: Record<string, string | undefined> | undefined;
+  return (name) => {
+    if (jar === undefined) {
+      const header = req.headers.cookie;
+      jar = header === undefined ? {} : parseCookies(header);
+    }
+    return jar[name];
+  };
 }
 
 /**
@@ -98,6 +106,6 @@ export function credentials(authorization: string | undefined): Pick<AuthzQuery,
 }
 
 /** The `authelia_url` / `portal_url` query override. */
-export function portalOverride({ query }: AuthzRequest): string | undefined {
-  return query.portal_url ?? query.authelia_url;
+export function portalOverride(params: AuthzParams): string | undefined {
+  return params.portal_url ?? params.authelia_url;
 }

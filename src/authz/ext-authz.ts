@@ -12,22 +12,20 @@
  * - answers per authz/respond.ts.
  */
 import { requestUrl } from '../shared/request-url.js';
-import { type AuthzDeps, type AuthzHandler, authzHandler, cookiesOf, credentials, requiredHost } from './endpoint.js';
+import { credentials, type QueryReader, requiredHost } from './endpoint.js';
 
 export const extAuthzPrefix = '/api/authz/ext-authz';
 
-export function extAuthzANY(deps: AuthzDeps): AuthzHandler {
-  return authzHandler(deps, 'ext-authz', (request, headers, view) => {
-    const host = requiredHost('Host', view.host);
-    const rest = (request.raw.url ?? '').slice(extAuthzPrefix.length);
-    const uri = headers.uri('(path after /api/authz/ext-authz)', rest === '' || rest.startsWith('?') ? `/${rest}` : rest);
-    return {
-      url: requestUrl(view.proto, host, uri),
-      method: request.method,
-      ip: view.ip,
-      cookie: cookiesOf(request),
-      ...credentials(headers.optional('Authorization')),
-      portalUrl: headers.optional('X-Portal-URL') ?? headers.optional('X-Authelia-URL'),
-    };
-  });
-}
+export const extAuthz: QueryReader = ({ method, target, headers, view, cookie }) => {
+  const host = requiredHost('Host', view.host);
+  const rest = target.slice(extAuthzPrefix.length);
+  const uri = headers.uri('(path after /api/authz/ext-authz)', rest === '' || rest.startsWith('?') ? `/${rest}` : rest);
+  return {
+    url: requestUrl(view.proto, host, uri),
+    method,
+    ip: view.ip,
+    cookie,
+    ...credentials(headers.optional('Authorization')),
+    portalUrl: headers.optional('X-Portal-URL') ?? headers.optional('X-Authelia-URL'),
+  };
+};

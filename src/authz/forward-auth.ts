@@ -14,18 +14,16 @@
  * - answers per authz/respond.ts: 200 + `Remote-*`, 302/303/401 to log in, 403, 400.
  */
 import { requestUrl } from '../shared/request-url.js';
-import { type AuthzDeps, type AuthzHandler, authzHandler, cookiesOf, credentials, portalOverride, requiredHost } from './endpoint.js';
+import { credentials, type QueryReader, portalOverride, requiredHost } from './endpoint.js';
 
-export function forwardAuthGET(deps: AuthzDeps): AuthzHandler {
-  return authzHandler(deps, 'forward-auth', (request, headers, view) => {
-    const host = requiredHost('X-Forwarded-Host', view.forwardedHost);
-    return {
-      url: requestUrl(view.proto, host, headers.uri('X-Forwarded-URI', '/')),
-      method: headers.method('X-Forwarded-Method'),
-      ip: view.ip,
-      cookie: cookiesOf(request),
-      ...credentials(headers.optional('Authorization')),
-      portalUrl: portalOverride(request),
-    };
-  });
-}
+export const forwardAuth: QueryReader = ({ headers, view, params, cookie }) => {
+  const host = requiredHost('X-Forwarded-Host', view.forwardedHost);
+  return {
+    url: requestUrl(view.proto, host, headers.uri('X-Forwarded-URI', '/')),
+    method: headers.method('X-Forwarded-Method'),
+    ip: view.ip,
+    cookie,
+    ...credentials(headers.optional('Authorization')),
+    portalUrl: portalOverride(params),
+  };
+};

@@ -15,27 +15,24 @@
  */
 import { parseBasic } from './basic-strategy.js';
 import { requestUrl } from '../shared/request-url.js';
-import { type AuthzDeps, type AuthzHandler, authzHandler, cookiesOf, requiredHost } from './endpoint.js';
+import { type QueryReader, requiredHost } from './endpoint.js';
 
-export function legacyVerifyANY(deps: AuthzDeps): AuthzHandler {
-  return authzHandler(deps, 'legacy', (request, headers, view) => {
-    const original = headers.optional('X-Original-URL');
-    const url =
-      original !== undefined
-        ? headers.url('X-Original-URL')
-        : requestUrl(view.proto, requiredHost(view.forwardedHost ? 'X-Forwarded-Host' : 'Host', view.authority), headers.uri('X-Forwarded-URI', '/'));
-    const method = headers.optional('X-Forwarded-Method') !== undefined ? headers.method('X-Forwarded-Method') : request.method;
-    const { query } = request;
-    const basic = query.auth === 'basic' ? (parseBasic(headers.optional('Authorization')) ?? 'malformed') : parseBasic(headers.optional('Proxy-Authorization'));
-    return {
-      url,
-      method,
-      ip: view.ip,
-      cookie: cookiesOf(request),
-      basic,
-      authorization: query.auth === 'basic' ? undefined : headers.optional('Authorization'),
-      portalUrl: query.rd ?? headers.optional('X-Authelia-URL'),
-      portalFromCookie: false,
-    };
-  });
-}
+export const legacyVerify: QueryReader = ({ method: own, headers, view, params, cookie }) => {
+  const original = headers.optional('X-Original-URL');
+  const url =
+    original !== undefined
+      ? headers.url('X-Original-URL')
+      : requestUrl(view.proto, requiredHost(view.forwardedHost ? 'X-Forwarded-Host' : 'Host', view.authority), headers.uri('X-Forwarded-URI', '/'));
+  const method = headers.optional('X-Forwarded-Method') !== undefined ? headers.method('X-Forwarded-Method') : own;
+  const basic = params.auth === 'basic' ? (parseBasic(headers.optional('Authorization')) ?? 'malformed') : parseBasic(headers.optional('Proxy-Authorization'));
+  return {
+    url,
+    method,
+    ip: view.ip,
+    cookie,
+    basic,
+    authorization: params.auth === 'basic' ? undefined : headers.optional('Authorization'),
+    portalUrl: params.rd ?? headers.optional('X-Authelia-URL'),
+    portalFromCookie: false,
+  };
+};

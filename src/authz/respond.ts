@@ -1,9 +1,23 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
 import { loginStatus, type Verdict } from './evaluate.js';
 import { identityHeaders } from './identity-headers.js';
 
 /** The four forward-auth flavours; they differ in how "go log in" and bad requests are answered. */
 export type Flavour = 'forward-auth' | 'auth-request' | 'ext-authz' | 'legacy';
+
+/** Where a verdict is written: one forward-auth exchange (authz/http.ts). */
+export interface VerdictReply {
+  /** The request's logger (its request id bound on first use). */
+  readonly log: Logger;
+  /** The client address, for the log. */
+  readonly ip: string;
+  /** A request header, repeated values joined with `, ` (Node's reading). */
+  header(name: 'accept' | 'x-requested-with'): string | undefined;
+  /** Sends `status` with `headers` (flat name, value pairs, lower-case names) and a body of `type`. */
+  send(status: number, headers: string[], type?: string, body?: string): void;
+}
+
+const plain = 'text/plain; charset=utf-8';
 
 /**
  * Answers a verdict (authelia.md §2 "Responses"):
@@ -15,47 +29,56 @@ export type Flavour = 'forward-auth' | 'auth-request' | 'ext-authz' | 'legacy';
  * - login, others → 401 for XHR or a non-HTML `Accept`, else 302 (GET/HEAD/OPTIONS) or 303 to the portal;
  *   legacy without a portal URL → plain 401.
  */
-export function respond(request: FastifyRequest, reply: FastifyReply, flavour: Flavour, verdict: Verdict, method: string): FastifyReply {
+export function respond(reply: VerdictReply, flavour: Flavour, verdict: Verdict, method: string): void {
+  const [status, headers, type, body] = answerOf(reply, flavour, verdict, method);
+  reply.send(status, headers, type, body);
+}
+
+/** A status, headers (flat name, value pairs), and a body with its type. */
+type Answer = readonly [status: number, headers: string[], type?: string, body?: string];
+
+function answerOf(reply: VerdictReply, flavour: Flavour, verdict: Verdict, method: string): Answer {
   switch (verdict.kind) {
-    case 'allow':
-      if (verdict.identity) void reply.headers(identityHeaders(verdict.identity));
-      return reply.status(200).send();
+    case 'allow': {
+      if (!verdict.identity) return [200, []];
+      const identity = identityHeaders(verdict.identity);
+      return [
+        200,
+        [
+          'remote-user',
+          identity['remote-user'],
+          'remote-groups',
+          identity['remote-groups'],
+          'remote-name',
+          identity['remote-name'],
+          'remote-email',
+          identity['remote-email'],
+        ],
+      ];
+    }
     case 'forbidden':
-      request.log.info({ reason: verdict.reason, user: verdict.username || undefined, ip: request.ip }, 'access forbidden');
-      return text(reply, 403, '403 Forbidden');
+      reply.log.info({ reason: verdict.reason, user: verdict.username || undefined, ip: reply.ip }, 'access forbidden');
+      return [403, [], plain, '403 Forbidden'];
     case 'invalid':
-      request.log.warn({ reason: verdict.reason, ip: request.ip }, `${flavour} request refused as malformed`);
-      return flavour === 'legacy' ? text(reply, 401, '401 Unauthorized') : text(reply, 400, '400 Bad Request');
+      reply.log.warn({ reason: verdict.reason, ip: reply.ip }, `${flavour} request refused as malformed`);
+      return flavour === 'legacy' ? [401, [], plain, '401 Unauthorized'] : [400, [], plain, '400 Bad Request'];
     case 'login': {
-      request.log.debug({ reason: verdict.reason, ip: request.ip }, 'authentication required');
-      if (verdict.challenge !== undefined) return text(reply.header('www-authenticate', verdict.challenge), 401, '401 Unauthorized');
+      reply.log.debug({ reason: verdict.reason, ip: reply.ip }, 'authentication required');
+      if (verdict.challenge !== undefined) return [401, ['www-authenticate', verdict.challenge], plain, '401 Unauthorized'];
       const location = verdict.redirect?.href;
-      if (location === undefined) return text(reply, 401, '401 Unauthorized');
-      if (flavour === 'auth-request') return text(reply.header('location', location), 401, '401 Unauthorized');
-      const status = loginStatus(method, request.headers.accept, header(request, 'x-requested-with'));
-      if (status === 401) return text(reply, 401, '401 Unauthorized');
+      if (location === undefined) return [401, [], plain, '401 Unauthorized'];
+      if (flavour === 'auth-request') return [401, ['location', location], plain, '401 Unauthorized'];
+      const status = loginStatus(method, reply.header('accept'), reply.header('x-requested-with'));
+      if (status === 401) return [401, [], plain, '401 Unauthorized'];
       const label = status === 302 ? '302 Found' : '303 See Other';
-      return reply
-        .status(status)
-        .header('location', location)
-        .type('text/html; charset=utf-8')
-        .send(`<a href="${escapeHtml(location)}">${label}</a>`);
+      return [status, ['location', location], 'text/html; charset=utf-8', `<a href="${escapeHtml(location)}">${label}</a>`];
     }
   }
 }
 
 /** Answers a malformed request before evaluation: 400 (legacy: 401), the header named in the log. */
-export function refuse(request: FastifyRequest, reply: FastifyReply, flavour: Flavour, reason: string): FastifyReply {
-  return respond(request, reply, flavour, { kind: 'invalid', reason }, 'GET');
-}
-
-function text(reply: FastifyReply, status: number, body: string): FastifyReply {
-  return reply.status(status).type('text/plain; charset=utf-8').send(body);
-}
-
-function header(request: FastifyRequest, name: string): string | undefined {
-  const value = request.headers[name];
-  return Array.isArray(value) ? value.join(',') : value;
+export function refuse(reply: VerdictReply, flavour: Flavour, reason: string): void {
+  respond(reply, flavour, { kind: 'invalid', reason }, 'GET');
 }
 
 function escapeHtml(text: string): string {

@@ -4,7 +4,7 @@ import type { UserBackend } from '../auth/users/user.js';
 import { basicChecker } from '../authz/basic-strategy.js';
 import { type BearerCheck, bearerChecker } from '../authz/bearer-strategy.js';
 import { Authorizer } from '../authz/evaluate.js';
-import type { AuthzDeps } from '../authz/endpoint.js';
+import { AuthzEndpoints } from '../authz/http.js';
 import type { Config } from '../config/config.js';
 import { bearerAuthzScopes } from '../config/oidc-client.js';
 import type { OidcDeps } from '../oidc/deps.js';
@@ -27,7 +27,7 @@ function bearerAuthorisation(oidc: OidcDeps | undefined, users: UserBackend): Be
 }
 
 /**
- * Builds the forward-auth endpoints' dependencies and, when `proxy.upstreams` is not empty, the
+ * Builds the forward-auth endpoints (answered on the raw listener, authz/http.ts) and, when `proxy.upstreams` is not empty, the
  * reverse proxy — both over one Authorizer, so a request gets the same answer either way
  * (session cookie, Basic credentials, or a Bearer access token of the provider).
  */
@@ -40,6 +40,8 @@ export function authzServices(
     readonly regulator: Regulator;
     readonly logger: Logger;
     readonly trust: TrustFunction;
+    /** Request ids shared with fastify's `genReqId`. */
+    readonly requestId: () => string;
     /** The OpenID Connect provider, whose access tokens may authorise requests (Bearer). */
     readonly oidc?: OidcDeps | undefined;
   },
@@ -51,7 +53,7 @@ export function authzServices(
     basic: basicChecker({ users: s.users, regulator: s.regulator }),
     bearer: bearerAuthorisation(s.oidc, s.users),
   });
-  const authz: AuthzDeps = { authorizer };
+  const authz = new AuthzEndpoints({ authorizer, logger: s.logger, requestId: s.requestId });
   const table = new UpstreamTable(s.config.proxy.upstreams);
   if (table.size === 0) return { authz, proxy: undefined };
   const server = new ReverseProxy({

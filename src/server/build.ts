@@ -5,7 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
-import type { AuthzDeps } from '../authz/endpoint.js';
+import type { AuthzEndpoints } from '../authz/http.js';
 import type { OidcDeps } from '../oidc/deps.js';
 import type { PortalDeps } from '../portal/deps.js';
 import type { ReverseProxy } from '../proxy/reverse-proxy.js';
@@ -32,7 +32,10 @@ export interface Services {
   /** `server.trusted_proxies` as a memoised trust test, shared by fastify, forward-auth and the proxy. */
   readonly trust: TrustFunction;
   readonly portal: PortalDeps;
-  readonly authz: AuthzDeps;
+  /** The forward-auth endpoints, answered by the listener ahead of fastify (authz/http.ts). */
+  readonly authz: AuthzEndpoints;
+  /** Request ids, one counter for fastify and the forward-auth fast path. */
+  readonly requestId: () => string;
   /** The OpenID Connect provider; absent when `identity_providers.oidc` is not configured. */
   readonly oidc: OidcDeps | undefined;
   /** The built-in reverse proxy; absent when `proxy.upstreams` is empty. */
@@ -52,6 +55,7 @@ export async function buildServer(services: Services): Promise<FastifyInstance> 
     loggerInstance,
     logController: new RequestLogController(),
     trustProxy: services.trust,
+    genReqId: services.requestId,
     return503OnClosing: true,
     // Inputs are validated as sent: a number is not a password, "true" is not a boolean.
     ajv: { customOptions: { coerceTypes: false } },
@@ -63,18 +67,19 @@ export async function buildServer(services: Services): Promise<FastifyInstance> 
       maxConnections: config.server.maxConnections,
       logger,
       proxy: services.proxy,
+      authz: services.authz,
     }),
   });
   readViewFirst(app, services.trust);
   await app.register(cookie);
   await app.register(formbody);
-  drainOnClose(app);
+  drainOnClose(app, services.authz);
   const proxy = services.proxy?.server;
   if (proxy) app.addHook('preClose', async () => proxy.closeTunnels());
   app.setErrorHandler(errorRenderer(chrome(services.portal)));
   app.setNotFoundHandler(renderNotFound);
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
-  for (const addRoute of routeTable({ portal: services.portal, authz: services.authz, oidc: services.oidc, health: services.health })) addRoute(typed);
+  for (const addRoute of routeTable({ portal: services.portal, oidc: services.oidc, health: services.health })) addRoute(typed);
   return app;
 }
 
@@ -93,13 +98,14 @@ function readViewFirst(app: FastifyInstance, trust: TrustFunction): void {
 }
 
 /**
- * While closing, responses carry `Connection: close`, so keep-alive connections whose request
+ * While closing, responses carry `Connection: close` (the forward-auth fast path's too), so keep-alive connections whose request
  * was in flight end with it instead of holding shutdown open until their idle timeout.
  */
-function drainOnClose(app: FastifyInstance): void {
+function drainOnClose(app: FastifyInstance, authz: AuthzEndpoints): void {
   let draining = false;
   app.addHook('preClose', async () => {
     draining = true;
+    authz.drain();
   });
   app.addHook('onSend', (_request, reply, payload, done) => {
     if (draining) void reply.header('connection', 'close');

@@ -18,6 +18,7 @@ import { defaults } from '../config/defaults.js';
 import { SessionManager } from '../session/manager.js';
 import { type Clock, systemClock } from '../shared/clock.js';
 import { StartupError } from '../shared/errors.js';
+import { requestIds } from '../shared/http/request-id.js';
 import { type Random, systemRandom } from '../shared/random.js';
 import { keyReloadInterval } from '../oidc/keys.js';
 import { BackchannelSender, type BackchannelTuning } from '../oidc/logout/backchannel-sender.js';
@@ -147,7 +148,8 @@ async function buildServices(
     cipher: storage.cipher,
   });
   const oidc = await oidcDeps({ config, storage, sessions: base.sessions, users, clock, random, logger: logger as FastifyBaseLogger });
-  const authz = authzServices({ config, rules, sessions: base.sessions, users, regulator, logger, trust: base.trust, oidc }, closers);
+  const requestId = requestIds();
+  const authz = authzServices({ config, rules, sessions: base.sessions, users, regulator, logger, trust: base.trust, requestId, oidc }, closers);
   // Back-channel logouts queued in the database (by this gateway, an earlier run or the CLI) are
   // delivered from here until shutdown; `kick` sends what an ended session queued at once.
   const sender = oidc && new BackchannelSender({ ...backchannel, repository: storage.oidc, keys: oidc.keys, clients: oidc.clients, clock, logger });
@@ -163,7 +165,7 @@ async function buildServices(
     const stop = revokeGrantsOfEndedUsers({ users: backend, repository: storage.oidc, clock, logger });
     closers.push(async () => stop());
   }
-  return { ...base, config, portal, ...authz, oidc };
+  return { ...base, config, portal, ...authz, requestId, oidc };
 }
 
 /** The configured users file, watched when asked; undefined (and a warning) when none is configured. */

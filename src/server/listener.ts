@@ -2,6 +2,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer, type ServerOptions as HttpsOptions } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
+import { type AuthzEndpoints, authzEndpointOf } from '../authz/http.js';
 import type { ServerTimeouts } from '../config/server.js';
 import { refuseUpgrade, sendPage } from '../proxy/pages.js';
 import type { ReverseProxy } from '../proxy/reverse-proxy.js';
@@ -19,6 +20,8 @@ export interface ListenerOptions {
   readonly tls: HttpsOptions | undefined;
   /** The built-in reverse proxy, when `proxy.upstreams` is not empty. */
   readonly proxy: { readonly server: ReverseProxy; readonly websocket: boolean } | undefined;
+  /** The forward-auth endpoints, answered here (the fast path), never by fastify. */
+  readonly authz: AuthzEndpoints;
 }
 
 /**
@@ -30,8 +33,10 @@ export interface ListenerOptions {
  *   target naming another host → 400 naming the header, before routing or deciding;
  * - a forward-auth question from a trusted peer (`/api/authz/…`, `/api/verify`) is answered by
  *   Gatehouse whatever its `Host`, even when that host is also a proxied upstream's;
- * - requests for a `proxy.upstreams` host go to the reverse proxy (no fastify routing, hooks or
- *   body parsing on the way), everything else to fastify;
+ * - requests for a `proxy.upstreams` host go to the reverse proxy, and the forward-auth endpoints
+ *   (`GET|HEAD /api/authz/forward-auth|auth-request`, `ANY /api/authz/ext-authz[/…]`,
+ *   `ANY /api/verify`) to authz/http.ts: neither passes through fastify's routing, hooks or body
+ *   parsing. Everything else (portal, OpenID Connect, health, unknown paths) goes to fastify;
  * - `server.timeouts`: headers within `read`; the body of a request to Gatehouse itself within
  *   `read` of its headers; Gatehouse's own answer may stall at most `write`; a keep-alive
  *   connection waits at most `idle` for its next request. A proxied request's body and answer are
@@ -41,12 +46,15 @@ export interface ListenerOptions {
 export function serverFactory(options: ListenerOptions) {
   const { trust, timeouts, logger } = options;
   const proxy = options.proxy?.server;
+  const authz = options.authz;
   return (fastifyHandler: Handler): Server => {
     const dispatch: Handler = (req, res) => {
       const view = readRequestView(req, trust);
       if (isRequestViewError(view)) return refuse(req, res, view, logger);
       const route = proxy !== undefined && !(view.trusted && isAuthzPath(req.url)) ? proxy.route(req, view) : undefined;
       if (route === undefined) {
+        const endpoint = authzEndpointOf(req.method, req.url);
+        if (endpoint !== undefined) return authz.handle(req, res, view, endpoint);
         if (hasBody(req)) bodyDeadline(req, res, timeouts.read);
         return fastifyHandler(req, res);
       }

@@ -43,11 +43,6 @@ import {
 } from '../portal/handlers/session.js';
 import { staticGET, staticParamsSchema } from '../portal/handlers/static.js';
 import { endSessionConfirmPOST, endSessionGET, endSessionPOST, signOutPolicy } from '../portal/handlers/end-session.js';
-import { authRequestGET } from '../authz/auth-request.js';
-import { type AuthzDeps, type AuthzHandler, authzQuerySchema } from '../authz/endpoint.js';
-import { extAuthzANY } from '../authz/ext-authz.js';
-import { forwardAuthGET } from '../authz/forward-auth.js';
-import { legacyVerifyANY } from '../authz/legacy.js';
 import { consentFormAction, consentFormPOST, consentFormSchema, consentPageGET, consentQuerySchema } from '../portal/handlers/consent.js';
 import {
   consentsGET,
@@ -88,7 +83,6 @@ import { type HealthCheck, healthGET } from './health.js';
 
 export interface RouteDeps {
   readonly portal: PortalDeps;
-  readonly authz: AuthzDeps;
   /** Absent when `identity_providers.oidc` is not configured: no OpenID Connect routes. */
   readonly oidc?: OidcDeps | undefined;
   /** What `/api/health` probes (the stores needed while running). */
@@ -127,12 +121,12 @@ export function route<S extends FastifySchema>(
 }
 
 /**
- * Every route the gateway serves, in one table: method, path, guards, input schema, handler.
+ * Every route fastify serves, in one table: method, path, guards, input schema, handler.
  * Portal rows carry the portal's security headers (`onSend`); every state-changing portal row
  * is guarded against cross-site requests (`preHandler: sameOrigin`). OpenID Connect rows answer
  * a request their schema refuses with an OAuth error (`errorHandler`), never fastify's body.
  */
-export function routeTable({ portal, authz, oidc, health }: RouteDeps): Route[] {
+export function routeTable({ portal, oidc, health }: RouteDeps): Route[] {
   const sameOrigin = sameOriginOnly(portal);
   const headers = portalHeaders(portal);
   const page = (url: string, handler: PageHandler): Route =>
@@ -141,18 +135,11 @@ export function routeTable({ portal, authz, oidc, health }: RouteDeps): Route[] 
     route({ method: 'POST', url, schema: { body }, preHandler: sameOrigin, onSend: headers, handler });
   const get = (url: string, handler: Handler): Route => route({ method: 'GET', url, onSend: headers, handler });
 
-  const anyMethod = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
-  const check = (method: string[], url: string, handler: AuthzHandler): Route => route({ method, url, schema: { querystring: authzQuerySchema }, handler });
-
   return [
     route({ method: ['GET', 'HEAD'], url: '/api/health', handler: healthGET(health) }),
 
-    // Forward-auth endpoints (authz/): what a reverse proxy asks before letting a request through.
-    check(['GET', 'HEAD'], '/api/authz/forward-auth', forwardAuthGET(authz)),
-    check(['GET', 'HEAD'], '/api/authz/auth-request', authRequestGET(authz)),
-    check(anyMethod, '/api/authz/ext-authz', extAuthzANY(authz)),
-    check(anyMethod, '/api/authz/ext-authz/*', extAuthzANY(authz)),
-    check(anyMethod, '/api/verify', legacyVerifyANY(authz)),
+    // The forward-auth endpoints (/api/authz/*, /api/verify) are not here: the listener answers
+    // them ahead of fastify (server/listener.ts, authz/http.ts).
 
     // Portal pages (server-rendered; forms work without JavaScript).
     page('/', loginPageGET(portal)),

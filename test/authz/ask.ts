@@ -1,4 +1,5 @@
 import type { AuthzWorld } from './fixtures.js';
+import { injectListener } from '../helpers/gateway.js';
 
 export type Flavour = 'forward-auth' | 'auth-request' | 'ext-authz' | 'legacy';
 export const flavours: readonly Flavour[] = ['forward-auth', 'auth-request', 'ext-authz', 'legacy'];
@@ -45,7 +46,7 @@ export async function ask(
         };
     }
   })();
-  const reply = await world.gateway.app.inject({ ...request, remoteAddress: options.remoteAddress ?? '127.0.0.1' });
+  const reply = await injectListener(world.gateway, { ...request, remoteAddress: options.remoteAddress ?? '127.0.0.1' });
   return { status: reply.statusCode, headers: reply.headers, body: reply.body };
 }
 

@@ -2,13 +2,14 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ask } from './ask.js';
 import { type AuthzWorld, cookieHeader, loginFirstFactor, startAuthzGateway } from './fixtures.js';
+import { injectListener } from '../helpers/gateway.js';
 
 type Headers = Record<string, string>;
 
 /** A forward-auth request with raw header lines (repeats allowed). */
 async function forwardAuth(w: AuthzWorld, headers: Headers | [string, string][], remoteAddress = '127.0.0.1') {
   const list = Array.isArray(headers) ? headers : Object.entries(headers);
-  const reply = await w.gateway.app.inject({
+  const reply = await injectListener(w.gateway, {
     method: 'GET',
     url: '/api/authz/forward-auth',
     headers: Object.fromEntries(
@@ -113,7 +114,7 @@ describe('forward-auth bad input (issue 5, "Bad input")', () => {
       'https://evil.com@app.example.com/',
       'https://[::1/',
     ]) {
-      const reply = await w.gateway.app.inject({
+      const reply = await injectListener(w.gateway, {
         method: 'GET',
         url: '/api/authz/auth-request',
         headers: { 'x-original-method': 'GET', 'x-original-url': url },

@@ -1,6 +1,7 @@
 import * as client from 'openid-client';
 import { TokenHasher } from '../../src/oidc/tokens.js';
 import { type AuthzWorld, demoRules, loginFirstFactor, raiseToTwoFactor, startAuthzGateway } from './fixtures.js';
+import { injectListener } from '../helpers/gateway.js';
 
 export const clientSecret = 'bearer-client-secret-0123456789';
 const hmacSecret = 'a-very-long-hmac-secret-for-bearer-tests';
@@ -75,7 +76,7 @@ export function withTokens(world: AuthzWorld, issuer: string, headers: Record<st
     new Headers(init.headers).forEach((value, name) => {
       sent[name] = value;
     });
-    const reply = await world.gateway.app.inject({
+    const reply = await injectListener(world.gateway, {
       method: (init.method ?? 'GET') as 'GET',
       url: u.pathname + u.search,
       headers: { ...sent, ...headers, host: u.host },

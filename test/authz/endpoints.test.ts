@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ask, flavours } from './ask.js';
 import { type AuthzWorld, cookieHeader, loginFirstFactor, raiseToTwoFactor, startAuthzGateway } from './fixtures.js';
+import { injectListener } from '../helpers/gateway.js';
 
 const portal = 'https://auth.example.com/';
 const loginAt = (target: string, method = 'GET') => `${portal}?rd=${encodeURIComponent(target)}&rm=${method}`;
@@ -88,7 +89,7 @@ describe('forward-auth endpoints: outcomes (authelia.md §2)', () => {
     const w = await world();
     const cookie = cookieHeader(w, await loginFirstFactor(w, 'john'));
     expect((await ask(w, 'forward-auth', 'https://app.example.com/', { headers: { cookie } })).status).toBe(200);
-    const out = await w.gateway.app.inject({
+    const out = await injectListener(w.gateway, {
       method: 'POST',
       url: '/api/logout',
       headers: { host: 'auth.example.com', 'x-forwarded-proto': 'https', cookie, 'content-type': 'application/json' },

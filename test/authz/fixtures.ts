@@ -8,7 +8,7 @@ import type { Config } from '../../src/config/config.js';
 import type { Gateway } from '../../src/server/gateway.js';
 import { AuthLevel } from '../../src/rules/policy.js';
 import { configOf, minimalRaw, tempDir } from '../helpers/config.js';
-import { startTestGateway } from '../helpers/gateway.js';
+import { startTestGateway, injectListener } from '../helpers/gateway.js';
 
 export const password = 'correct horse battery';
 
@@ -85,7 +85,7 @@ export async function startAuthzGateway(
 
 /** Logs `username` in through the real `POST /api/firstfactor`; returns the session cookie value. */
 export async function loginFirstFactor(world: AuthzWorld, username: string, domain = 'example.com'): Promise<string> {
-  const reply = await world.gateway.app.inject({
+  const reply = await injectListener(world.gateway, {
     method: 'POST',
     url: '/api/firstfactor',
     headers: { host: `auth.${domain}`, 'content-type': 'application/json', 'x-forwarded-proto': 'https' },

@@ -7,7 +7,7 @@ import { hashSessionId } from '../../src/session/session-id.js';
 import { ManualClock } from '../../src/shared/clock.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/config.js';
-import { startTestGateway } from '../helpers/gateway.js';
+import { startTestGateway, injectListener } from '../helpers/gateway.js';
 import { callback, loopbackFetch, secret } from '../helpers/oidc.js';
 import { PortalClient, portalHost, portalOrigin, quickDigest } from '../helpers/portal.js';
 import { type TokenWorld, client, codeFlow, configFor } from '../oidc/token-world.js';
@@ -71,7 +71,7 @@ async function world() {
   /** What forward-auth answers the browser for the protected site. */
   const forwardAuth = async (browser: PortalClient) =>
     (
-      await gateway.app.inject({
+      await injectListener(gateway, {
         method: 'GET',
         url: '/api/authz/forward-auth',
         remoteAddress: '127.0.0.1',

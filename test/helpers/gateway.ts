@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { type DispatchFunc, type InjectOptions, inject, type Response } from 'light-my-request';
 import { pino } from 'pino';
 import { onTestFinished } from 'vitest';
 import type { Config } from '../../src/config/config.js';
@@ -24,3 +25,14 @@ export function dbPath(config: Config): string {
 }
 
 export { join };
+
+/**
+ * `inject` through the gateway's own request listener (server/listener.ts), as a real connection
+ * is served: the forward-auth fast path and the proxy answer before fastify, everything else
+ * reaches fastify through it. (`app.inject` would skip the listener and reach fastify only.)
+ */
+export function injectListener(gateway: Pick<Gateway, 'app'>, options: InjectOptions): Promise<Response> {
+  const listener = gateway.app.server.listeners('request')[0] as DispatchFunc | undefined;
+  if (listener === undefined) throw new Error('the gateway has no request listener');
+  return inject(listener, options);
+}

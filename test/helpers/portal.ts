@@ -6,7 +6,7 @@ import { toAb64 } from '../../src/auth/password/encoding.js';
 import { ManualClock } from '../../src/shared/clock.js';
 import type { Gateway } from '../../src/server/gateway.js';
 import { configOf, tempDir } from './config.js';
-import { startTestGateway } from './gateway.js';
+import { startTestGateway, injectListener } from './gateway.js';
 
 /** A quick PBKDF2 digest for tests (real format, few iterations). */
 export function quickDigest(password: string): string {
@@ -136,7 +136,7 @@ export class PortalClient {
 
   async #send(method: 'GET' | 'POST', url: string, payload: string | undefined, headers: Record<string, string | undefined>): Promise<Reply> {
     const all = { host: this.host, ...(this.cookie ? { cookie: this.cookie } : {}), ...headers };
-    const response = await this.gateway.app.inject({
+    const response = await injectListener(this.gateway, {
       method,
       url,
       payload,

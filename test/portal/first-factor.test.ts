@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PortalClient, portalOrigin, startPortal } from '../helpers/portal.js';
+import { injectListener } from '../helpers/gateway.js';
 
 const failed = { status: 'KO', message: 'Authentication failed. Check your credentials.' };
 
@@ -155,7 +156,7 @@ describe('cross-site requests', () => {
 
   it('refuses a form post that carries neither Origin nor Sec-Fetch-Site', async () => {
     const { gateway } = await startPortal();
-    const reply = await gateway.app.inject({
+    const reply = await injectListener(gateway, {
       method: 'POST',
       url: '/login',
       headers: { host: 'auth.gatehouse.localhost', 'content-type': 'application/x-www-form-urlencoded' },
@@ -167,7 +168,7 @@ describe('cross-site requests', () => {
 
   it('accepts a JSON script without browser headers (cannot be sent cross-site without CORS)', async () => {
     const { gateway } = await startPortal();
-    const reply = await gateway.app.inject({
+    const reply = await injectListener(gateway, {
       method: 'POST',
       url: '/api/firstfactor',
       headers: { host: 'auth.gatehouse.localhost', 'content-type': 'application/json' },

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { startProvider } from '../helpers/oidc.js';
 import { PortalClient } from '../helpers/portal.js';
+import { injectListener } from '../helpers/gateway.js';
 
 /**
  * The portal routes' schemas (TypeBox, validated by fastify's ajv without type coercion) refuse
@@ -61,7 +62,7 @@ describe('portal route schemas', () => {
   it('refuses a sign-out form whose rd is repeated (POST /logout declares the rd it reads)', async () => {
     const { gateway } = await startProvider();
     const client = new PortalClient(gateway);
-    const reply = await gateway.app.inject({
+    const reply = await injectListener(gateway, {
       method: 'POST',
       url: '/logout',
       payload: 'rd=http%3A%2F%2Fhome.gatehouse.localhost%2F&rd=http%3A%2F%2Fevil.example%2F',

@@ -7,6 +7,7 @@ import { ask } from '../authz/ask.js';
 import { cookieHeader, loginFirstFactor, startAuthzGateway } from '../authz/fixtures.js';
 import { portalHost, startProvider } from '../helpers/oidc.js';
 import { startUpstream } from '../proxy/upstream.js';
+import { injectListener } from '../helpers/gateway.js';
 
 /** Rules where falling through to `default_policy` would be visible: it is bypass. */
 const lenient = {
@@ -47,7 +48,7 @@ describe('finding 2: a host with empty labels no longer misses domain rules', ()
   it('sends the portal to the canonical host of a trailing-dot targetURL, and nowhere for an empty label', async () => {
     const w = await startAuthzGateway();
     const login = (targetURL: string) =>
-      w.gateway.app.inject({
+      injectListener(w.gateway, {
         method: 'POST',
         url: '/api/firstfactor',
         headers: { host: 'auth.example.com', 'x-forwarded-proto': 'https', 'content-type': 'application/json' },
@@ -62,7 +63,7 @@ describe('finding 2: a host with empty labels no longer misses domain rules', ()
 
 describe('finding 5: the OIDC issuer comes from the canonical host and must be the portal origin', () => {
   const discovery = (w: Awaited<ReturnType<typeof startProvider>>, headers: Record<string, string>) =>
-    w.gateway.app.inject({ method: 'GET', url: '/.well-known/openid-configuration', headers });
+    injectListener(w.gateway, { method: 'GET', url: '/.well-known/openid-configuration', headers });
 
   it('publishes the portal origin as issuer for the portal host, whatever its case or trailing dot', async () => {
     const w = await startProvider();
@@ -132,7 +133,7 @@ describe('finding 9: the portal over plain http, method overrides', () => {
       ['POST', '/api/firstfactor'],
       ['GET', '/api/state'],
     ] as const) {
-      const reply = await w.gateway.app.inject({
+      const reply = await injectListener(w.gateway, {
         method,
         url,
         headers: { host: 'auth.example.com', 'x-forwarded-proto': 'http', 'content-type': 'application/json' },
@@ -143,7 +144,7 @@ describe('finding 9: the portal over plain http, method overrides', () => {
       expect(reply.headers['set-cookie']).toBeUndefined();
     }
     // Over https the same login works.
-    const ok = await w.gateway.app.inject({
+    const ok = await injectListener(w.gateway, {
       method: 'POST',
       url: '/api/firstfactor',
       headers: { host: 'auth.example.com', 'x-forwarded-proto': 'https', 'content-type': 'application/json' },

@@ -6,7 +6,7 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/server/gateway.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/config.js';
-import { startTestGateway, testConfig } from '../helpers/gateway.js';
+import { startTestGateway, testConfig, injectListener } from '../helpers/gateway.js';
 import { dropSchema, freshSchemaName, postgresSkipReason, query, testPostgres } from '../helpers/postgres.js';
 
 /** Gateways on `storage.postgres`: start-up against an unreachable server, and instances starting together. */
@@ -41,7 +41,7 @@ const oidc = {
 };
 
 async function jwks(gateway: Gateway): Promise<string[]> {
-  const reply = await gateway.app.inject({
+  const reply = await injectListener(gateway, {
     url: '/jwks.json',
     remoteAddress: '127.0.0.1',
     headers: { host: 'auth.example.com', 'x-forwarded-proto': 'https' },
@@ -75,7 +75,7 @@ describe('gateways on storage.postgres', () => {
     const [a, b] = await Promise.all(started.map(jwks));
     expect(a).toHaveLength(2);
     expect(b).toEqual(a);
-    const health = await started[1]!.app.inject({ url: '/api/health' });
+    const health = await injectListener(started[1]!, { url: '/api/health' });
     expect(health.statusCode).toBe(200);
   });
 

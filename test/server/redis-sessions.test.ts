@@ -9,7 +9,7 @@ import { ManualClock } from '../../src/shared/clock.js';
 import { StartupError } from '../../src/shared/errors.js';
 import { runCli } from '../helpers/cli.js';
 import { configOf, tempDir } from '../helpers/config.js';
-import { startTestGateway } from '../helpers/gateway.js';
+import { startTestGateway, injectListener } from '../helpers/gateway.js';
 import { PortalClient, quickDigest } from '../helpers/portal.js';
 import { eventually, ownRedisServer, ownSentinel, redisServerInstalled } from '../helpers/redis.js';
 
@@ -40,7 +40,7 @@ function world(redis: { host: string; port: number } | undefined, dir = tempDir(
 
 /** Forward-auth for http://app.gatehouse.localhost/ with `cookie`, as Traefik asks. */
 async function forwardAuth(gateway: Gateway, cookie: string | undefined): Promise<{ status: number; body: string }> {
-  const reply = await gateway.app.inject({
+  const reply = await injectListener(gateway, {
     method: 'GET',
     url: '/api/authz/forward-auth',
     remoteAddress: '127.0.0.1',

@@ -4,9 +4,6 @@
  * handler typed by a schema cannot be registered without it. Each `@ts-expect-error` fails the
  * type check if the compiler ever accepts the line below it.
  */
-import { authzQuerySchema } from '../../src/authz/endpoint.js';
-import { forwardAuthGET } from '../../src/authz/forward-auth.js';
-import type { AuthzDeps } from '../../src/authz/endpoint.js';
 import type { OidcDeps } from '../../src/oidc/deps.js';
 import { tokenForm, tokenHeaders, userinfoForm } from '../../src/oidc/schemas.js';
 import { tokenPOST } from '../../src/oidc/token.js';
@@ -17,11 +14,10 @@ import { totpFormSchema } from '../../src/portal/handlers/second-factor.js';
 import { stateGET } from '../../src/portal/handlers/session.js';
 import { route } from '../../src/server/routes.js';
 
-export function pairings(portal: PortalDeps, authz: AuthzDeps, oidc: OidcDeps): void {
+export function pairings(portal: PortalDeps, oidc: OidcDeps): void {
   // Accepted: each handler with its own schema, and a handler that reads nothing without one.
   route({ method: 'POST', url: '/login', schema: { body: loginFormSchema }, handler: loginFormPOST(portal) });
   route({ method: 'GET', url: '/', schema: { querystring: targetQuerySchema }, handler: loginPageGET(portal) });
-  route({ method: 'GET', url: '/api/authz/forward-auth', schema: { querystring: authzQuerySchema }, handler: forwardAuthGET(authz) });
   route({ method: 'POST', url: '/api/oidc/token', schema: { headers: tokenHeaders, body: tokenForm }, handler: tokenPOST(oidc) });
   route({ method: 'GET', url: '/api/state', handler: stateGET(portal) });
 
@@ -31,6 +27,4 @@ export function pairings(portal: PortalDeps, authz: AuthzDeps, oidc: OidcDeps): 
   route({ method: 'GET', url: '/', handler: loginPageGET(portal) });
   // @ts-expect-error the token handler's body is the token form, not the userinfo form
   route({ method: 'POST', url: '/api/oidc/token', schema: { headers: tokenHeaders, body: userinfoForm }, handler: tokenPOST(oidc) });
-  // @ts-expect-error a forward-auth handler given the portal's query schema
-  route({ method: 'GET', url: '/api/authz/forward-auth', schema: { querystring: targetQuerySchema }, handler: forwardAuthGET(authz) });
 }

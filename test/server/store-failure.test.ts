@@ -8,7 +8,7 @@ import type { Gateway } from '../../src/server/gateway.js';
 import { healthProbeInterval } from '../../src/server/health.js';
 import { ManualClock } from '../../src/shared/clock.js';
 import { configOf, tempDir } from '../helpers/config.js';
-import { startTestGateway } from '../helpers/gateway.js';
+import { startTestGateway, injectListener } from '../helpers/gateway.js';
 import { PortalClient, portalHost, quickDigest } from '../helpers/portal.js';
 import { dropSchema, freshSchemaName, postgresSkipReason, testPostgres } from '../helpers/postgres.js';
 import { ownRedisServer, redisServerInstalled } from '../helpers/redis.js';
@@ -90,7 +90,7 @@ async function upstream(): Promise<{ url: string; hits: () => number }> {
 }
 
 const inject = (gateway: Gateway, options: { method?: 'GET' | 'POST'; url: string; headers?: Record<string, string>; payload?: string }) =>
-  gateway.app.inject({
+  injectListener(gateway, {
     method: options.method ?? 'GET',
     url: options.url,
     headers: { host: portalHost, ...options.headers },

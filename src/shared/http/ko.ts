@@ -14,5 +14,10 @@ export interface KoSender<R> {
  * server's error renderer alike.
  */
 export function sendKo<R>(reply: KoSender<R>, status: number, message: string): R {
-  return reply.status(status).send({ status: 'KO', message });
+  return reply.status(status).send(koBody(message));
+}
+
+/** The KO body itself, for an answer written without a framework (authz/http.ts). */
+export function koBody(message: string): KoBody {
+  return { status: 'KO', message };
 }

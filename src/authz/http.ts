@@ -1,0 +1,183 @@
+/**
+ * The forward-auth endpoints on the raw `node:http` listener (the fast path): the listener hands
+ * over a request whose path and method are one of them, with the view it already read
+ * (shared/http/request-view.ts); no framework lifecycle, hooks, body parsing or header copies.
+ *
+ * Enforces, for every flavour (the flavours' own rules are in their files):
+ * - the query is read once (`authelia_url`, `portal_url`, `rd`, `auth`): a repeated parameter or
+ *   an over-long value → 400 KO before anything else;
+ * - forwarded headers are read only from a peer in `server.trusted_proxies` (else 400), each at
+ *   most once (a repeated one → 400 naming it in the log);
+ * - one Authorizer decides (the proxy's too); authz/respond.ts renders its verdict;
+ * - an error while deciding is answered by shared/http/error-answer.ts (a lost store → 503 KO,
+ *   never cached; anything else → 500 KO, detail only in the log), never a dropped connection;
+ * - while the server drains, answers carry `Connection: close`, and a request arriving after
+ *   the drain began gets fastify's own 503 (as every other route does);
+ * - the log is fastify's: the request's `reqId` (one counter for both paths), and at `debug`
+ *   one `request` line per answer (method, path, status, ms, ip).
+ *
+ * The request body, if any, is not read: Node discards it after the answer, as for a GET.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import { errorAnswer } from '../shared/http/error-answer.js';
+import { koBody } from '../shared/http/ko.js';
+import type { RequestView } from '../shared/http/request-view.js';
+import { authRequest } from './auth-request.js';
+import { type AuthzDeps, type AuthzInput, cookiesOf, type QueryReader, readParams, splitTarget } from './endpoint.js';
+import type { AuthzQuery } from './evaluate.js';
+import { extAuthz, extAuthzPrefix } from './ext-authz.js';
+import { forwardAuth } from './forward-auth.js';
+import { ForwardedHeaderError, ForwardedHeaders } from './headers.js';
+import { legacyVerify } from './legacy.js';
+import { type Flavour, refuse, respond, type VerdictReply } from './respond.js';
+
+/** One endpoint: its flavour and how it reads a query. */
+export interface AuthzEndpoint {
+  readonly flavour: Flavour;
+  readonly read: QueryReader;
+}
+
+const forwardAuthEndpoint: AuthzEndpoint = { flavour: 'forward-auth', read: forwardAuth };
+const authRequestEndpoint: AuthzEndpoint = { flavour: 'auth-request', read: authRequest };
+const extAuthzEndpoint: AuthzEndpoint = { flavour: 'ext-authz', read: extAuthz };
+const legacyEndpoint: AuthzEndpoint = { flavour: 'legacy', read: legacyVerify };
+
+/**
+ * The endpoint a request is for, or undefined (then the framework answers, 404 included):
+ * `GET|HEAD /api/authz/forward-auth` (Traefik, Caddy), `GET|HEAD /api/authz/auth-request`
+ * (nginx, HAProxy), `ANY /api/authz/ext-authz[/…]` (Envoy), `ANY /api/verify` (Authelia's legacy
+ * endpoint). Paths match byte for byte; a percent-encoded spelling is not one of them.
+ */
+export function authzEndpointOf(method: string | undefined, target: string | undefined): AuthzEndpoint | undefined {
+  if (target === undefined || !target.startsWith('/api/')) return undefined;
+  const { path } = splitTarget(target);
+  const get = method === 'GET' || method === 'HEAD';
+  if (path === '/api/authz/forward-auth') return get ? forwardAuthEndpoint : undefined;
+  if (path === '/api/authz/auth-request') return get ? authRequestEndpoint : undefined;
+  if (path === '/api/verify') return legacyEndpoint;
+  if (path.startsWith(extAuthzPrefix) && (path.length === extAuthzPrefix.length || path[extAuthzPrefix.length] === '/')) return extAuthzEndpoint;
+  return undefined;
+}
+
+/** What the fast path needs from server/. */
+export interface AuthzHttpOptions extends AuthzDeps {
+  readonly logger: Logger;
+  /** The request id generator shared with the framework (`genReqId`), so ids never repeat across paths. */
+  readonly requestId: () => string;
+}
+
+/** fastify's answer to a request that arrives while the server closes (`return503OnClosing`). */
+const closingBody = '{"error":"Service Unavailable","message":"Service Unavailable","statusCode":503}';
+
+/** The forward-auth endpoints, answered on the raw listener (server/listener.ts). */
+export class AuthzEndpoints {
+  readonly authorizer: AuthzDeps['authorizer'];
+  #draining = false;
+
+  constructor(private readonly options: AuthzHttpOptions) {
+    this.authorizer = options.authorizer;
+  }
+
+  /** From now on answers close their connection; requests arriving from now on get 503. */
+  drain(): void {
+    this.#draining = true;
+  }
+
+  /** Whether the server is draining (see {@link drain}). */
+  get draining(): boolean {
+    return this.#draining;
+  }
+
+  /** Answers `req` for `endpoint`; never throws, never leaves the request unanswered. */
+  handle(req: IncomingMessage, res: ServerResponse, view: RequestView, endpoint: AuthzEndpoint): void {
+    const exchange = new Exchange(req, res, view.ip, this.options, this);
+    if (this.#draining) {
+      exchange.closing();
+      return;
+    }
+    const target = req.url ?? '/';
+    const params = readParams(splitTarget(target).query);
+    if (typeof params === 'string') {
+      exchange.log.info({ reason: params }, 'bad request');
+      exchange.ko(400, params, false);
+      return;
+    }
+    const { flavour } = endpoint;
+    if (!view.trusted) {
+      refuse(exchange, flavour, `the peer ${view.peer} is not in server.trusted_proxies, so its forwarded headers are not believed`);
+      return;
+    }
+    let query: AuthzQuery;
+    try {
+      const input: AuthzInput = { method: req.method ?? 'GET', target, params, headers: new ForwardedHeaders(req), view, cookie: cookiesOf(req) };
+      query = endpoint.read(input);
+    } catch (error) {
+      if (error instanceof ForwardedHeaderError) refuse(exchange, flavour, error.message);
+      else exchange.fail(error);
+      return;
+    }
+    this.authorizer.evaluate(query).then(
+      (verdict) => respond(exchange, flavour, verdict, query.method),
+      (error: unknown) => exchange.fail(error),
+    );
+  }
+}
+
+/** One request and its answer. */
+class Exchange implements VerdictReply {
+  #log: Logger | undefined;
+  readonly #started: number;
+
+  constructor(
+    private readonly req: IncomingMessage,
+    private readonly res: ServerResponse,
+    readonly ip: string,
+    private readonly options: AuthzHttpOptions,
+    private readonly server: { readonly draining: boolean },
+  ) {
+    this.#started = options.logger.isLevelEnabled('debug') ? performance.now() : -1;
+  }
+
+  get log(): Logger {
+    this.#log ??= this.options.logger.child({ reqId: this.options.requestId() });
+    return this.#log;
+  }
+
+  header(name: 'accept' | 'x-requested-with'): string | undefined {
+    const value = this.req.headers[name];
+    return Array.isArray(value) ? value.join(',') : value;
+  }
+
+  send(status: number, headers: string[], type?: string, body?: string): void {
+    if (type !== undefined) headers.push('content-type', type);
+    if (body !== undefined) headers.push('content-length', String(Buffer.byteLength(body)));
+    else if (this.req.method !== 'HEAD') headers.push('content-length', '0');
+    if (this.server.draining) headers.push('connection', 'close');
+    const res = this.res;
+    if (res.headersSent || res.destroyed) return;
+    res.writeHead(status, headers);
+    res.end(body);
+    if (this.#started >= 0) {
+      const ms = Math.round((performance.now() - this.#started) * 10) / 10;
+      this.log.debug({ method: this.req.method, path: splitTarget(this.req.url ?? '/').path, status, ms, ip: this.ip }, 'request');
+    }
+  }
+
+  /** `{"status":"KO","message":…}` with `status`. */
+  ko(status: number, message: string, noStore: boolean): void {
+    this.send(status, noStore ? ['cache-control', 'no-store'] : [], 'application/json; charset=utf-8', JSON.stringify(koBody(message)));
+  }
+
+  /** An error while reading or deciding, answered and logged by the one mapping. */
+  fail(error: unknown): void {
+    const answer = errorAnswer(error);
+    this.log[answer.log.level](answer.log.fields, answer.log.msg);
+    this.ko(answer.status, answer.message, answer.noStore);
+  }
+
+  /** The framework's 503 to a request that arrives while the server closes. */
+  closing(): void {
+    this.send(503, [], 'application/json', closingBody);
+  }
+}
