@@ -96,7 +96,9 @@ export class Authorizer {
     const { subject, level, identity, session } = who;
     const decision = this.deps.rules.decide(subject, target);
     const result = outcome(decision, level, isAnonymous(subject));
-    if (session && subject.username !== '') await this.deps.sessions.touch(cookie, session);
+    // Most checks touch nothing (activity is saved at most every inactivity/10): no await then.
+    const touched = session && subject.username !== '' ? this.deps.sessions.touch(cookie, session) : undefined;
+    if (touched) await touched;
     const rule = decision.ruleIndex < 0 ? 'default_policy' : `rule #${decision.ruleIndex + 1}`;
     const actor = subject.username || (subject.clientId && `oauth2:client:${subject.clientId}`);
     switch (result) {

@@ -1,5 +1,5 @@
 import proxyAddr from '@fastify/proxy-addr';
-
+import { boundedMemo } from '../shared/bounded-memo.js';
 import type { TrustFunction } from '../shared/http/request-view.js';
 
 export type { TrustFunction };
@@ -10,16 +10,11 @@ export type { TrustFunction };
  * peers of a gateway are a handful of proxies. The memo is bounded: it is cleared past 4,096
  * distinct addresses, so a flood of clients cannot grow it.
  */
+/** Most addresses whose trust is remembered (shared/bounded-memo.ts: all forgotten past it). */
+export const trustMemoSize = 4096;
+
 export function trustFunction(cidrs: readonly string[]): TrustFunction {
   const compiled = proxyAddr.compile([...cidrs]);
-  const memo = new Map<string, boolean>();
-  return (address) => {
-    let trusted = memo.get(address);
-    if (trusted === undefined) {
-      trusted = compiled(address, 0);
-      if (memo.size >= 4096) memo.clear();
-      memo.set(address, trusted);
-    }
-    return trusted;
-  };
+  const trusted = boundedMemo(trustMemoSize, (address: string) => compiled(address, 0));
+  return (address) => trusted(address);
 }

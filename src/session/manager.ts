@@ -150,11 +150,11 @@ export class SessionManager {
   }
 
   /** Records activity, writing only when the stored time is stale by the write granularity. */
-  async touch(cookie: SessionCookieConfig, session: Session): Promise<void> {
+  touch(cookie: SessionCookieConfig, session: Session): Promise<void> | undefined {
     const now = this.#clock.now();
-    if (now - session.state.lastActivity < Math.min(cookie.inactivity / 10, 60_000)) return;
+    if (now - session.state.lastActivity < Math.min(cookie.inactivity / 10, 60_000)) return undefined;
     session.state.lastActivity = now;
-    await this.save(cookie, session);
+    return this.save(cookie, session);
   }
 
   /** Ends one session (a sign-out); signed-in ones are announced to `onEnded` listeners with `reason`. */

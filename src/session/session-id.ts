@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Random } from '../shared/random.js';
 
 /** Bytes of CSPRNG output in a session ID: 256 bits, well above the 128 required. */
@@ -15,7 +15,7 @@ export function isSessionIdShape(value: string): boolean {
   return idPattern.test(value);
 }
 
-/** What is stored instead of the ID: its SHA-256, base64url. */
+/** What is stored instead of the ID: its SHA-256, base64url (one-shot `crypto.hash`: half the cost of a Hash object). */
 export function hashSessionId(id: string): string {
-  return createHash('sha256').update(id).digest('base64url');
+  return hash('sha256', id, 'base64url');
 }

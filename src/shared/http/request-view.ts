@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import proxyAddr from '@fastify/proxy-addr';
-import { type Authority, isAuthorityError, parseAuthority } from '../authority.js';
+import { type Authority, type AuthorityError, isAuthorityError, parseAuthority } from '../authority.js';
+import { boundedMemo } from '../bounded-memo.js';
 import { canonicalIp } from '../client-ip.js';
 import { parseRequestUrl } from '../request-url.js';
 
@@ -38,6 +39,10 @@ export interface RequestViewError {
 }
 
 const memo = Symbol('gatehouse.requestView');
+
+/** Most `Host` / `X-Forwarded-Host` texts whose parse is remembered: a gateway serves a few hosts. */
+export const authorityMemoSize = 1024;
+export const authorityOf = boundedMemo(authorityMemoSize, (text: string): Authority | AuthorityError => Object.freeze(parseAuthority(text)));
 type Memo = { [memo]?: RequestView | RequestViewError };
 
 /**
@@ -79,7 +84,7 @@ function read(req: IncomingMessage, trust: TrustFunction): RequestView | Request
   const hostText = req.headers.host;
   let host: Authority | undefined;
   if (hostText !== undefined) {
-    const parsed = parseAuthority(hostText);
+    const parsed = authorityOf(hostText);
     if (isAuthorityError(parsed)) return { header: 'Host', message: `Host: the host '${shown(hostText)}' ${parsed.reason}` };
     host = parsed;
   }
@@ -109,7 +114,7 @@ function read(req: IncomingMessage, trust: TrustFunction): RequestView | Request
     const text = Array.isArray(forwardedText) ? forwardedText.join(', ') : forwardedText;
     // Node joins repeated lines with ', ': one message for both, never a pick of one of them.
     if (text.includes(',')) return { header: 'X-Forwarded-Host', message: `X-Forwarded-Host: is repeated or a list ('${shown(text)}'); it must name one host` };
-    const parsed = parseAuthority(text);
+    const parsed = authorityOf(text);
     if (isAuthorityError(parsed)) return { header: 'X-Forwarded-Host', message: `X-Forwarded-Host: the host '${shown(text)}' ${parsed.reason}` };
     forwardedHost = parsed;
   }
