@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { normalizePath } from '../../src/rules/index.js';
+import { normalizeEachByte } from '../../src/rules/normalize-path.js';
 import { Anonymous, John, policyFor, ruleSet } from './fixtures.js';
 
 const segmentChar = fc.constantFrom(..."abcXYZ019-._~!$&'()*+,=:@".split(''));
@@ -88,6 +89,25 @@ describe('path normalisation properties', () => {
         expect(once.path).not.toMatch(/%(3[0-9]|4[1-9A-F]|5[0-9A]|6[1-9A-F]|7[0-9A]|2D|2E|5F|7E)/); // unreserved kept raw
       }),
       { numRuns: 3000 },
+    );
+  });
+});
+
+describe('normalizePath: the canonical-path shortcut (issue 14)', () => {
+  it('answers exactly as the byte-by-byte pass, for canonical paths, their respellings and arbitrary text', () => {
+    const anything = fc.string({ unit: fc.constantFrom(...'/.;%2eEaZ5~-_\\@:+ ?'.split('')), maxLength: 24 });
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          canonicalPath,
+          spelling.map((s) => s.spelled),
+          anything,
+        ),
+        (raw) => {
+          expect(normalizePath(raw)).toEqual(normalizeEachByte(raw));
+        },
+      ),
+      { numRuns: 5000 },
     );
   });
 });
