@@ -173,7 +173,7 @@ class Exchange implements VerdictReply {
   fail(error: unknown): void {
     const answer = errorAnswer(error);
     this.log[answer.log.level](answer.log.fields, answer.log.msg);
-    this.ko(answer.status, answer.message, answer.noStore);
+    this.ko(answer.status, answer.message, answer.unavailable);
   }
 
   /** The framework's 503 to a request that arrives while the server closes. */

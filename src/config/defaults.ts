@@ -1,3 +1,5 @@
+import { availableParallelism } from 'node:os';
+
 /**
  * Every default value of the configuration, in one place. Durations are milliseconds.
  * Names and values follow Authelia where the concept is the same.
@@ -14,6 +16,11 @@ export const defaults = {
      * upstream): keep this under half the process's open-file limit (`ulimit -n`).
      */
     maxConnections: 4_096,
+    /**
+     * Password hashes computed at once (argon2id takes a core for tens of milliseconds): one
+     * core is left to the event loop. At most `queue` attempts wait; more are refused with 503.
+     */
+    passwordHashing: { concurrency: () => Math.max(1, availableParallelism() - 1), queue: 32 },
   },
   log: {
     level: 'info',

@@ -16,6 +16,8 @@ export interface ServerConfig {
   readonly timeouts: ServerTimeouts;
   /** Most connections one listener holds open at once; more are closed as they arrive. */
   readonly maxConnections: number;
+  /** Password hashes at once, and attempts that may wait for a turn (auth/password/hash-limiter.ts). */
+  readonly passwordHashing: { readonly concurrency: number; readonly queue: number };
 }
 
 export interface ServerTimeouts {
@@ -30,7 +32,7 @@ export interface ServerTimeouts {
 /** Reads `server`. */
 export function readServer(ctx: ReadContext, value: unknown): ServerConfig {
   const path = 'server';
-  const raw = readMapping(ctx, path, value, ['address', 'trusted_proxies', 'tls', 'timeouts', 'max_connections']) ?? {};
+  const raw = readMapping(ctx, path, value, ['address', 'trusted_proxies', 'tls', 'timeouts', 'max_connections', 'password_hashing']) ?? {};
   const addressText = readString(ctx, keyPath(path, 'address'), raw.address) ?? defaults.server.address;
   const address = parseListenAddress(addressText);
   if (!address) {
@@ -46,6 +48,17 @@ export function readServer(ctx: ReadContext, value: unknown): ServerConfig {
     tls: readTls(ctx, keyPath(path, 'tls'), raw.tls),
     timeouts: readTimeouts(ctx, keyPath(path, 'timeouts'), raw.timeouts),
     maxConnections: readInteger(ctx, keyPath(path, 'max_connections'), raw.max_connections, defaults.server.maxConnections, { min: 1 }),
+    passwordHashing: readPasswordHashingLimits(ctx, keyPath(path, 'password_hashing'), raw.password_hashing),
+  };
+}
+
+/** `server.password_hashing`: `concurrency` (default: cores − 1, at least 1) and `queue`. */
+function readPasswordHashingLimits(ctx: ReadContext, path: string, value: unknown): ServerConfig['passwordHashing'] {
+  const raw = readMapping(ctx, path, value, ['concurrency', 'queue']) ?? {};
+  const fallback = defaults.server.passwordHashing;
+  return {
+    concurrency: readInteger(ctx, keyPath(path, 'concurrency'), raw.concurrency, fallback.concurrency(), { min: 1, max: 1024 }),
+    queue: readInteger(ctx, keyPath(path, 'queue'), raw.queue, fallback.queue, { min: 0, max: 100_000 }),
   };
 }
 

@@ -1,5 +1,4 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { verifyPassword } from '../auth/password/verify.js';
 import type { OidcClientConfig } from '../config/oidc.js';
 import { constantTimeEqual } from './tokens.js';
 
@@ -11,7 +10,11 @@ import { constantTimeEqual } from './tokens.js';
  */
 export class ClientSecretVerifier {
   readonly #key = randomBytes(32);
+  /** One entry per configured client with a digest secret: bounded by the configuration. */
   readonly #verified = new Map<string, Buffer>();
+
+  /** @param verifyDigest the password check, within the server's hashing limits (auth/password/hash-limiter.ts). */
+  constructor(private readonly verifyDigest: (digest: string, password: string) => Promise<boolean>) {}
 
   async verify(client: OidcClientConfig, presented: string): Promise<boolean> {
     const secret = client.secret;
@@ -20,7 +23,7 @@ export class ClientSecretVerifier {
     const mac = createHmac('sha256', this.#key).update(`${client.id}\0${presented}`).digest();
     const known = this.#verified.get(client.id);
     if (known && timingSafeEqual(known, mac)) return true;
-    if (!(await verifyPassword(secret.digest, presented))) return false;
+    if (!(await this.verifyDigest(secret.digest, presented))) return false;
     this.#verified.set(client.id, mac);
     return true;
   }

@@ -71,5 +71,7 @@ export class UnredirectableError extends OAuthError {
 export function asOAuthError(error: unknown): OAuthError {
   if (error instanceof OAuthError) return error;
   if (error instanceof StoreUnavailableError) return new TemporarilyUnavailable(error.message);
+  // Password hashing at its limit (client secrets are password digests): try again shortly.
+  if (error instanceof GatehouseError && error.expose && error.status === 503) return new TemporarilyUnavailable(error.message);
   return new ServerError('The server could not complete the request.');
 }

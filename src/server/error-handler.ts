@@ -16,8 +16,8 @@ export function errorRenderer(chrome: PageChrome): (error: FastifyError, request
   return (error, request, reply) => {
     const answer = errorAnswer(error);
     request.log[answer.log.level](answer.log.fields, answer.log.msg);
-    if (answer.noStore) void reply.header('cache-control', 'no-store');
-    if (answer.noStore && isPage(request)) {
+    if (answer.unavailable) void reply.header('cache-control', 'no-store');
+    if (answer.unavailable && isPage(request)) {
       void reply
         .status(answer.status)
         .type('text/html; charset=utf-8')

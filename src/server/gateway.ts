@@ -2,6 +2,8 @@ import { existsSync, lstatSync, unlinkSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { closeCryptPool } from '../auth/password/crypt-pool.js';
+import { HashLimiter } from '../auth/password/hash-limiter.js';
+import { verifyPassword } from '../auth/password/verify.js';
 import { AttemptLimiter } from '../auth/regulation/attempt-limiter.js';
 import { Regulator } from '../auth/regulation/regulator.js';
 import { OneTimeCodes } from '../auth/totp/one-time-codes.js';
@@ -72,7 +74,10 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
   let app: FastifyInstance | undefined;
   let started: SessionManager | undefined;
   try {
-    const backend = await openUserBackend(config, logger, closers);
+    // Password hashing within server.password_hashing: logins never take every core from the hot path.
+    const hashing = new HashLimiter(config.server.passwordHashing);
+    const verify = (digest: string, password: string) => hashing.run(() => verifyPassword(digest, password));
+    const backend = await openUserBackend(config, logger, closers, verify);
     const interval = config.authenticationBackend?.refreshInterval ?? defaults.authenticationBackend.refreshInterval;
     // Redis with session.redis, else the storage; behind the in-process cache (server/session-store.ts).
     const sessionStore = await openSessionStore(config, { storage, clock, random, logger, cache: true });
@@ -91,7 +96,13 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
     const stores = [storage.health, sessionStore.health].filter((h) => h !== undefined);
     logOutages(stores, logger);
     const health = new HealthCheck({ stores, clock });
-    const services = await buildServices(config, { clock, random, logger, storage, sessions, trust, health }, backend, closers, options.backchannel);
+    const services = await buildServices(
+      config,
+      { clock, random, logger, storage, sessions, trust, health },
+      { backend, verify },
+      closers,
+      options.backchannel,
+    );
     app = await buildServer(services);
     await options.beforeListen?.(app);
     const url = await listen(app, config);
@@ -122,7 +133,7 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
 async function buildServices(
   config: Config,
   base: Pick<Services, 'clock' | 'random' | 'logger' | 'storage' | 'sessions' | 'trust' | 'health'>,
-  backend: FileUserBackend | undefined,
+  { backend, verify }: { backend: FileUserBackend | undefined; verify: (digest: string, password: string) => Promise<boolean> },
   closers: (() => Promise<void>)[],
   backchannel: BackchannelTuning = {},
 ): Promise<Services> {
@@ -147,7 +158,7 @@ async function buildServices(
     rules,
     cipher: storage.cipher,
   });
-  const oidc = await oidcDeps({ config, storage, sessions: base.sessions, users, clock, random, logger: logger as FastifyBaseLogger });
+  const oidc = await oidcDeps({ config, verifyPassword: verify, storage, sessions: base.sessions, users, clock, random, logger: logger as FastifyBaseLogger });
   const requestId = requestIds();
   const authz = authzServices({ config, rules, sessions: base.sessions, users, regulator, logger, trust: base.trust, requestId, oidc }, closers);
   // Back-channel logouts queued in the database (by this gateway, an earlier run or the CLI) are
@@ -169,12 +180,17 @@ async function buildServices(
 }
 
 /** The configured users file, watched when asked; undefined (and a warning) when none is configured. */
-async function openUserBackend(config: Config, logger: Logger, closers: (() => Promise<void>)[]): Promise<FileUserBackend | undefined> {
+async function openUserBackend(
+  config: Config,
+  logger: Logger,
+  closers: (() => Promise<void>)[],
+  verify: (digest: string, password: string) => Promise<boolean>,
+): Promise<FileUserBackend | undefined> {
   if (!config.authenticationBackend) {
     logger.warn('no authentication_backend is configured: nobody can sign in');
     return undefined;
   }
-  const backend = await FileUserBackend.open({ config: config.authenticationBackend.file, logger });
+  const backend = await FileUserBackend.open({ config: config.authenticationBackend.file, logger, verify });
   closers.push(() => backend.close());
   return backend;
 }

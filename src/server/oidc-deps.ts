@@ -17,6 +17,8 @@ import type { Storage } from '../storage/storage.js';
  */
 export async function oidcDeps(s: {
   config: Config;
+  /** Password-digest verification within the hashing limits (client secrets stored as digests). */
+  verifyPassword: (digest: string, password: string) => Promise<boolean>;
   storage: Storage;
   sessions: SessionManager;
   users: UserBackend;
@@ -38,7 +40,7 @@ export async function oidcDeps(s: {
     keys,
     repository: s.storage.oidc,
     hasher: new TokenHasher(config.hmacSecret),
-    secrets: new ClientSecretVerifier(),
+    secrets: new ClientSecretVerifier(s.verifyPassword),
     clientKeys: new ClientKeys({ clock: s.clock }),
     sessions: s.sessions,
     users: s.users,

@@ -5,6 +5,7 @@ import type { Config } from '../config/config.js';
 import type { OidcDeps } from '../oidc/deps.js';
 import { sessionLogout } from '../oidc/logout/session-logout.js';
 import { auditEndedSessions } from '../session/audit.js';
+import { verifyPassword } from '../auth/password/verify.js';
 import { SessionManager } from '../session/manager.js';
 import { type Clock, systemClock } from '../shared/clock.js';
 import { type Random, systemRandom } from '../shared/random.js';
@@ -58,7 +59,7 @@ export async function openSessionAdmin(config: Config, options: { logger: Logger
     const sessions = new SessionManager({ store: sessionStore.store, cookies: config.session.cookies, clock, random });
     // The provider's start-up line is the gateway's to say; single logout logs through `logger` itself.
     const quiet = logger.child({}, { level: 'warn' }) as FastifyBaseLogger;
-    const built = await oidcDeps({ config, storage, sessions, users: new EmptyUserBackend(), clock, random, logger: quiet });
+    const built = await oidcDeps({ config, verifyPassword, storage, sessions, users: new EmptyUserBackend(), clock, random, logger: quiet });
     const oidc = built && { ...built, logger: logger as FastifyBaseLogger };
     watchEndedSessions(sessions, { logger, oidc });
     const store = sessionStore;

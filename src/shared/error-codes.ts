@@ -33,6 +33,10 @@ export const errorCodes = {
     status: 503,
     meaning: 'The session store (Redis) is unreachable or failing while running: requests that need a session are refused until it is back.',
   },
+  GH_PASSWORD_HASHING_BUSY: {
+    status: 503,
+    meaning: 'Password hashing is at server.password_hashing.concurrency and its queue is full: this sign-in is refused at once instead of waiting.',
+  },
   GH_STORAGE_UNAVAILABLE: {
     status: 503,
     meaning: 'The PostgreSQL server (storage.postgres) is unreachable or not answering while running: requests that need storage are refused until it is back.',
