@@ -34,6 +34,8 @@ export const defaults = {
     rememberMe: 30 * 86_400_000,
     /** How often expired sessions are purged from the store. */
     purgeInterval: 300_000,
+    /** Sessions kept in memory for forward-auth (~1 KB each): the oldest is dropped beyond it. */
+    cacheSize: 10_000,
     /** `session.redis`: Authelia's defaults. */
     redis: { port: 6379, sentinelPort: 26379, timeout: 5_000, maxRetries: 0, maximumActiveConnections: 8 },
     /** Least length of `session.secret` when it encrypts sessions in Redis. */

@@ -3,7 +3,7 @@ import { parse as parseDomain } from 'tldts';
 import { allowsPlainHttp, isWithinDomain } from '../shared/authority.js';
 import { defaults } from './defaults.js';
 import { indexPath, keyPath } from './problems.js';
-import { type ReadContext, readChoice, readDuration, readList, readMapping, readSecret, readString } from './reader.js';
+import { type ReadContext, readInteger, readChoice, readDuration, readList, readMapping, readSecret, readString } from './reader.js';
 import { type SessionRedisConfig, readSessionRedis } from './session-redis.js';
 
 export type SameSite = 'lax' | 'strict' | 'none';
@@ -32,6 +32,8 @@ export interface SessionConfig {
   readonly cookies: readonly SessionCookieConfig[];
   /** Where sessions live when instances share them; absent: the storage (SQLite). */
   readonly redis: SessionRedisConfig | undefined;
+  /** Most sessions the gateway keeps in memory for forward-auth (session/cached-store.ts); 0: none. */
+  readonly cacheSize: number;
 }
 
 const cookieKeys = ['domain', 'portal_url', 'default_redirection_url', 'name', 'same_site', 'expiration', 'inactivity', 'remember_me'] as const;
@@ -40,7 +42,18 @@ const sameSites = ['lax', 'strict', 'none'] as const;
 /** Reads `session`, applying Authelia's cookie-domain rules. */
 export function readSession(ctx: ReadContext, value: unknown): SessionConfig {
   const path = 'session';
-  const raw = readMapping(ctx, path, value, ['secret', 'name', 'same_site', 'expiration', 'inactivity', 'remember_me', 'cookies', 'redis', 'domain']) ?? {};
+  const raw = readMapping(ctx, path, value, [
+      'secret',
+      'name',
+      'same_site',
+      'expiration',
+      'inactivity',
+      'remember_me',
+      'cookies',
+      'redis',
+      'domain',
+      'cache_size',
+    ]) ?? {};
   if (raw.domain !== undefined) {
     ctx.problems.error(keyPath(path, 'domain'), "is Authelia's legacy form; use session.cookies: [{domain: …, portal_url: …}] instead");
   }
@@ -66,7 +79,12 @@ export function readSession(ctx: ReadContext, value: unknown): SessionConfig {
   });
   checkOverlaps(ctx, cookiesAt, indexed);
   const redis = readSessionRedis(ctx, keyPath(path, 'redis'), raw.redis);
-  return { secret: readSessionSecret(ctx, keyPath(path, 'secret'), raw.secret, raw.redis !== undefined && raw.redis !== null), cookies, redis };
+  return {
+    secret: readSessionSecret(ctx, keyPath(path, 'secret'), raw.secret, raw.redis !== undefined && raw.redis !== null),
+    cookies,
+    redis,
+    cacheSize: readInteger(ctx, keyPath(path, 'cache_size'), raw.cache_size, defaults.session.cacheSize, { min: 0, max: 10_000_000 }),
+  };
 }
 
 /** `session.secret`: required, and at least 20 characters, when it encrypts sessions in Redis. */

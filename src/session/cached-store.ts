@@ -68,6 +68,7 @@ export class CachedSessionStore implements SessionStore {
     this.#clock = options.clock;
     this.#ttl = options.ttlMs ?? sessionCacheTtl;
     this.#max = options.maxEntries ?? 10_000;
+    if (!(this.#max >= 1)) throw new RangeError(`CachedSessionStore: maxEntries must be at least 1 (is ${this.#max})`);
     this.#changes = options.changes;
     this.#changes?.listen({
       changed: (idHashes) => {
@@ -78,6 +79,11 @@ export class CachedSessionStore implements SessionStore {
         for (const reads of this.#reads.values()) for (const read of reads) read.stale = true;
       },
     });
+  }
+
+  /** Sessions held in memory now (never more than `maxEntries`). */
+  get size(): number {
+    return this.#entries.size;
   }
 
   /** Whether entries may be served: always without a change feed, only while it is live with one. */

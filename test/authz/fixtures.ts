@@ -5,6 +5,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { toAb64 } from '../../src/auth/password/encoding.js';
 import type { Config } from '../../src/config/config.js';
+import type { Clock } from '../../src/shared/clock.js';
 import type { Gateway } from '../../src/server/gateway.js';
 import { AuthLevel } from '../../src/rules/policy.js';
 import { configOf, minimalRaw, tempDir } from '../helpers/config.js';
@@ -62,6 +63,7 @@ export async function startAuthzGateway(
   overrides: Record<string, unknown> = {},
   domain = 'example.com',
   portal = `https://auth.${domain}`,
+  options: { clock?: Clock } = {},
 ): Promise<AuthzWorld> {
   const dir = tempDir();
   const raw = minimalRaw(dir, {
@@ -79,7 +81,7 @@ export async function startAuthzGateway(
       done();
     },
   });
-  const gateway = await startTestGateway(config, { logger: pino({ level: 'debug' }, sink) });
+  const gateway = await startTestGateway(config, { logger: pino({ level: 'debug' }, sink), ...options });
   return { gateway, config, logs: () => text };
 }
 

@@ -45,6 +45,11 @@ describe('CachedSessionStore', () => {
     for (const key of ['h2', 'h3', 'h4']) await cached.set(key, state, clock.now() + 60_000);
     await inner.delete('h1');
     expect(await cached.get('h1')).toBeUndefined(); // evicted, so the store's answer counts
+    for (let i = 0; i < 1_000; i++) {
+      await cached.set(`flood${i}`, state, clock.now() + 60_000);
+      await cached.get(`flood${i}`);
+      expect(cached.size).toBeLessThanOrEqual(3);
+    }
   });
 });
 
