@@ -42,18 +42,8 @@ const sameSites = ['lax', 'strict', 'none'] as const;
 /** Reads `session`, applying Authelia's cookie-domain rules. */
 export function readSession(ctx: ReadContext, value: unknown): SessionConfig {
   const path = 'session';
-  const raw = readMapping(ctx, path, value, [
-      'secret',
-      'name',
-      'same_site',
-      'expiration',
-      'inactivity',
-      'remember_me',
-      'cookies',
-      'redis',
-      'domain',
-      'cache_size',
-    ]) ?? {};
+  const raw =
+    readMapping(ctx, path, value, ['secret', 'name', 'same_site', 'expiration', 'inactivity', 'remember_me', 'cookies', 'redis', 'domain', 'cache_size']) ?? {};
   if (raw.domain !== undefined) {
     ctx.problems.error(keyPath(path, 'domain'), "is Authelia's legacy form; use session.cookies: [{domain: …, portal_url: …}] instead");
   }

@@ -1,7 +1,7 @@
 import type { AccessRuleConfig } from '../config/access-control.js';
 import type { CompiledRule, RuleIndex } from './compiled-rule.js';
 import { compileCriteria } from './criteria.js';
-import { type Decision, decide } from './decide.js';
+import { type Decision, decide, packDecision } from './decide.js';
 import { type Explanation, explain } from './explain.js';
 import type { Policy } from './policy.js';
 import type { Subject } from './subject.js';
@@ -24,15 +24,30 @@ export interface RuleSet {
  */
 export function compileRules(config: { readonly defaultPolicy: Policy; readonly rules: readonly AccessRuleConfig[] }): RuleSet {
   const rules = config.rules.map(compileRule);
-  const byDomain = new Map<string, CompiledRule[]>();
+  const named = new Map<string, CompiledRule[]>();
   const general: CompiledRule[] = [];
   config.rules.forEach((rule, index) => {
     const compiled = rules[index] as CompiledRule;
     const exact = rule.domain.length > 0 && rule.domainRegex.length === 0 && rule.domain.every(isExact);
     if (!exact) general.push(compiled);
-    else for (const domain of new Set(rule.domain)) byDomain.set(domain, [...(byDomain.get(domain) ?? []), compiled]);
+    else
+      for (const domain of new Set(rule.domain)) {
+        const list = named.get(domain);
+        if (list) list.push(compiled);
+        else named.set(domain, [compiled]);
+      }
   });
-  const index: RuleIndex = { byDomain, general };
+  // A domain whose first rule has no other criterion, with no general rule before it, is decided
+  // at compile time (RuleIndex.settled); the others keep their rules for the merge in decide().
+  const firstGeneral = general[0]?.index ?? Number.POSITIVE_INFINITY;
+  const settled = new Map<string, number>();
+  const byDomain = new Map<string, CompiledRule[]>();
+  for (const [domain, list] of named) {
+    const first = list[0] as CompiledRule;
+    if (first.afterDomain.length === 0 && first.index < firstGeneral) settled.set(domain, packDecision(first));
+    else byDomain.set(domain, list);
+  }
+  const index: RuleIndex = { settled, byDomain, general };
   const defaultPolicy = config.defaultPolicy;
   return {
     defaultPolicy,

@@ -24,8 +24,22 @@ function allMatch(criteria: readonly Criterion[], ctx: MatchContext): boolean {
   return true;
 }
 
+const policyCodes: readonly Policy[] = ['bypass', 'one_factor', 'two_factor', 'deny'];
+
+/** A rule's decision as one small integer: `index × 8 + policy × 2 + hasSubject` (index < 2²⁷). */
+export function packDecision(rule: Pick<CompiledRule, 'index' | 'policy' | 'hasSubject'>): number {
+  return rule.index * 8 + policyCodes.indexOf(rule.policy) * 2 + (rule.hasSubject ? 1 : 0);
+}
+
+/** The decision {@link packDecision} packed. */
+export function unpackDecision(packed: number): Decision {
+  return { policy: policyCodes[(packed >> 1) & 3] as Policy, ruleIndex: packed >> 3, ruleHasSubject: (packed & 1) === 1 };
+}
+
 /** First match over the rules naming the target's domain merged (by position) with the general rules. */
 export function decide(index: RuleIndex, defaultPolicy: Policy, subject: Subject, target: Target): Decision {
+  const settled = index.settled.get(target.domain);
+  if (settled !== undefined) return unpackDecision(settled);
   const ctx = new MatchContext(subject, target);
   const named = index.byDomain.get(target.domain) ?? none;
   const general = index.general;

@@ -1,4 +1,4 @@
-import { type Authority, type AuthorityError, isAuthorityError, parseAuthority } from './authority.js';
+import { type Authority, type AuthorityError, authorityOf, isAuthorityError, type parseAuthority } from './authority.js';
 
 /** What a request asks for, split once: the scheme, the canonical authority, the origin-form target. */
 export interface RequestUrl {
@@ -23,7 +23,7 @@ export function parseRequestUrl(text: string): RequestUrl | AuthorityError {
   if (!parts) return { reason: 'is not an absolute URL (scheme://host/path)' };
   const [, schemeText = '', authorityText = '', rest = ''] = parts;
   if (authorityText.includes('@')) return { reason: 'has a user name or password (user@host), which is refused' };
-  const authority = parseAuthority(authorityText);
+  const authority = authorityOf(authorityText);
   if (isAuthorityError(authority)) return { reason: `has the host '${authorityText.slice(0, 80)}', which ${authority.reason}` };
   const hash = rest.indexOf('#');
   const withoutFragment = hash < 0 ? rest : rest.slice(0, hash);

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { trustFunction, trustMemoSize } from '../../src/server/trust.js';
 import { boundedMemo } from '../../src/shared/bounded-memo.js';
 import { canonicalIp, canonicalIpMemoSize } from '../../src/shared/client-ip.js';
-import { authorityMemoSize, authorityOf, readRequestView } from '../../src/shared/http/request-view.js';
+import { authorityMemoSize, authorityOf } from '../../src/shared/authority.js';
+import { readRequestView } from '../../src/shared/http/request-view.js';
 import type { IncomingMessage } from 'node:http';
 
 describe('bounded memos on the hot path (issue 14, item 3: every cache has a bound)', () => {

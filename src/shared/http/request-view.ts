@@ -1,7 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import proxyAddr from '@fastify/proxy-addr';
-import { type Authority, type AuthorityError, isAuthorityError, parseAuthority } from '../authority.js';
-import { boundedMemo } from '../bounded-memo.js';
+import { type Authority, authorityOf, isAuthorityError, type parseAuthority } from '../authority.js';
 import { canonicalIp } from '../client-ip.js';
 import { parseRequestUrl } from '../request-url.js';
 
@@ -40,9 +39,6 @@ export interface RequestViewError {
 
 const memo = Symbol('gatehouse.requestView');
 
-/** Most `Host` / `X-Forwarded-Host` texts whose parse is remembered: a gateway serves a few hosts. */
-export const authorityMemoSize = 1024;
-export const authorityOf = boundedMemo(authorityMemoSize, (text: string): Authority | AuthorityError => Object.freeze(parseAuthority(text)));
 type Memo = { [memo]?: RequestView | RequestViewError };
 
 /**
