@@ -21,7 +21,7 @@ const methodOverrides = new Set(['x-http-method-override', 'x-http-method', 'x-m
  * `X-Real-IP`), and method overrides.
  */
 function isOwned(name: string): boolean {
-  const n = name.replace(/_/g, '-');
+  const n = name.includes('_') ? name.replace(/_/g, '-') : name;
   return n.startsWith('remote-') || n.startsWith('x-forwarded-') || n === 'forwarded' || n === 'x-real-ip' || methodOverrides.has(n);
 }
 
@@ -40,7 +40,7 @@ export function prepareUpstreamHeaders(
   options: { readonly sessionCookies: readonly string[]; readonly upgrade?: boolean },
 ): void {
   const headers: IncomingHttpHeaders = req.headers;
-  const listed = (headers.connection ?? '').split(',').map((t) => t.trim().toLowerCase());
+  const listed = connectionTokens(headers.connection);
   const upgrade = options.upgrade ? headers.upgrade : undefined;
   for (const name of Object.keys(headers)) {
     if (hopByHop.has(name) || isOwned(name) || (listed.includes(name) && !framing.has(name))) delete headers[name];
@@ -68,9 +68,17 @@ export function prepareUpstreamHeaders(
 
 /** Removes hop-by-hop fields from an upstream response before it is copied to the client. */
 export function cleanResponseHeaders(headers: IncomingHttpHeaders, keepAlive: boolean): void {
-  const listed = (headers.connection ?? '').split(',').map((t) => t.trim().toLowerCase());
+  const listed = connectionTokens(headers.connection);
   for (const name of Object.keys(headers)) {
     if ((hopByHop.has(name) && name !== 'trailer') || (listed.includes(name) && !framing.has(name))) delete headers[name];
   }
   headers.connection = keepAlive ? 'keep-alive' : 'close';
+}
+
+const noTokens: readonly string[] = [];
+
+/** The field names a `Connection` header lists (lower case); none for `keep-alive`/`close` alone or no header. */
+function connectionTokens(value: string | undefined): readonly string[] {
+  if (value === undefined || value === 'keep-alive' || value === 'close') return noTokens;
+  return value.split(',').map((t) => t.trim().toLowerCase());
 }

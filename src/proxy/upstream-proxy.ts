@@ -16,6 +16,16 @@ export class UpstreamTimeoutError extends GatehouseError {
 export type ProxyFailure = (error: Error & { code?: string }, req: IncomingMessage, res: ServerResponse | Socket) => void;
 
 /**
+ * http-proxy called with a callback and no per-request options: its typings always put options
+ * before the callback, but an options argument (even `undefined`) makes it copy every option and
+ * parse the target again on each request.
+ */
+interface CallbackOnly {
+  web(req: IncomingMessage, res: ServerResponse, callback: (error: Error) => void): void;
+  ws(req: IncomingMessage, socket: Socket, head: Buffer, callback: (error: Error) => void): void;
+}
+
+/**
  * `http-proxy`, with its known hazards neutralised (perf-security.md):
  * - a keep-alive agent per scheme (without one every upstream connection is closed: 10× slower);
  * - the `deleteLength` web pass removed: it turned a chunked DELETE/OPTIONS body into a second,
@@ -25,36 +35,30 @@ export type ProxyFailure = (error: Error & { code?: string }, req: IncomingMessa
  * - `timeout` per upstream (504), and a client that goes away tears the upstream request down.
  */
 export class UpstreamProxy {
-  readonly #proxy = httpProxy.createProxyServer({ xfwd: false, ws: true, prependPath: false, ignorePath: false });
   readonly #agents = {
     http: new HttpAgent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64, timeout: 30_000 }),
     https: new HttpsAgent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64, timeout: 30_000 }),
   };
-  readonly #timeouts = new WeakMap<IncomingMessage, number>();
+  /**
+   * One http-proxy server per upstream, its options fixed at creation: a request passes no
+   * options, so http-proxy neither copies them nor parses the target URL per request (it parses
+   * it once, on the first request). One entry per configured upstream: bounded by the config.
+   */
+  readonly #servers = new Map<UpstreamConfig, httpProxy>();
   readonly #tunnels = new Set<Socket>();
 
-  constructor(private readonly onFailure: ProxyFailure) {
-    const proxy = this.#proxy as unknown as { webPasses: ((...args: unknown[]) => unknown)[] };
-    proxy.webPasses = proxy.webPasses.filter((pass) => pass.name !== 'deleteLength');
-    this.#proxy.on('proxyReq', (proxyReq: ClientRequest, req: IncomingMessage, res: ServerResponse) => this.#watch(proxyReq, req, res));
-    this.#proxy.on('proxyReqWs', (proxyReq: ClientRequest, req: IncomingMessage, socket: Socket) => this.#watchWs(proxyReq, req, socket));
-    this.#proxy.on('proxyRes', (proxyRes: IncomingMessage, _req: IncomingMessage, res: ServerResponse) => {
-      cleanResponseHeaders(proxyRes.headers, res.shouldKeepAlive !== false);
-    });
-    // Errors without a callback (the ws pass after the handshake) must never crash the process.
-    this.#proxy.on('error', (error: Error, req: IncomingMessage, res: ServerResponse | Socket) => this.onFailure(error, req, res));
-  }
+  constructor(private readonly onFailure: ProxyFailure) {}
 
   /** Streams `req` to `upstream` (headers already prepared). */
   web(req: IncomingMessage, res: ServerResponse, upstream: UpstreamConfig): void {
-    this.#timeouts.set(req, upstream.timeout);
-    this.#proxy.web(req, res, this.#options(upstream), (error) => this.onFailure(error as Error, req, res));
+    const server = this.#serverFor(upstream) as unknown as CallbackOnly;
+    server.web(req, res, (error: Error) => this.onFailure(error, req, res));
   }
 
   /** Passes an authorised WebSocket handshake to `upstream`. */
   ws(req: IncomingMessage, socket: Socket, head: Buffer, upstream: UpstreamConfig): void {
-    this.#timeouts.set(req, upstream.timeout);
-    this.#proxy.ws(req, socket, head, this.#options(upstream), (error) => this.onFailure(error as Error, req, socket));
+    const server = this.#serverFor(upstream) as unknown as CallbackOnly;
+    server.ws(req, socket, head, (error: Error) => this.onFailure(error, req, socket));
   }
 
   /** Ends every WebSocket still open (at shutdown: the listener cannot close while they are). */
@@ -65,27 +69,44 @@ export class UpstreamProxy {
 
   close(): void {
     this.closeTunnels();
-    this.#proxy.close();
+    for (const server of this.#servers.values()) server.close();
     this.#agents.http.destroy();
     this.#agents.https.destroy();
   }
 
-  #options(upstream: UpstreamConfig): httpProxy.ServerOptions {
-    return {
+  #serverFor(upstream: UpstreamConfig): httpProxy {
+    const known = this.#servers.get(upstream);
+    if (known) return known;
+    const server = httpProxy.createProxyServer({
       target: upstream.target.href,
       agent: upstream.target.protocol === 'https:' ? this.#agents.https : this.#agents.http,
       changeOrigin: !upstream.preserveHost,
-    };
+      xfwd: false,
+      ws: true,
+      prependPath: false,
+      ignorePath: false,
+    });
+    const passes = server as unknown as { webPasses: ((...args: unknown[]) => unknown)[] };
+    passes.webPasses = passes.webPasses.filter((pass) => pass.name !== 'deleteLength');
+    const timeout = upstream.timeout;
+    server.on('proxyReq', (proxyReq: ClientRequest, _req: IncomingMessage, res: ServerResponse) => this.#watch(proxyReq, res, timeout));
+    server.on('proxyReqWs', (proxyReq: ClientRequest, _req: IncomingMessage, socket: Socket) => this.#watchWs(proxyReq, socket, timeout));
+    server.on('proxyRes', (proxyRes: IncomingMessage, _req: IncomingMessage, res: ServerResponse) => {
+      cleanResponseHeaders(proxyRes.headers, res.shouldKeepAlive !== false);
+    });
+    // Errors without a callback (the ws pass after the handshake) must never crash the process.
+    server.on('error', (error: Error, req: IncomingMessage, res: ServerResponse | Socket) => this.onFailure(error, req, res));
+    this.#servers.set(upstream, server);
+    return server;
   }
 
-  #timeout(proxyReq: ClientRequest, req: IncomingMessage): void {
-    const ms = this.#timeouts.get(req);
-    if (ms !== undefined) proxyReq.setTimeout(ms, () => proxyReq.destroy(new UpstreamTimeoutError(`no answer from the upstream within ${ms} ms`)));
+  #timeout(proxyReq: ClientRequest, ms: number): void {
+    proxyReq.setTimeout(ms, () => proxyReq.destroy(new UpstreamTimeoutError(`no answer from the upstream within ${ms} ms`)));
   }
 
   /** Either side of a WebSocket closing closes the other (http-proxy leaves the upstream open). */
-  #watchWs(proxyReq: ClientRequest, req: IncomingMessage, socket: Socket): void {
-    this.#timeout(proxyReq, req);
+  #watchWs(proxyReq: ClientRequest, socket: Socket, timeout: number): void {
+    this.#timeout(proxyReq, timeout);
     this.#tunnels.add(socket);
     socket.once('close', () => {
       this.#tunnels.delete(socket);
@@ -98,8 +119,8 @@ export class UpstreamProxy {
     });
   }
 
-  #watch(proxyReq: ClientRequest, req: IncomingMessage, res: ServerResponse): void {
-    this.#timeout(proxyReq, req);
+  #watch(proxyReq: ClientRequest, res: ServerResponse, timeout: number): void {
+    this.#timeout(proxyReq, timeout);
     // The client went away before the answer was complete: stop the upstream request too.
     const abort = () => {
       if (!res.writableFinished) proxyReq.destroy();
