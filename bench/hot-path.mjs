@@ -143,7 +143,8 @@ http { access_log off; keepalive_requests 1000000;
 );
 const bare = start(process.execPath, [join(dir, 'bare.mjs')]);
 const app = start(process.execPath, [join(dir, 'app.mjs')]);
-const gh = start(process.execPath, [join(root, 'bin/gatehouse.js'), 'serve', '--config', join(dir, 'config.yml')]);
+// Run as users run it: the bin's shebang sets V8's young-generation size (bin/gatehouse.js).
+const gh = start(join(root, 'bin/gatehouse.js'), ['serve', '--config', join(dir, 'config.yml')]);
 const nginx = start('nginx', ['-p', dir, '-e', `${dir}/nginx-error.log`, '-c', join(dir, 'nginx.conf')]);
 for (const p of [pgh, pbare, papp, pchain]) await waitPort(p);
 const nginxWorker = Number(execFileSync('pgrep', ['-P', String(nginx.pid)], { encoding: 'utf8' }).trim().split('\n')[0]);

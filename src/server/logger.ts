@@ -1,5 +1,6 @@
+import { createRequire } from 'node:module';
 import { pino, type DestinationStream, type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import type pinoPretty from 'pino-pretty';
 import type { LogConfig } from '../config/log.js';
 
 /**
@@ -16,6 +17,9 @@ export function createLogger(config: Pick<LogConfig, 'level' | 'format' | 'fileP
     },
   };
   if (config.format === 'text') {
+    // Loaded only for the text format: pino-pretty and its dependencies are ~10 MB of RSS that a
+    // JSON-logging gateway never uses (issue 14). It is CommonJS: required synchronously.
+    const pretty = createRequire(import.meta.url)('pino-pretty') as typeof pinoPretty;
     return pino(
       options,
       pretty({
