@@ -82,7 +82,17 @@ interface Identified {
 export class Authorizer {
   constructor(private readonly deps: AuthorizerDeps) {}
 
+  /** {@link check}, always as a promise. */
   async evaluate(query: AuthzQuery): Promise<Verdict> {
+    return this.check(query);
+  }
+
+  /**
+   * Decides `query`: at once (no promise, no store call) when the answer needs nothing to wait
+   * for — the session is in the in-process cache and no write is due (SessionManager.loadCached),
+   * or no session is needed at all —, else as a promise. The same steps either way.
+   */
+  check(query: AuthzQuery): Verdict | Promise<Verdict> {
     const target = targetOf(query.url, query.method);
     if (isRefusal(target)) return { kind: 'forbidden', reason: target.refused, username: '' };
     const cookie = this.deps.sessions.cookieFor(target.domain);
@@ -90,32 +100,45 @@ export class Authorizer {
     if (!schemeAllowed(target.scheme, cookie.domain)) return invalid(`the target scheme '${target.scheme}' is not https`);
     const portal = portalFor(query, cookie);
     if (typeof portal === 'string') return invalid(portal);
+    const asked: Asked = { query, target, cookie, portal };
+    const bearer = this.deps.bearer && parseBearer(query.authorization);
+    if (query.basic === undefined && bearer === undefined) {
+      const cached = this.deps.sessions.loadCached(cookie, query.cookie(cookie.name));
+      if (cached !== null) return this.#conclude(asked, fromSession(query, cached));
+    }
+    return this.#identify(asked).then((who) => ('kind' in who ? who : this.#conclude(asked, who)));
+  }
 
-    const who = await this.#identify(query, target, cookie);
-    if ('kind' in who) return who;
+  /** The verdict for who asked; a promise only when the session's activity must be written first. */
+  #conclude({ query, target, cookie, portal }: Asked, who: Identified): Verdict | Promise<Verdict> {
     const { subject, level, identity, session } = who;
     const decision = this.deps.rules.decide(subject, target);
     const result = outcome(decision, level, isAnonymous(subject));
-    // Most checks touch nothing (activity is saved at most every inactivity/10): no await then.
-    const touched = session && subject.username !== '' ? this.deps.sessions.touch(cookie, session) : undefined;
-    if (touched) await touched;
     const rule = decision.ruleIndex < 0 ? 'default_policy' : `rule #${decision.ruleIndex + 1}`;
     const actor = subject.username || (subject.clientId && `oauth2:client:${subject.clientId}`);
+    let verdict: Verdict;
     switch (result) {
       case 'allow':
-        return { kind: 'allow', target, identity };
+        verdict = { kind: 'allow', target, identity };
+        break;
       case 'forbidden':
-        return { kind: 'forbidden', reason: `${rule} (${decision.policy}) denies it`, username: actor };
+        verdict = { kind: 'forbidden', reason: `${rule} (${decision.policy}) denies it`, username: actor };
+        break;
       case 'login': {
         const reason = `${rule} (${decision.policy}) needs a higher level than ${level}`;
-        if (who.challenge !== undefined) return { kind: 'login', reason, redirect: undefined, challenge: who.challenge };
-        return { kind: 'login', reason, challenge: undefined, redirect: portal && loginUrl(portal, query.url.href, query.method) };
+        verdict =
+          who.challenge !== undefined
+            ? { kind: 'login', reason, redirect: undefined, challenge: who.challenge }
+            : { kind: 'login', reason, challenge: undefined, redirect: portal && loginUrl(portal, query.url.href, query.method) };
       }
     }
+    // Most checks touch nothing (activity is saved at most every inactivity/10): no await then.
+    const touched = session && subject.username !== '' ? this.deps.sessions.touch(cookie, session) : undefined;
+    return touched ? touched.then(() => verdict) : verdict;
   }
 
   /** The request's subject from its one source of credentials, or the verdict when they fail. */
-  async #identify(query: AuthzQuery, target: Target, cookie: SessionCookieConfig): Promise<Identified | Verdict> {
+  async #identify({ query, target, cookie }: Asked): Promise<Identified | Verdict> {
     const anonymous: Identified = { subject: anonymousSubject(query.ip), level: AuthLevel.none, identity: undefined };
     if (query.basic !== undefined) {
       const checked =
@@ -143,11 +166,23 @@ export class Authorizer {
       const { principal } = checked;
       return { ...principal, subject: { ...principal.subject, ip: query.ip }, challenge: bearerChallenge('insufficient_user_authentication') };
     }
-    const session = await this.deps.sessions.load(cookie, query.cookie(cookie.name));
-    const state = session?.state;
-    if (!state || state.username === '') return { ...anonymous, session };
-    return { subject: { username: state.username, groups: state.groups, ip: query.ip, clientId: '' }, level: state.level, identity: state, session };
+    return fromSession(query, await this.deps.sessions.load(cookie, query.cookie(cookie.name)));
   }
+}
+
+/** What {@link Authorizer.check} has read of a query before identifying anyone. */
+interface Asked {
+  readonly query: AuthzQuery;
+  readonly target: Target;
+  readonly cookie: SessionCookieConfig;
+  readonly portal: URL | undefined;
+}
+
+/** Who a session says the requester is (anonymous without one, or before the first factor). */
+function fromSession(query: AuthzQuery, session: Session | undefined): Identified {
+  const state = session?.state;
+  if (!state || state.username === '') return { subject: anonymousSubject(query.ip), level: AuthLevel.none, identity: undefined, session };
+  return { subject: { username: state.username, groups: state.groups, ip: query.ip, clientId: '' }, level: state.level, identity: state, session };
 }
 
 function challenge(reason: string, header: string): Verdict {

@@ -25,7 +25,7 @@ import { koBody } from '../shared/http/ko.js';
 import type { RequestView } from '../shared/http/request-view.js';
 import { authRequest } from './auth-request.js';
 import { type AuthzDeps, type AuthzInput, cookiesOf, type QueryReader, readParams, splitTarget } from './endpoint.js';
-import type { AuthzQuery } from './evaluate.js';
+import type { AuthzQuery, Verdict } from './evaluate.js';
 import { extAuthz, extAuthzPrefix } from './ext-authz.js';
 import { forwardAuth } from './forward-auth.js';
 import { ForwardedHeaderError, ForwardedHeaders } from './headers.js';
@@ -109,18 +109,24 @@ export class AuthzEndpoints {
       return;
     }
     let query: AuthzQuery;
+    let verdict: Verdict | Promise<Verdict>;
     try {
       const input: AuthzInput = { method: req.method ?? 'GET', target, params, headers: new ForwardedHeaders(req), view, cookie: cookiesOf(req) };
       query = endpoint.read(input);
+      verdict = this.authorizer.check(query);
     } catch (error) {
       if (error instanceof ForwardedHeaderError) refuse(exchange, flavour, error.message);
       else exchange.fail(error);
       return;
     }
-    this.authorizer.evaluate(query).then(
-      (verdict) => respond(exchange, flavour, verdict, query.method),
-      (error: unknown) => exchange.fail(error),
-    );
+    const method = query.method;
+    // A cached session answers at once: no promise on the common path.
+    if (!(verdict instanceof Promise)) respond(exchange, flavour, verdict, method);
+    else
+      verdict.then(
+        (decided) => respond(exchange, flavour, decided, method),
+        (error: unknown) => exchange.fail(error),
+      );
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Clock } from '../shared/clock.js';
+import { deepFreeze } from '../shared/deep-freeze.js';
 import type { DeletedSession } from '../storage/storage.js';
 import type { SessionState } from './session.js';
 import type { SessionChanges } from './session-changes.js';
@@ -27,6 +28,8 @@ interface Entry {
   readonly json: string;
   readonly username: string;
   readonly freshUntil: number;
+  /** The state parsed once and frozen, for readers that change nothing (`peek`). */
+  frozen?: Readonly<SessionState>;
 }
 
 /** A store read in flight; `stale` once something changed the session meanwhile (its answer is then not cached). */
@@ -89,6 +92,14 @@ export class CachedSessionStore implements SessionStore {
   /** Whether entries may be served: always without a change feed, only while it is live with one. */
   get #serving(): boolean {
     return this.#changes?.live ?? true;
+  }
+
+  /** The entry's state, shared and frozen, while it may be served (no copy: forward-auth's hot path). */
+  peek(idHash: string): Readonly<SessionState> | undefined {
+    const entry = this.#entries.get(idHash);
+    if (entry === undefined || entry.freshUntil <= this.#clock.now() || !this.#serving) return undefined;
+    entry.frozen ??= deepFreeze(JSON.parse(entry.json) as SessionState) as Readonly<SessionState>;
+    return entry.frozen;
   }
 
   async get(idHash: string): Promise<SessionState | undefined> {

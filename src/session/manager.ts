@@ -83,6 +83,25 @@ export class SessionManager {
   }
 
   /**
+   * The live session named by `id` straight from the in-process cache, when answering needs no
+   * store call and no write: undefined when there is certainly none (no cookie, not an ID's
+   * shape); null when it must be loaded with {@link load} (not cached, expired or of another
+   * domain — `load` deletes it —, its user refresh or its activity write due). The state is
+   * frozen and shared: read it, never change it. Forward-auth's hot path (authz/evaluate.ts).
+   */
+  loadCached(cookie: SessionCookieConfig, id: string | undefined): Session | undefined | null {
+    if (id === undefined || !isSessionIdShape(id)) return undefined;
+    if (this.#store.peek === undefined) return null;
+    const idHash = hashSessionId(id);
+    const state = this.#store.peek(idHash);
+    if (state === undefined) return null;
+    const now = this.#clock.now();
+    if (state.cookieDomain !== cookie.domain || this.validUntil(cookie, state) <= now) return null;
+    if (this.#refresh?.due(state, now) || touchDue(cookie, state, now)) return null;
+    return { id, idHash, state: state as SessionState };
+  }
+
+  /**
    * The live session named by the cookie value `id` under `cookie`, or undefined. An expired,
    * idle or cross-domain session is deleted on the way, and so is one whose user the refresh
    * ends (removed, disabled, password changed); user details the refresh updated are saved.
@@ -152,7 +171,7 @@ export class SessionManager {
   /** Records activity, writing only when the stored time is stale by the write granularity. */
   touch(cookie: SessionCookieConfig, session: Session): Promise<void> | undefined {
     const now = this.#clock.now();
-    if (now - session.state.lastActivity < Math.min(cookie.inactivity / 10, 60_000)) return undefined;
+    if (!touchDue(cookie, session.state, now)) return undefined;
     session.state.lastActivity = now;
     return this.save(cookie, session);
   }
@@ -235,4 +254,9 @@ export class SessionManager {
     if (this.#purgeTimer) clearInterval(this.#purgeTimer);
     this.#purgeTimer = undefined;
   }
+}
+
+/** Whether a check should record activity: the stored time is stale by the write granularity (inactivity/10, at most 1 min). */
+function touchDue(cookie: SessionCookieConfig, state: Readonly<SessionState>, now: number): boolean {
+  return now - state.lastActivity >= Math.min(cookie.inactivity / 10, 60_000);
 }

@@ -21,6 +21,11 @@ export interface SessionStore {
    * processes purging one shared store at the same time.
    */
   purgeExpired(now: number): Promise<DeletedSession[]>;
+  /**
+   * The state held in memory for `idHash`, when the store keeps one that may be served now
+   * (session/cached-store.ts); undefined otherwise (then ask `get`). Frozen: shared by every reader.
+   */
+  peek?(idHash: string): Readonly<SessionState> | undefined;
   /** A user's sessions, their hashes and states (for `gatehouse sessions list`). */
   listUser(username: string): Promise<{ readonly idHash: string; readonly state: SessionState; readonly expiresAt: number }[]>;
 }

@@ -90,7 +90,7 @@ describe('the forward-auth fast path (issue 14, item 1)', () => {
 
 /** The endpoints over an Authorizer whose answers the test gives, one request at a time. */
 function endpointsWith(evaluate: () => Promise<Verdict>) {
-  const authorizer = { evaluate } as unknown as Authorizer;
+  const authorizer = { check: evaluate } as unknown as Authorizer;
   let text = '';
   const logger = pino({ level: 'info' }, { write: (line: string) => (text += line) });
   const endpoints = new AuthzEndpoints({ authorizer, logger, requestId: requestIds() });
