@@ -85,7 +85,7 @@ function http(port, path, headers, body) {
 }
 
 // --- servers ---------------------------------------------------------------------------------
-const [pgh, pbare, papp, pchain] = [await freePort(), await freePort(), await freePort(), await freePort()];
+const [pgh, pbare, papp, pchain, phop] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
 writeFileSync(
   join(dir, 'bare.mjs'),
   `import { createServer } from 'node:http';
@@ -96,6 +96,14 @@ writeFileSync(
   join(dir, 'app.mjs'),
   `import { createServer } from 'node:http';
 createServer((req, res) => { res.writeHead(200, { 'content-type': 'text/plain' }); res.end('hello ' + (req.headers['remote-user'] ?? '-')); }).listen(${papp}, '127.0.0.1');`,
+);
+// A plain http-proxy hop to the same upstream, no authorisation: what one Node proxy hop costs.
+writeFileSync(
+  join(dir, 'hop.cjs'),
+  `const { createServer, Agent } = require('node:http');
+const httpProxy = require(${JSON.stringify(join(root, 'node_modules/http-proxy'))});
+const proxy = httpProxy.createProxyServer({ target: 'http://127.0.0.1:${papp}', agent: new Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64 }) });
+createServer((req, res) => proxy.web(req, res)).listen(${phop}, '127.0.0.1');`,
 );
 const salt = randomBytes(16);
 const ab64 = (b) => b.toString('base64').replace(/=+$/, '').replace(/\+/g, '.');
@@ -145,8 +153,9 @@ const bare = start(process.execPath, [join(dir, 'bare.mjs')]);
 const app = start(process.execPath, [join(dir, 'app.mjs')]);
 // Run as users run it: the bin's shebang sets V8's young-generation size (bin/gatehouse.js).
 const gh = start(join(root, 'bin/gatehouse.js'), ['serve', '--config', join(dir, 'config.yml')]);
+const hop = start(process.execPath, [join(dir, 'hop.cjs')]);
 const nginx = start('nginx', ['-p', dir, '-e', `${dir}/nginx-error.log`, '-c', join(dir, 'nginx.conf')]);
-for (const p of [pgh, pbare, papp, pchain]) await waitPort(p);
+for (const p of [pgh, pbare, papp, pchain, phop]) await waitPort(p);
 const nginxWorker = Number(execFileSync('pgrep', ['-P', String(nginx.pid)], { encoding: 'utf8' }).trim().split('\n')[0]);
 
 const login = await http(
@@ -171,6 +180,7 @@ const url = {
   fwd: `http://127.0.0.1:${pgh}/api/authz/forward-auth`,
   proxy: `http://127.0.0.1:${pgh}/`,
   chain: `http://127.0.0.1:${pchain}/`,
+  hop: `http://127.0.0.1:${phop}/`,
 };
 const site = ['Host: app.example.localhost', `Cookie: ${cookie}`];
 // Correctness gates before any load.
@@ -184,9 +194,9 @@ await gate(pchain, '/', site, (r) => r.status === 200 && r.body === 'hello john'
 process.stderr.write('servers up, gates passed\n');
 
 // --- rows 1, 2 and 7: throughput, interleaved -------------------------------------------------
-const runs = { bare: [], fwd: [], proxy: [], chain: [] };
-const pids = { bare: [bare.pid], fwd: [gh.pid], proxy: [gh.pid, app.pid], chain: [nginxWorker, gh.pid, app.pid] };
-const headersOf = { bare: asked, fwd: asked, proxy: site, chain: site };
+const runs = { bare: [], fwd: [], proxy: [], chain: [], hop: [] };
+const pids = { bare: [bare.pid], fwd: [gh.pid], proxy: [gh.pid, app.pid], chain: [nginxWorker, gh.pid, app.pid], hop: [hop.pid, app.pid] };
+const headersOf = { bare: asked, fwd: asked, proxy: site, chain: site, hop: site };
 for (const c of Object.keys(runs)) wrk(url[c], headersOf[c], pids[c], 3); // warm-up
 for (let rep = 0; rep < REPS; rep++)
   for (const c of Object.keys(runs)) {
@@ -240,6 +250,9 @@ console.log(
 );
 console.log(
   `| proxy mode, valid session ÷ nginx auth_request → Gatehouse → same upstream | ${fmt(rps('proxy'))} vs ${fmt(rps('chain'))} req/s; CPU ${us('proxy').toFixed(0)} vs ${us('chain').toFixed(0)} µs/request (all server processes) | ${median(proxyRatio).toFixed(2)} (${span(proxyRatio)}) | ≥ 1.30 | ${verdict(median(proxyRatio) >= 1.3)} |`,
+);
+console.log(
+  `| (for reference) a plain http-proxy hop to the same upstream, no authorisation | ${fmt(rps('hop'))} req/s; CPU ${us('hop').toFixed(0)} µs/request (hop and upstream) | ${(rps('hop') / rps('chain')).toFixed(2)} of the nginx chain | | |`,
 );
 console.log(
   `| forward-auth p99 at a steady 1,000 req/s ÷ bare server paced the same | ${median(steady.fwd).toFixed(2)} vs ${median(steady.bare).toFixed(2)} ms | ${median(steadyRatio).toFixed(2)} (${span(steadyRatio)}) | ≤ 1.5 | ${verdict(median(steadyRatio) <= 1.5)} |`,
