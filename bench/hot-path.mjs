@@ -44,7 +44,10 @@ async function waitPort(port) {
   throw new Error(`nothing on ${port}`);
 }
 function start(cmd, args, env = {}) {
-  const child = spawn('taskset', ['-c', '0', cmd, ...args], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, NODE_ENV: 'production', ...env } });
+  const child = spawn('taskset', ['-c', '0', cmd, ...args], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, NODE_ENV: 'production', ...env },
+  });
   children.push(child);
   return child;
 }
@@ -56,7 +59,18 @@ const rssMb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/s
 /** wrk on CPU 1; CPU µs per request of `pids` (the server side) over the run. */
 function wrk(url, headers, pids, seconds = DURATION, script) {
   const before = pids.map(ticks);
-  const args = ['-c', '1', 'wrk', '-t1', `-c${CONNS}`, `-d${seconds}s`, '--latency', ...(script ? ['-s', script] : []), ...headers.flatMap((h) => ['-H', h]), url];
+  const args = [
+    '-c',
+    '1',
+    'wrk',
+    '-t1',
+    `-c${CONNS}`,
+    `-d${seconds}s`,
+    '--latency',
+    ...(script ? ['-s', script] : []),
+    ...headers.flatMap((h) => ['-H', h]),
+    url,
+  ];
   const out = execFileSync('taskset', args, { encoding: 'utf8' });
   const requests = Number(/(\d+) requests in/.exec(out)[1]);
   const cpu = pids.reduce((sum, pid, i) => sum + ticks(pid) - before[i], 0);
@@ -114,7 +128,10 @@ writeFileSync(
   argon: {displayname: Argon, password: '${await hashPassword('bench-password', 'argon2id')}', email: argon@example.com, groups: []}
 `,
 );
-const rules = Array.from({ length: 999 }, (_, i) => `    - {domain: site${i}.example.localhost, policy: ${['bypass', 'one_factor', 'two_factor', 'deny'][i % 4]}}`);
+const rules = Array.from(
+  { length: 999 },
+  (_, i) => `    - {domain: site${i}.example.localhost, policy: ${['bypass', 'one_factor', 'two_factor', 'deny'][i % 4]}}`,
+);
 writeFileSync(
   join(dir, 'config.yml'),
   `server: {address: 'tcp://127.0.0.1:${pgh}'}
@@ -156,7 +173,11 @@ const gh = start(join(root, 'bin/gatehouse.js'), ['serve', '--config', join(dir,
 const hop = start(process.execPath, [join(dir, 'hop.cjs')]);
 const nginx = start('nginx', ['-p', dir, '-e', `${dir}/nginx-error.log`, '-c', join(dir, 'nginx.conf')]);
 for (const p of [pgh, pbare, papp, pchain, phop]) await waitPort(p);
-const nginxWorker = Number(execFileSync('pgrep', ['-P', String(nginx.pid)], { encoding: 'utf8' }).trim().split('\n')[0]);
+const nginxWorker = Number(
+  execFileSync('pgrep', ['-P', String(nginx.pid)], { encoding: 'utf8' })
+    .trim()
+    .split('\n')[0],
+);
 
 const login = await http(
   pgh,
@@ -221,7 +242,9 @@ writeFileSync(
 const busy = { idle: [], busy: [], logins: [] };
 for (let rep = 0; rep < REPS; rep++) {
   busy.idle.push(paced(url.fwd, asked, 1000).p99);
-  const loop = spawn('taskset', ['-c', '1', 'wrk', '-t1', '-c4', `-d${DURATION + 2}s`, '-s', loginScript, `http://127.0.0.1:${pgh}/api/firstfactor`], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const loop = spawn('taskset', ['-c', '1', 'wrk', '-t1', '-c4', `-d${DURATION + 2}s`, '-s', loginScript, `http://127.0.0.1:${pgh}/api/firstfactor`], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   let out = '';
   loop.stdout.on('data', (c) => (out += c));
   await new Promise((r) => setTimeout(r, 1000));
@@ -263,9 +286,7 @@ console.log(
 console.log(
   `| rules: 10,000 spread ÷ 10 rules, cost per decision (bench/rules.mjs) | ${rulesOut.match(/10000 rules:\s+(\d+) ns/)?.[1]} vs ${rulesOut.match(/\s10 rules:\s+(\d+) ns/)?.[1]} ns | ${rulesRow?.[1]} (${rulesRow?.[2]}) | ≤ 1.5 | ${verdict(Number(rulesRow?.[1]) <= 1.5)} |`,
 );
-console.log(
-  `| OIDC token exchanges ÷ ${oidcRow?.[1]?.trim()} (bench/oidc.mjs) | | ${oidcRow?.[3]} | ≥ 1.0 | ${verdict(Number(oidcRow?.[3]) >= 1)} |`,
-);
+console.log(`| OIDC token exchanges ÷ ${oidcRow?.[1]?.trim()} (bench/oidc.mjs) | | ${oidcRow?.[3]} | ≥ 1.0 | ${verdict(Number(oidcRow?.[3]) >= 1)} |`);
 console.log(
   `| RSS after the forward-auth run | ${rss.gatehouse.toFixed(1)} MB (bare node:http ${rss.bare.toFixed(1)} MB) | | ≤ 90 MB | ${verdict(rss.gatehouse <= 90)} |`,
 );

@@ -42,7 +42,10 @@ writeFileSync(
   join(dir, 'users.yml'),
   `users:\n  john: {displayname: John Doe, password: '$pbkdf2-sha256$1000$${ab64(salt)}$${ab64(pbkdf2Sync('bench-password', salt, 1000, 32, 'sha256'))}', email: john@example.com, groups: [admins, dev]}\n`,
 );
-const rules = Array.from({ length: RULES - 1 }, (_, i) => `    - {domain: site${i}.example.localhost, policy: ${['bypass', 'one_factor', 'two_factor', 'deny'][i % 4]}}`);
+const rules = Array.from(
+  { length: RULES - 1 },
+  (_, i) => `    - {domain: site${i}.example.localhost, policy: ${['bypass', 'one_factor', 'two_factor', 'deny'][i % 4]}}`,
+);
 writeFileSync(
   join(dir, 'config.yml'),
   `server: {address: 'tcp://127.0.0.1:${gh}'}
@@ -77,7 +80,13 @@ await waitPort(app);
 
 const login = await new Promise((resolve, reject) => {
   const req = httpRequest(
-    { host: '127.0.0.1', port: gh, path: '/api/firstfactor', method: 'POST', headers: { host: `auth.example.localhost:${gh}`, 'content-type': 'application/json' } },
+    {
+      host: '127.0.0.1',
+      port: gh,
+      path: '/api/firstfactor',
+      method: 'POST',
+      headers: { host: `auth.example.localhost:${gh}`, 'content-type': 'application/json' },
+    },
     (res) => resolve(res.headers['set-cookie'].find((c) => c.startsWith('gatehouse_session=')).split(';')[0]),
   );
   req.on('error', reject).end(JSON.stringify({ username: 'john', password: 'bench-password' }));
