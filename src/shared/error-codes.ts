@@ -7,6 +7,11 @@ export const errorCodes = {
   GH_CONFIG_INVALID: { status: 500, meaning: 'The configuration file has problems; each is printed with its dotted path.' },
   GH_LISTEN: { status: 500, meaning: 'server.address cannot be listened on (port in use, no privilege, not an address of this machine).' },
   GH_USERS_FILE: { status: 500, meaning: 'The users file (authentication_backend.file.path) cannot be read or has problems.' },
+  GH_USERS_FILE_WRITE: {
+    status: 500,
+    meaning:
+      "A user's new password digest could not be written to the users file (unknown user, a file that has problems or kept changing, a filesystem error); the file is unchanged.",
+  },
   GH_STORAGE_OPEN: { status: 500, meaning: 'The SQLite database (storage.local.path) cannot be opened.' },
   GH_STORAGE_CONNECT: {
     status: 500,
