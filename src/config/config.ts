@@ -4,6 +4,7 @@ import type { DefinitionsConfig } from './definitions.js';
 import type { LogConfig } from './log.js';
 import type { NotifierConfig } from './notifier.js';
 import type { OidcConfig } from './oidc.js';
+import type { PasswordPolicyConfig } from './password-policy.js';
 import type { PortalConfig } from './portal.js';
 import type { ProxyConfig } from './proxy.js';
 import type { RegulationConfig } from './regulation.js';
@@ -24,6 +25,8 @@ export interface Config {
   readonly authenticationBackend: AuthenticationBackendConfig | undefined;
   readonly totp: TotpConfig;
   readonly regulation: RegulationConfig;
+  /** The rules a new password must meet (none by default). */
+  readonly passwordPolicy: PasswordPolicyConfig;
   /** Absent when the configuration has no `notifier` (no identity checks by email possible). */
   readonly notifier: NotifierConfig | undefined;
   readonly portal: PortalConfig;

@@ -84,6 +84,19 @@ export const defaults = {
     findTime: 120_000,
     banTime: 300_000,
   },
+  /** Authelia's `password_policy` defaults: no policy; `max_length` 0 is no maximum. */
+  passwordPolicy: {
+    standard: {
+      enabled: false,
+      minLength: 8,
+      maxLength: 0,
+      requireUppercase: false,
+      requireLowercase: false,
+      requireNumber: false,
+      requireSpecial: false,
+    },
+    zxcvbn: { enabled: false, minScore: 3 },
+  },
   notifier: {
     smtp: {
       address: 'smtp://localhost:25',

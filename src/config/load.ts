@@ -10,6 +10,7 @@ import { readDefinitions } from './definitions.js';
 import { readLog } from './log.js';
 import { readNotifier } from './notifier.js';
 import { readIdentityProviders } from './oidc.js';
+import { readPasswordPolicy } from './password-policy.js';
 import { readPortal } from './portal.js';
 import { readProxy } from './proxy.js';
 import { Problems } from './problems.js';
@@ -32,6 +33,7 @@ const sections = [
   'authentication_backend',
   'totp',
   'regulation',
+  'password_policy',
   'notifier',
   'portal',
   'theme',
@@ -45,7 +47,6 @@ const autheliaOnly = [
   'webauthn',
   'duo_api',
   'ntp',
-  'password_policy',
   'identity_validation',
   'telemetry',
   'privacy_policy',
@@ -113,6 +114,7 @@ export function parseConfig(raw: unknown, options: { env: Readonly<Record<string
     authenticationBackend: readAuthenticationBackend(ctx, top.authentication_backend),
     totp: readTotp(ctx, top.totp),
     regulation: readRegulation(ctx, top.regulation),
+    passwordPolicy: readPasswordPolicy(ctx, top.password_policy),
     notifier: readNotifier(ctx, top.notifier),
     portal: readPortal(ctx, top.portal, top.theme),
     identityProviders: { oidc },
