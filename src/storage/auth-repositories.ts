@@ -98,3 +98,58 @@ export interface OneTimeCodeRepository {
   /** Revokes every active code of (`username`, `intent`); returns how many. */
   revokeActive(username: string, intent: string, now: number): Promise<number>;
 }
+
+/** A registered WebAuthn authenticator (`webauthn_credentials`). */
+export interface WebAuthnCredential {
+  readonly username: string;
+  /** The relying party ID it was registered for (the cookie domain of the portal). */
+  readonly rpId: string;
+  /** The credential ID, base64url. Unique across every user and relying party. */
+  readonly credentialId: string;
+  /** The user's name for it ("YubiKey 5", "Laptop"). */
+  readonly description: string;
+  /** The COSE public key. */
+  readonly publicKey: Buffer;
+  readonly signCount: number;
+  /** What the authenticator said it can be reached by (`usb`, `nfc`, `internal`, `hybrid`…). */
+  readonly transports: readonly string[];
+  readonly aaguid: string;
+  /** A discoverable credential (a passkey): it can sign in without a user name. */
+  readonly discoverable: boolean;
+  readonly backupEligible: boolean;
+  readonly backedUp: boolean;
+  readonly createdAt: number;
+  readonly lastUsedAt: number | undefined;
+}
+
+export interface WebAuthnRepository {
+  /**
+   * The user's WebAuthn user handle for `rpId`, created with `fresh` the first time. Atomic: two
+   * registrations at once get the same handle.
+   */
+  userHandle(username: string, rpId: string, fresh: () => string, time: number): Promise<string>;
+  /** Whose handle this is (a passkey names its user by handle only). */
+  usernameOfHandle(rpId: string, userHandle: string): Promise<string | undefined>;
+  /** The user's credentials, for every relying party unless `rpId` is given, oldest first. */
+  list(username: string, rpId?: string): Promise<WebAuthnCredential[]>;
+  /** A credential by its ID, whoever owns it. */
+  find(credentialId: string): Promise<WebAuthnCredential | undefined>;
+  /** Stores a new credential; false (nothing stored) when its credential ID is already registered, to anyone. */
+  add(credential: WebAuthnCredential): Promise<boolean>;
+  /** Renames one of the user's credentials; false when the user has no such credential. */
+  rename(username: string, credentialId: string, description: string): Promise<boolean>;
+  /** Deletes one of the user's credentials; false when the user has no such credential. */
+  delete(username: string, credentialId: string): Promise<boolean>;
+  /**
+   * Records a sign-in with the credential, atomically only when its counter rose (or stays 0 on
+   * both sides: an authenticator without a counter). False when it did not (a cloned
+   * authenticator, or a replay racing this one): the caller refuses the assertion.
+   */
+  recordUse(credentialId: string, signCount: number, backedUp: boolean, time: number): Promise<boolean>;
+}
+
+/** The second-factor method a user prefers (`user_preferences`): `totp` or `webauthn`. */
+export interface UserPreferencesRepository {
+  secondFactorMethod(username: string): Promise<string | undefined>;
+  setSecondFactorMethod(username: string, method: string, time: number): Promise<void>;
+}

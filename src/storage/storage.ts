@@ -1,4 +1,11 @@
-import type { AuthenticationLogRepository, BanRepository, OneTimeCodeRepository, TotpRepository } from './auth-repositories.js';
+import type {
+  AuthenticationLogRepository,
+  BanRepository,
+  OneTimeCodeRepository,
+  TotpRepository,
+  UserPreferencesRepository,
+  WebAuthnRepository,
+} from './auth-repositories.js';
 import type { OidcRepository } from './oidc-repositories.js';
 
 /**
@@ -18,6 +25,10 @@ export interface Storage {
   readonly totp: TotpRepository;
   /** Hashed one-time codes for identity checks. */
   readonly oneTimeCodes: OneTimeCodeRepository;
+  /** WebAuthn credentials (security keys, passkeys) and each user's handle per relying party. */
+  readonly webauthn: WebAuthnRepository;
+  /** What each user chose on the settings page (the preferred second factor). */
+  readonly preferences: UserPreferencesRepository;
   /** OpenID Connect: signing keys (encrypted), subjects, codes and tokens (hashed), consents, audit. */
   readonly oidc: OidcRepository;
   /** Encrypts secrets at rest under the key derived from `storage.encryption_key`. */

@@ -71,7 +71,7 @@ describe('gateways on storage.postgres', () => {
     const started = await Promise.all([1, 2].map(() => startTestGateway(testConfig({ storage, identity_providers: { oidc } }))));
     expect(started.map((g) => g.storage.provider)).toEqual(['postgres', 'postgres']);
     const migrated = await query<{ version: number }>(`SELECT version FROM ${storage.postgres.schema}.migrations ORDER BY version`);
-    expect(migrated.map((m) => m.version)).toEqual([1, 2, 3, 4, 5]);
+    expect(migrated.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6]);
     const [a, b] = await Promise.all(started.map(jwks));
     expect(a).toHaveLength(2);
     expect(b).toEqual(a);

@@ -57,8 +57,9 @@ describe('what storage copy knows', () => {
           .map((c) => `${table}.${c.name}`),
       );
     const encrypted = encryptedValues.filter((v) => v.table !== 'sessions').map((v) => `${v.table}.${v.column}`);
-    // Not secrets under the storage key: the key's own check value, and a one-time code's hash.
-    const notEncrypted = ['encryption.value', 'one_time_code.code_hash'];
+    // Not secrets under the storage key: the key's own check value, a one-time code's hash, and a
+    // WebAuthn credential's public key (public by definition, stored as is, as Authelia does).
+    const notEncrypted = ['encryption.value', 'one_time_code.code_hash', 'webauthn_credentials.public_key'];
     expect(blobs.sort()).toEqual([...encrypted, ...notEncrypted].sort());
   });
 });
@@ -99,6 +100,23 @@ async function fill(s: Storage): Promise<void> {
     lastUsedAt: 32,
   });
   await s.totp.recordStep('john', 56_666_666, 40);
+  await s.webauthn.userHandle('john', 'example.com', () => 'handle-john', 41);
+  await s.webauthn.add({
+    username: 'john',
+    rpId: 'example.com',
+    credentialId: 'cred-john',
+    description: 'Key ✓',
+    publicKey: Buffer.from([0xa5, 1, 2, 3, 0, 255]),
+    signCount: 7,
+    transports: ['usb', 'internal'],
+    aaguid: '00000000-0000-0000-0000-000000000000',
+    discoverable: true,
+    backupEligible: true,
+    backedUp: false,
+    createdAt: 42,
+    lastUsedAt: 43,
+  });
+  await s.preferences.setSecondFactorMethod('john', 'webauthn', 44);
   await s.oneTimeCodes.insert({ username: 'john', intent: 'totp-enrolment', codeHash: Buffer.from([1, 2, 3, 0, 255]), issuedAt: 50, expiresAt: now });
   await s.oidc.addSigningKey({ kid: 'k1', algorithm: 'RS256', privateKey: pem, createdAt: 60 });
   await s.oidc.addSigningKey({ kid: 'k2', algorithm: 'ES256', privateKey: pem.replace('fake', 'other'), createdAt: 61, activatesAt: 70, retiresAt: now });

@@ -237,6 +237,9 @@ describe('PostgresStorage', () => {
       'sessions',
       'totp_configurations',
       'totp_history',
+      'user_preferences',
+      'webauthn_credentials',
+      'webauthn_users',
     ]);
     expect(await query("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename IN ('sessions', 'migrations')")).toEqual([]);
     const settings = await storage.pool.query<{ search_path: string; statement_timeout: string; application_name: string }>(

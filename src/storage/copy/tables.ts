@@ -33,6 +33,10 @@ export const copiedTables = [
   'oidc_grants',
   // 0005
   'oidc_logout_deliveries',
+  // 0006
+  'webauthn_credentials',
+  'webauthn_users',
+  'user_preferences',
 ] as const;
 
 /**

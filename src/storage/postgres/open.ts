@@ -14,6 +14,7 @@ import { PostgresOneTimeCodeRepository } from './one-time-code-repository.js';
 import { poolConfig } from './pool.js';
 import { PostgresSessionRepository } from './session-repository.js';
 import { PostgresTotpRepository } from './totp-repository.js';
+import { PostgresUserPreferencesRepository, PostgresWebAuthnRepository } from './webauthn-repository.js';
 import { StorageGuard } from './unavailable.js';
 
 export interface PostgresOptions {
@@ -41,6 +42,8 @@ export class PostgresStorage implements Storage {
   readonly bans: PostgresBanRepository;
   readonly totp: PostgresTotpRepository;
   readonly oneTimeCodes: PostgresOneTimeCodeRepository;
+  readonly webauthn: PostgresWebAuthnRepository;
+  readonly preferences: PostgresUserPreferencesRepository;
   readonly oidc: PostgresOidcRepository;
   readonly cipher: AesGcmCipher;
   readonly pool: Pool;
@@ -65,6 +68,8 @@ export class PostgresStorage implements Storage {
     this.bans = guard.wrap(new PostgresBanRepository(pool));
     this.totp = guard.wrap(new PostgresTotpRepository(pool, cipher));
     this.oneTimeCodes = guard.wrap(new PostgresOneTimeCodeRepository(pool));
+    this.webauthn = guard.wrap(new PostgresWebAuthnRepository(pool));
+    this.preferences = guard.wrap(new PostgresUserPreferencesRepository(pool));
     this.oidc = guard.wrap(new PostgresOidcRepository(pool, cipher));
   }
 

@@ -13,6 +13,7 @@ import { SqliteOidcRepository } from './oidc-repository.js';
 import { SqliteOneTimeCodeRepository } from './one-time-code-repository.js';
 import { SqliteSessionRepository } from './session-repository.js';
 import { SqliteTotpRepository } from './totp-repository.js';
+import { SqliteUserPreferencesRepository, SqliteWebAuthnRepository } from './webauthn-repository.js';
 
 export interface SqliteOptions {
   /** Database file; `:memory:` for tests. Its folder is created when missing. */
@@ -30,6 +31,8 @@ export class SqliteStorage implements Storage {
   readonly bans: SqliteBanRepository;
   readonly totp: SqliteTotpRepository;
   readonly oneTimeCodes: SqliteOneTimeCodeRepository;
+  readonly webauthn: SqliteWebAuthnRepository;
+  readonly preferences: SqliteUserPreferencesRepository;
   readonly oidc: SqliteOidcRepository;
   readonly cipher: AesGcmCipher;
   readonly db: Database;
@@ -45,6 +48,8 @@ export class SqliteStorage implements Storage {
     this.bans = new SqliteBanRepository(db);
     this.totp = new SqliteTotpRepository(db, cipher);
     this.oneTimeCodes = new SqliteOneTimeCodeRepository(db);
+    this.webauthn = new SqliteWebAuthnRepository(db);
+    this.preferences = new SqliteUserPreferencesRepository(db);
     this.oidc = new SqliteOidcRepository(db, cipher);
   }
 

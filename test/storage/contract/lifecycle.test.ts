@@ -63,7 +63,7 @@ describe.each(storageBackends)('opening a store ($name)', (backend) => {
     await store.exec("INSERT INTO migrations VALUES (999, 'future', 0, 'x')");
     const error = await failure(store.open());
     expect(error.code).toBe('GH_STORAGE_INIT');
-    expect(error.message).toMatch(/the database is at schema version 999, newer than this Gatehouse knows \(5\); upgrade Gatehouse$/);
+    expect(error.message).toMatch(/the database is at schema version 999, newer than this Gatehouse knows \(6\); upgrade Gatehouse$/);
   });
 
   it('migrates once when instances start together on a new store', async () => {
