@@ -3,7 +3,7 @@ import { defaults } from './defaults.js';
 import { parseDuration } from './duration.js';
 import { describe, keyPath } from './problems.js';
 import { type PasswordHashingConfig, readPasswordHashing } from './password-hashing.js';
-import { type ReadContext, readBoolean, readMapping, readPath } from './reader.js';
+import { type ReadContext, readBoolean, readMapping, readPath, readString } from './reader.js';
 
 /** `authentication_backend.file`: Authelia's `users_database.yml`. */
 export interface FileBackendConfig {
@@ -29,16 +29,26 @@ export interface AuthenticationBackendConfig {
    * or `'disable'` (never at use). Default 5 minutes without `watch`.
    */
   readonly refreshInterval: number | 'always' | 'disable';
+  /** `password_reset`: the sign-in page's "Forgot password?" link. */
+  readonly passwordReset: PasswordResetConfig;
+}
+
+/** `authentication_backend.password_reset`, with Authelia's keys and defaults. */
+export interface PasswordResetConfig {
+  /** No "Forgot password?" link and no reset endpoints (default false). */
+  readonly disable: boolean;
+  /** When set, the link goes to this absolute http(s) URL and Gatehouse's own reset endpoints are off (default none). */
+  readonly customUrl: string | undefined;
 }
 
 /** Authelia keys accepted but not implemented: a warning when set. */
-const ignoredKeys = ['password_reset', 'password_change'];
+const ignoredKeys = ['password_change'];
 
 /** Reads `authentication_backend`; `undefined` when the section is absent. */
 export function readAuthenticationBackend(ctx: ReadContext, value: unknown): AuthenticationBackendConfig | undefined {
   if (value === undefined || value === null) return undefined;
   const path = 'authentication_backend';
-  const raw = readMapping(ctx, path, value, ['file', 'ldap', 'refresh_interval', ...ignoredKeys]);
+  const raw = readMapping(ctx, path, value, ['file', 'ldap', 'refresh_interval', 'password_reset', ...ignoredKeys]);
   if (!raw) return undefined;
   if (raw.ldap !== undefined) ctx.problems.error(keyPath(path, 'ldap'), 'is not supported by this version of Gatehouse; use authentication_backend.file');
   for (const key of ignoredKeys) {
@@ -46,7 +56,26 @@ export function readAuthenticationBackend(ctx: ReadContext, value: unknown): Aut
   }
   const file = readFileBackend(ctx, keyPath(path, 'file'), raw.file);
   if (!file) return undefined;
-  return { file, refreshInterval: readRefreshInterval(ctx, keyPath(path, 'refresh_interval'), raw.refresh_interval, file.watch) };
+  return {
+    file,
+    refreshInterval: readRefreshInterval(ctx, keyPath(path, 'refresh_interval'), raw.refresh_interval, file.watch),
+    passwordReset: readPasswordReset(ctx, keyPath(path, 'password_reset'), raw.password_reset),
+  };
+}
+
+function readPasswordReset(ctx: ReadContext, path: string, value: unknown): PasswordResetConfig {
+  const raw = readMapping(ctx, path, value, ['disable', 'custom_url']) ?? {};
+  const customUrl = readString(ctx, keyPath(path, 'custom_url'), raw.custom_url);
+  let url: URL | undefined;
+  try {
+    url = customUrl ? new URL(customUrl) : undefined;
+  } catch {
+    url = undefined;
+  }
+  if (customUrl && (url === undefined || (url.protocol !== 'https:' && url.protocol !== 'http:'))) {
+    ctx.problems.error(keyPath(path, 'custom_url'), `must be an absolute http or https URL but is ${describe(customUrl)}`);
+  }
+  return { disable: readBoolean(ctx, keyPath(path, 'disable'), raw.disable, false), customUrl: customUrl || undefined };
 }
 
 function readFileBackend(ctx: ReadContext, path: string, value: unknown): FileBackendConfig | undefined {

@@ -1,6 +1,7 @@
 import type { AccessControlConfig } from './access-control.js';
 import type { AuthenticationBackendConfig } from './authentication-backend.js';
 import type { DefinitionsConfig } from './definitions.js';
+import type { IdentityValidationConfig } from './identity-validation.js';
 import type { LogConfig } from './log.js';
 import type { NotifierConfig } from './notifier.js';
 import type { OidcConfig } from './oidc.js';
@@ -24,6 +25,8 @@ export interface Config {
   /** Absent when the configuration has no `authentication_backend` (no login possible). */
   readonly authenticationBackend: AuthenticationBackendConfig | undefined;
   readonly totp: TotpConfig;
+  /** How long e-mailed identity checks (the "Forgot password?" link) stay valid. */
+  readonly identityValidation: IdentityValidationConfig;
   readonly regulation: RegulationConfig;
   /** The rules a new password must meet (none by default). */
   readonly passwordPolicy: PasswordPolicyConfig;

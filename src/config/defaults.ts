@@ -70,6 +70,10 @@ export const defaults = {
       bcrypt: { variant: 'standard', cost: 12 },
     },
   },
+  identityValidation: {
+    /** Authelia's `identity_validation.reset_password.jwt_lifespan`. */
+    resetPassword: { jwtLifespan: 5 * 60_000 },
+  },
   totp: {
     issuer: 'Gatehouse',
     algorithm: 'SHA1',

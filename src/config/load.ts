@@ -7,6 +7,7 @@ import { readAccessControl } from './access-control.js';
 import { readAuthenticationBackend } from './authentication-backend.js';
 import type { Config } from './config.js';
 import { readDefinitions } from './definitions.js';
+import { readIdentityValidation } from './identity-validation.js';
 import { readLog } from './log.js';
 import { readNotifier } from './notifier.js';
 import { readIdentityProviders } from './oidc.js';
@@ -32,6 +33,7 @@ const sections = [
   'access_control',
   'authentication_backend',
   'totp',
+  'identity_validation',
   'regulation',
   'password_policy',
   'notifier',
@@ -47,7 +49,6 @@ const autheliaOnly = [
   'webauthn',
   'duo_api',
   'ntp',
-  'identity_validation',
   'telemetry',
   'privacy_policy',
   'certificates_directory',
@@ -113,6 +114,7 @@ export function parseConfig(raw: unknown, options: { env: Readonly<Record<string
     accessControl,
     authenticationBackend: readAuthenticationBackend(ctx, top.authentication_backend),
     totp: readTotp(ctx, top.totp),
+    identityValidation: readIdentityValidation(ctx, top.identity_validation),
     regulation: readRegulation(ctx, top.regulation),
     passwordPolicy: readPasswordPolicy(ctx, top.password_policy),
     notifier: readNotifier(ctx, top.notifier),

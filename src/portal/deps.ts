@@ -52,6 +52,32 @@ export interface NotifierPort {
   send(message: { to: string; subject: string; text: string; html?: string }): Promise<void>;
 }
 
+/** What the "Forgot password?" flow needs (server/portal-deps.ts builds it for the file backend). */
+export interface PasswordResetPort {
+  /** Milliseconds a reset link stays valid. */
+  readonly lifespan: number;
+  /** A token for `username` and its hash; nothing stored (done for unknown users too, so both paths do the same work). */
+  mint(username: string): { token: string; hash: Buffer };
+  store(username: string, hash: Buffer): Promise<void>;
+  /** The user of an active token without consuming it; undefined when expired, used, revoked or tampered with. */
+  peek(token: string): Promise<string | undefined>;
+  /** Consumes an active token atomically and returns its user. */
+  consume(token: string): Promise<string | undefined>;
+  /** The enabled user named exactly `username`. */
+  user(username: string): Promise<Identity | undefined>;
+  /** The `password_policy` reasons a password is refused for (each completes "The password …"); empty when it passes. */
+  policyReasons(password: string, userInputs: readonly string[]): Promise<readonly string[]>;
+  /** The policy in a few words for the form, or undefined when none is enabled. */
+  readonly policyText: string | undefined;
+  /**
+   * Hashes `password` with `authentication_backend.file.password` and writes it to the users file.
+   * @throws UsersFileWriteError (`GH_USERS_FILE_WRITE`) when the file was left unchanged.
+   */
+  setPassword(username: string, password: string): Promise<void>;
+  /** Whether a reset may start now for this IP and this (typed) login; each call counts as a start. */
+  allowStart(ip: string, login: string): 'ok' | 'ip-limited' | 'user-limited';
+}
+
 /** The policy a target needs for a user (from the access-control rules). */
 export type PolicyFor = (target: URL, method: string, user: { username: string; groups: readonly string[]; ip: string }) => Policy;
 
@@ -81,6 +107,10 @@ export interface PortalDeps {
   readonly formTargets: readonly string[];
   /** Whether any rule or client needs two factors (decides where a login with no target goes). */
   readonly secondFactorUsed: boolean;
+  /** Where the sign-in page's "Forgot password?" link goes (`/reset-password` or `password_reset.custom_url`); undefined: no link. */
+  readonly resetPasswordLink: string | undefined;
+  /** Gatehouse's own reset flow; undefined (its pages and API answer 404) when disabled, with a custom URL, or without a notifier or users file. */
+  readonly passwordReset: PasswordResetPort | undefined;
   /** Whether the OpenID Connect provider runs: the signed-in page then links to the user's authorised apps (`/consents`). */
   readonly connectedApps: boolean;
 }

@@ -7,6 +7,7 @@ import { verifyPassword } from '../auth/password/verify.js';
 import { AttemptLimiter } from '../auth/regulation/attempt-limiter.js';
 import { Regulator } from '../auth/regulation/regulator.js';
 import { OneTimeCodes } from '../auth/totp/one-time-codes.js';
+import { ResetTokens } from '../auth/password/reset-tokens.js';
 import { TotpService } from '../auth/totp/totp-service.js';
 import { EmptyUserBackend } from '../auth/users/empty-backend.js';
 import { FileUserBackend } from '../auth/users/file-backend.js';
@@ -155,6 +156,13 @@ async function buildServices(
     totpLimiter: new AttemptLimiter({ maxFailures: 5, window: 5 * 60_000, clock }),
     oneTimeCodes: new OneTimeCodes({ repository: storage.oneTimeCodes, clock, random }),
     notifier,
+    fileBackend: backend,
+    resetTokens: new ResetTokens({ repository: storage.oneTimeCodes, clock, random, lifespan: config.identityValidation.resetPassword.jwtLifespan }),
+    // Reset e-mails: 10 per IP and 3 per account in 15 minutes.
+    resetLimiters: {
+      ip: new AttemptLimiter({ maxFailures: 10, window: 15 * 60_000, clock }),
+      user: new AttemptLimiter({ maxFailures: 3, window: 15 * 60_000, clock }),
+    },
     rules,
     cipher: storage.cipher,
   });

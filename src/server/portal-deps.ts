@@ -5,9 +5,14 @@ import type { OneTimeCodes } from '../auth/totp/one-time-codes.js';
 import type { AttemptLimiter } from '../auth/regulation/attempt-limiter.js';
 import type { Regulator } from '../auth/regulation/regulator.js';
 import type { UserBackend } from '../auth/users/user.js';
+import type { FileUserBackend } from '../auth/users/file-backend.js';
+import { setUserDigest } from '../auth/users/users-file-writer.js';
+import { hashWithConfig } from '../auth/password/configured-hash.js';
+import { checkPasswordPolicy, describePasswordPolicy } from '../auth/password/policy.js';
+import type { ResetTokens } from '../auth/password/reset-tokens.js';
 import type { Config } from '../config/config.js';
 import type { Notifier } from '../auth/notifier/notifier.js';
-import type { PolicyFor, PortalDeps, TotpPort } from '../portal/deps.js';
+import type { PasswordResetPort, PolicyFor, PortalDeps, TotpPort } from '../portal/deps.js';
 import { isRefusal, parseTarget } from '../rules/target.js';
 import type { RuleSet } from '../rules/compile.js';
 import type { SessionManager } from '../session/manager.js';
@@ -28,6 +33,11 @@ export interface PortalServices {
   readonly notifier: Notifier | undefined;
   readonly rules: RuleSet;
   readonly cipher: ColumnCipher;
+  /** The users file, for password resets; undefined without `authentication_backend`. */
+  readonly fileBackend: FileUserBackend | undefined;
+  readonly resetTokens: ResetTokens;
+  /** Reset starts per IP and per typed login (each start counts). */
+  readonly resetLimiters: { readonly ip: AttemptLimiter; readonly user: AttemptLimiter };
 }
 
 /** Adapts the services to what the portal asks for. */
@@ -61,7 +71,49 @@ export function portalDeps(s: PortalServices): PortalDeps {
     formTargets: [...new Set((s.config.identityProviders.oidc?.clients ?? []).flatMap((c) => c.redirectUris.map((u) => new URL(u).origin)))],
     secondFactorUsed: s.rules.defaultPolicy === 'two_factor' || s.rules.rules.some((r) => r.policy === 'two_factor'),
     connectedApps: s.config.identityProviders.oidc !== undefined,
+    ...passwordReset(s),
   };
+}
+
+/**
+ * The "Forgot password?" link and flow from `authentication_backend.password_reset`: off when
+ * disabled; a custom URL replaces the flow; without a notifier or users file there is no flow (nor link).
+ */
+function passwordReset(s: PortalServices): Pick<PortalDeps, 'resetPasswordLink' | 'passwordReset'> {
+  const settings = s.config.authenticationBackend?.passwordReset;
+  const file = s.config.authenticationBackend?.file;
+  const backend = s.fileBackend;
+  if (!settings || settings.disable) return { resetPasswordLink: undefined, passwordReset: undefined };
+  if (settings.customUrl) return { resetPasswordLink: settings.customUrl, passwordReset: undefined };
+  if (!backend || !file || !s.notifier) return { resetPasswordLink: undefined, passwordReset: undefined };
+  const policy = s.config.passwordPolicy;
+  const port: PasswordResetPort = {
+    lifespan: s.resetTokens.lifespan,
+    mint: (username) => s.resetTokens.mint(username),
+    store: (username, hash) => s.resetTokens.store(username, hash),
+    peek: (token) => s.resetTokens.peek(token),
+    consume: (token) => s.resetTokens.consume(token),
+    user: (username) => s.users.get(username),
+    policyReasons: async (password, inputs) => {
+      const result = await checkPasswordPolicy(policy, password, inputs);
+      return result.ok ? [] : result.reasons;
+    },
+    policyText: describePasswordPolicy(policy),
+    setPassword: async (username, password) => {
+      await setUserDigest(file.path, username, await hashWithConfig(password, file.password));
+      // The new digest is in force at once, watched file or not.
+      await backend.reload();
+    },
+    allowStart: (ip, login) => {
+      const { ip: perIp, user: perUser } = s.resetLimiters;
+      if (!perIp.check(ip).allowed) return 'ip-limited';
+      perIp.fail(ip);
+      const allowed = perUser.check(login).allowed;
+      perUser.fail(login);
+      return allowed ? 'ok' : 'user-limited';
+    },
+  };
+  return { resetPasswordLink: '/reset-password', passwordReset: port };
 }
 
 /** The policy the access-control rules give a target for a user; an unparseable target is denied. */

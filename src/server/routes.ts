@@ -27,6 +27,20 @@ import {
   enrolVerifyFormPOST,
   enrolVerifyPOST,
 } from '../portal/handlers/enrolment.js';
+import {
+  newPasswordFormPOST,
+  newPasswordFormSchema,
+  newPasswordPageGET,
+  newPasswordSchema,
+  resetCheckPOST,
+  resetLinkQuerySchema,
+  resetLinkSchema,
+  resetPasswordPOST,
+  resetRequestFormPOST,
+  resetRequestPageGET,
+  resetStartPOST,
+  resetStartSchema,
+} from '../portal/handlers/password-reset.js';
 import { firstFactorBodySchema, firstFactorPOST, loginFormPOST, loginFormSchema, loginPageGET } from '../portal/handlers/first-factor.js';
 import { secondFactorFormPOST, secondFactorPageGET, totpBodySchema, totpFormSchema, totpPOST } from '../portal/handlers/second-factor.js';
 import {
@@ -150,6 +164,10 @@ export function routeTable({ portal, oidc, health }: RouteDeps): Route[] {
     post('/2fa/enroll/start', codeFormSchema, enrolStartFormPOST(portal)),
     post('/2fa/enroll/verify', codeFormSchema, enrolVerifyFormPOST(portal)),
     post('/2fa/enroll/confirm', codeFormSchema, enrolConfirmFormPOST(portal)),
+    get('/reset-password', resetRequestPageGET(portal)),
+    post('/reset-password', resetStartSchema, resetRequestFormPOST(portal)),
+    route({ method: 'GET', url: '/reset-password/step2', schema: { querystring: resetLinkQuerySchema }, onSend: headers, handler: newPasswordPageGET(portal) }),
+    post('/reset-password/step2', newPasswordFormSchema, newPasswordFormPOST(portal)),
     page('/authenticated', authenticatedPageGET(portal)),
     page('/logout', logoutPageGET(portal)),
     route({
@@ -177,6 +195,9 @@ export function routeTable({ portal, oidc, health }: RouteDeps): Route[] {
     post('/api/secondfactor/totp/identity/start', emptyBodySchema, enrolStartPOST(portal)),
     post('/api/secondfactor/totp/identity/finish', codeFormSchema, enrolVerifyPOST(portal)),
     post('/api/secondfactor/totp/register', codeFormSchema, enrolConfirmPOST(portal)),
+    post('/api/reset-password/identity/start', resetStartSchema, resetStartPOST(portal)),
+    post('/api/reset-password/identity/finish', resetLinkSchema, resetCheckPOST(portal)),
+    post('/api/reset-password', newPasswordSchema, resetPasswordPOST(portal)),
     get('/api/state', stateGET(portal)),
     get('/api/user/info', userInfoGET(portal)),
     post('/api/logout', logoutBodySchema, logoutPOST(portal)),

@@ -31,6 +31,7 @@ describe('authentication_backend, totp, regulation, notifier: defaults', () => {
         }),
       },
       refreshInterval: 300_000,
+      passwordReset: { disable: false, customUrl: undefined },
     });
     expect(config.totp).toEqual({
       disable: false,
@@ -98,14 +99,61 @@ describe('authentication_backend, totp, regulation, notifier: defaults', () => {
   });
 
   it('warns about Authelia keys it accepts but ignores', () => {
-    const { warnings } = parseConfig(withBackend({}, { password_reset: { disable: true } }), { env: {}, baseDir: '/tmp' });
-    expect(warnings).toContain('authentication_backend.password_reset: is not implemented by this version of Gatehouse yet and is ignored');
+    const { warnings } = parseConfig(withBackend({}, { password_change: { disable: true } }), { env: {}, baseDir: '/tmp' });
+    expect(warnings).toContain('authentication_backend.password_change: is not implemented by this version of Gatehouse yet and is ignored');
+  });
+
+  it('reads password_reset and identity_validation.reset_password with Authelia defaults', () => {
+    const plain = configOf(withBackend({}));
+    expect(plain.authenticationBackend?.passwordReset).toEqual({ disable: false, customUrl: undefined });
+    expect(plain.identityValidation).toEqual({ resetPassword: { jwtLifespan: 300_000 } });
+    const set = configOf({
+      ...withBackend({}, { password_reset: { disable: true, custom_url: 'https://id.example.com/reset' } }),
+      identity_validation: { reset_password: { jwt_lifespan: '15m' } },
+    });
+    expect(set.authenticationBackend?.passwordReset).toEqual({ disable: true, customUrl: 'https://id.example.com/reset' });
+    expect(set.identityValidation.resetPassword.jwtLifespan).toBe(900_000);
+    expect(configOf({ ...base, identity_validation: { reset_password: { expiration: '10m' } } }).identityValidation.resetPassword.jwtLifespan).toBe(600_000);
+  });
+
+  it('accepts jwt_secret and jwt_algorithm with a warning', () => {
+    const raw = { ...base, identity_validation: { reset_password: { jwt_secret: 'x'.repeat(32), jwt_algorithm: 'HS256' } } };
+    const { warnings } = parseConfig(raw, { env: {}, baseDir: '/tmp' });
+    const ignored = 'is not needed by Gatehouse (reset links are random tokens stored hashed, not JWTs) and is ignored';
+    expect(warnings).toEqual(
+      expect.arrayContaining([`identity_validation.reset_password.jwt_secret: ${ignored}`, `identity_validation.reset_password.jwt_algorithm: ${ignored}`]),
+    );
   });
 });
 
 describe('authentication_backend, totp, regulation, notifier: exact messages', () => {
   it.each<[string, unknown, string[]]>([
     ['backend without file', { ...base, authentication_backend: {} }, ['authentication_backend.file: must be set but is absent']],
+    [
+      'password_reset values',
+      withBackend({}, { password_reset: { disable: 'yes', custom_url: 'ftp://x', extra: 1 } }),
+      [
+        'authentication_backend.password_reset.extra: is not a known key',
+        "authentication_backend.password_reset.custom_url: must be an absolute http or https URL but is 'ftp://x'",
+        "authentication_backend.password_reset.disable: must be true or false but is 'yes'",
+      ],
+    ],
+    [
+      'reset link lifespan',
+      { ...base, identity_validation: { reset_password: { jwt_lifespan: 'soon' }, credential_management: {} } },
+      [
+        'identity_validation.credential_management: is an Authelia option that Gatehouse does not support',
+        "identity_validation.reset_password.jwt_lifespan: must be a duration such as '90s', '5m', '1h', '2d', '1w', '1M', '1y' or a number of seconds but is 'soon'",
+      ],
+    ],
+    [
+      'reset link lifespan too short, and twice',
+      { ...base, identity_validation: { reset_password: { jwt_lifespan: '30s', expiration: '5m' } } },
+      [
+        'identity_validation.reset_password.expiration: must not be set together with identity_validation.reset_password.jwt_lifespan (they are the same option)',
+        "identity_validation.reset_password.jwt_lifespan: must be at least 60 seconds but is '30s'",
+      ],
+    ],
     [
       'ldap',
       { ...base, authentication_backend: { ldap: {}, file: { path: usersFile } } },

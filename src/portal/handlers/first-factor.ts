@@ -58,6 +58,7 @@ export function loginFormPOST(deps: PortalDeps): Handler<{ body: typeof loginFor
         username: form.username,
         error: authenticationFailed,
         rememberMe: ctx.cookie.rememberMe > 0,
+        resetLink: deps.resetPasswordLink,
       });
       return sendPage(reply, 401, body);
     }
@@ -81,6 +82,6 @@ export function loginPageGET(deps: PortalDeps): PageHandler {
         : { kind: 'authenticated' };
       return reply.status(302).header('location', nextLocation(next, rm)).send();
     }
-    return sendPage(reply, 200, loginPage(chrome(deps), { rd, rm, rememberMe: ctx.cookie.rememberMe > 0 }));
+    return sendPage(reply, 200, loginPage(chrome(deps), { rd, rm, rememberMe: ctx.cookie.rememberMe > 0, resetLink: deps.resetPasswordLink }));
   };
 }

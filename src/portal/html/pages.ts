@@ -16,7 +16,15 @@ const page = (chrome: PageChrome, title: string, body: SafeHtml) => layout({ ...
 
 export function loginPage(
   chrome: PageChrome,
-  options: { rd?: string | undefined; rm?: string | undefined; username?: string; error?: string | undefined; rememberMe: boolean },
+  options: {
+    rd?: string | undefined;
+    rm?: string | undefined;
+    username?: string;
+    error?: string | undefined;
+    rememberMe: boolean;
+    /** The "Forgot password?" link (`/reset-password` or `password_reset.custom_url`); none when undefined. */
+    resetLink?: string | undefined;
+  },
 ): string {
   return page(
     chrome,
@@ -30,6 +38,41 @@ export function loginPage(
   ${options.rememberMe ? html`<label class="check"><input type="checkbox" name="keepMeLoggedIn" value="true"> Remember me</label>` : ''}
   ${targetFields(options.rd, options.rm)}
   <button type="submit">Sign in</button>
+</form>
+${options.resetLink ? html`<p class="links"><a href="${options.resetLink}">Forgot password?</a></p>` : ''}`,
+  );
+}
+
+/** `/reset-password`: asks for the username; `notice` is the same answer whether the account exists or not. */
+export function resetRequestPage(chrome: PageChrome, options: { notice?: string | undefined; error?: string | undefined }): string {
+  return page(
+    chrome,
+    'Reset your password',
+    html`${alertBox(options.error)}${alertBox(options.notice, 'info')}
+<p>Enter your username. If the account has an e-mail address, a link to choose a new password is sent to it.</p>
+<form method="post" action="/reset-password" class="stack">
+  <label for="username">Username</label>
+  <input id="username" name="username" type="text" autocomplete="username" autocapitalize="none" spellcheck="false" required autofocus>
+  <button type="submit">Send the link</button>
+</form>
+<p class="links"><a href="/">Back to sign-in</a></p>`,
+  );
+}
+
+/** `/reset-password/step2?token=…`: the new password, twice, with the policy it must meet. */
+export function newPasswordPage(chrome: PageChrome, options: { token: string; policy: string | undefined; error?: string | undefined }): string {
+  return page(
+    chrome,
+    'Choose a new password',
+    html`${alertBox(options.error)}
+${options.policy ? html`<p class="hint" id="policy">The password must be ${options.policy}.</p>` : ''}
+<form method="post" action="/reset-password/step2" class="stack">
+  <input type="hidden" name="token" value="${options.token}">
+  <label for="password">New password</label>
+  <input id="password" name="password" type="password" autocomplete="new-password" required autofocus${options.policy ? html` aria-describedby="policy"` : ''}>
+  <label for="confirmation">New password again</label>
+  <input id="confirmation" name="confirmation" type="password" autocomplete="new-password" required>
+  <button type="submit">Change the password</button>
 </form>`,
   );
 }
