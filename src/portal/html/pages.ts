@@ -65,7 +65,7 @@ export function newPasswordPage(chrome: PageChrome, options: { token: string; po
     chrome,
     'Choose a new password',
     html`${alertBox(options.error)}
-${options.policy ? html`<p class="hint" id="policy">The password must be ${options.policy}.</p>` : ''}
+${options.policy ? html`<p class="hint policy" id="policy">The password must be ${options.policy}.</p>` : ''}
 <form method="post" action="/reset-password/step2" class="stack">
   <input type="hidden" name="token" value="${options.token}">
   <label for="password">New password</label>
