@@ -13,6 +13,7 @@ import type { ServerConfig } from './server.js';
 import type { SessionConfig } from './session.js';
 import type { StorageConfig } from './storage.js';
 import type { TotpConfig } from './totp.js';
+import type { WebAuthnConfig } from './webauthn.js';
 
 /** The validated, defaulted, deep-frozen configuration. Durations are milliseconds. */
 export interface Config {
@@ -25,6 +26,8 @@ export interface Config {
   /** Absent when the configuration has no `authentication_backend` (no login possible). */
   readonly authenticationBackend: AuthenticationBackendConfig | undefined;
   readonly totp: TotpConfig;
+  /** Security keys and passkeys (validated; not served yet). */
+  readonly webauthn: WebAuthnConfig;
   /** How long e-mailed identity checks (the "Forgot password?" link) stay valid. */
   readonly identityValidation: IdentityValidationConfig;
   readonly regulation: RegulationConfig;
