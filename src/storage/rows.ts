@@ -4,6 +4,7 @@
  * an encrypted column value to its row.
  */
 import type { GrantData, LogoutDelivery, StoredAuthorizationCode, StoredGrant, StoredToken } from './oidc-repositories.js';
+import type { WebAuthnCredential } from './auth-repositories.js';
 
 /** The associated data binding an encrypted TOTP secret to its row and column. */
 export function totpSecretContext(username: string): string {
@@ -147,5 +148,45 @@ export function codeOf(row: CodeRow): StoredAuthorizationCode {
     data: JSON.parse(row.data) as StoredAuthorizationCode['data'],
     issuedAt: row.issued_at,
     expiresAt: row.expires_at,
+  };
+}
+
+/** A `webauthn_credentials` row as either engine returns it (SQLite: 0/1 flags; PostgreSQL: booleans). */
+export interface WebAuthnRow {
+  username: string;
+  rp_id: string;
+  credential_id: string;
+  description: string;
+  public_key: Buffer;
+  sign_count: number;
+  transports: string;
+  aaguid: string;
+  discoverable: number | boolean;
+  backup_eligible: number | boolean;
+  backed_up: number | boolean;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+/** The columns of a {@link WebAuthnRow}, in the order both engines insert them. */
+export const webauthnColumns =
+  'username, rp_id, credential_id, description, public_key, sign_count, transports, aaguid, discoverable, backup_eligible, backed_up, created_at, last_used_at';
+
+/** A stored credential from its row. */
+export function webauthnCredentialOf(row: WebAuthnRow): WebAuthnCredential {
+  return {
+    username: row.username,
+    rpId: row.rp_id,
+    credentialId: row.credential_id,
+    description: row.description,
+    publicKey: row.public_key,
+    signCount: Number(row.sign_count),
+    transports: row.transports === '' ? [] : row.transports.split(','),
+    aaguid: row.aaguid,
+    discoverable: Boolean(row.discoverable),
+    backupEligible: Boolean(row.backup_eligible),
+    backedUp: Boolean(row.backed_up),
+    createdAt: Number(row.created_at),
+    lastUsedAt: row.last_used_at === null ? undefined : Number(row.last_used_at),
   };
 }

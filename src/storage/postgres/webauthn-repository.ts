@@ -1,42 +1,6 @@
 import type { UserPreferencesRepository, WebAuthnCredential, WebAuthnRepository } from '../auth-repositories.js';
+import { type WebAuthnRow, webauthnColumns, webauthnCredentialOf } from '../rows.js';
 import { type Sql, changes, first, rows } from './db.js';
-
-interface Row {
-  username: string;
-  rp_id: string;
-  credential_id: string;
-  description: string;
-  public_key: Buffer;
-  sign_count: number;
-  transports: string;
-  aaguid: string;
-  discoverable: boolean;
-  backup_eligible: boolean;
-  backed_up: boolean;
-  created_at: number;
-  last_used_at: number | null;
-}
-
-const columns =
-  'username, rp_id, credential_id, description, public_key, sign_count, transports, aaguid, discoverable, backup_eligible, backed_up, created_at, last_used_at';
-
-function credentialOf(row: Row): WebAuthnCredential {
-  return {
-    username: row.username,
-    rpId: row.rp_id,
-    credentialId: row.credential_id,
-    description: row.description,
-    publicKey: row.public_key,
-    signCount: Number(row.sign_count),
-    transports: row.transports === '' ? [] : row.transports.split(','),
-    aaguid: row.aaguid,
-    discoverable: row.discoverable,
-    backupEligible: row.backup_eligible,
-    backedUp: row.backed_up,
-    createdAt: Number(row.created_at),
-    lastUsedAt: row.last_used_at === null ? undefined : Number(row.last_used_at),
-  };
-}
 
 /** WebAuthn credentials (`webauthn_credentials`) and user handles (`webauthn_users`), on PostgreSQL. */
 export class PostgresWebAuthnRepository implements WebAuthnRepository {
@@ -60,20 +24,23 @@ export class PostgresWebAuthnRepository implements WebAuthnRepository {
   async list(username: string, rpId?: string): Promise<WebAuthnCredential[]> {
     const found =
       rpId === undefined
-        ? await rows<Row>(this.sql, `SELECT ${columns} FROM webauthn_credentials WHERE username = $1 ORDER BY id`, [username])
-        : await rows<Row>(this.sql, `SELECT ${columns} FROM webauthn_credentials WHERE username = $1 AND rp_id = $2 ORDER BY id`, [username, rpId]);
-    return found.map(credentialOf);
+        ? await rows<WebAuthnRow>(this.sql, `SELECT ${webauthnColumns} FROM webauthn_credentials WHERE username = $1 ORDER BY id`, [username])
+        : await rows<WebAuthnRow>(this.sql, `SELECT ${webauthnColumns} FROM webauthn_credentials WHERE username = $1 AND rp_id = $2 ORDER BY id`, [
+            username,
+            rpId,
+          ]);
+    return found.map(webauthnCredentialOf);
   }
 
   async find(credentialId: string): Promise<WebAuthnCredential | undefined> {
-    const row = await first<Row>(this.sql, `SELECT ${columns} FROM webauthn_credentials WHERE credential_id = $1`, [credentialId]);
-    return row && credentialOf(row);
+    const row = await first<WebAuthnRow>(this.sql, `SELECT ${webauthnColumns} FROM webauthn_credentials WHERE credential_id = $1`, [credentialId]);
+    return row && webauthnCredentialOf(row);
   }
 
   async add(c: WebAuthnCredential): Promise<boolean> {
     const added = await changes(
       this.sql,
-      `INSERT INTO webauthn_credentials (${columns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+      `INSERT INTO webauthn_credentials (${webauthnColumns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
        ON CONFLICT (credential_id) DO NOTHING`,
       [
         c.username,

@@ -1,51 +1,15 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { UserPreferencesRepository, WebAuthnCredential, WebAuthnRepository } from '../auth-repositories.js';
-
-interface Row {
-  username: string;
-  rp_id: string;
-  credential_id: string;
-  description: string;
-  public_key: Buffer;
-  sign_count: number;
-  transports: string;
-  aaguid: string;
-  discoverable: number;
-  backup_eligible: number;
-  backed_up: number;
-  created_at: number;
-  last_used_at: number | null;
-}
-
-const columns =
-  'username, rp_id, credential_id, description, public_key, sign_count, transports, aaguid, discoverable, backup_eligible, backed_up, created_at, last_used_at';
-
-function credentialOf(row: Row): WebAuthnCredential {
-  return {
-    username: row.username,
-    rpId: row.rp_id,
-    credentialId: row.credential_id,
-    description: row.description,
-    publicKey: row.public_key,
-    signCount: row.sign_count,
-    transports: row.transports === '' ? [] : row.transports.split(','),
-    aaguid: row.aaguid,
-    discoverable: row.discoverable === 1,
-    backupEligible: row.backup_eligible === 1,
-    backedUp: row.backed_up === 1,
-    createdAt: row.created_at,
-    lastUsedAt: row.last_used_at ?? undefined,
-  };
-}
+import { type WebAuthnRow, webauthnColumns, webauthnCredentialOf } from '../rows.js';
 
 /** WebAuthn credentials (`webauthn_credentials`) and user handles (`webauthn_users`). */
 export class SqliteWebAuthnRepository implements WebAuthnRepository {
   readonly #handle: Statement<[string, string], { user_handle: string }>;
   readonly #insertHandle: Statement<[string, string, string, number]>;
   readonly #owner: Statement<[string, string], { username: string }>;
-  readonly #listAll: Statement<[string], Row>;
-  readonly #listRp: Statement<[string, string], Row>;
-  readonly #find: Statement<[string], Row>;
+  readonly #listAll: Statement<[string], WebAuthnRow>;
+  readonly #listRp: Statement<[string, string], WebAuthnRow>;
+  readonly #find: Statement<[string], WebAuthnRow>;
   readonly #add: Statement<unknown[]>;
   readonly #rename: Statement<[string, string, string]>;
   readonly #delete: Statement<[string, string]>;
@@ -55,10 +19,10 @@ export class SqliteWebAuthnRepository implements WebAuthnRepository {
     this.#handle = db.prepare('SELECT user_handle FROM webauthn_users WHERE username = ? AND rp_id = ?');
     this.#insertHandle = db.prepare('INSERT OR IGNORE INTO webauthn_users (username, rp_id, user_handle, created_at) VALUES (?, ?, ?, ?)');
     this.#owner = db.prepare('SELECT username FROM webauthn_users WHERE rp_id = ? AND user_handle = ?');
-    this.#listAll = db.prepare(`SELECT ${columns} FROM webauthn_credentials WHERE username = ? ORDER BY id`);
-    this.#listRp = db.prepare(`SELECT ${columns} FROM webauthn_credentials WHERE username = ? AND rp_id = ? ORDER BY id`);
-    this.#find = db.prepare(`SELECT ${columns} FROM webauthn_credentials WHERE credential_id = ?`);
-    this.#add = db.prepare(`INSERT OR IGNORE INTO webauthn_credentials (${columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.#listAll = db.prepare(`SELECT ${webauthnColumns} FROM webauthn_credentials WHERE username = ? ORDER BY id`);
+    this.#listRp = db.prepare(`SELECT ${webauthnColumns} FROM webauthn_credentials WHERE username = ? AND rp_id = ? ORDER BY id`);
+    this.#find = db.prepare(`SELECT ${webauthnColumns} FROM webauthn_credentials WHERE credential_id = ?`);
+    this.#add = db.prepare(`INSERT OR IGNORE INTO webauthn_credentials (${webauthnColumns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.#rename = db.prepare('UPDATE webauthn_credentials SET description = ? WHERE username = ? AND credential_id = ?');
     this.#delete = db.prepare('DELETE FROM webauthn_credentials WHERE username = ? AND credential_id = ?');
     // The counter must rise, unless the authenticator keeps none (0 stored, 0 presented).
@@ -80,12 +44,12 @@ export class SqliteWebAuthnRepository implements WebAuthnRepository {
   }
 
   async list(username: string, rpId?: string): Promise<WebAuthnCredential[]> {
-    return (rpId === undefined ? this.#listAll.all(username) : this.#listRp.all(username, rpId)).map(credentialOf);
+    return (rpId === undefined ? this.#listAll.all(username) : this.#listRp.all(username, rpId)).map(webauthnCredentialOf);
   }
 
   async find(credentialId: string): Promise<WebAuthnCredential | undefined> {
     const row = this.#find.get(credentialId);
-    return row && credentialOf(row);
+    return row && webauthnCredentialOf(row);
   }
 
   async add(c: WebAuthnCredential): Promise<boolean> {
