@@ -6,14 +6,13 @@
 // requests per second, each HTTP row gives the server's CPU time per request (/proc utime+stime ÷
 // requests answered), which a noisy host disturbs far less. Needs wrk and nginx.
 import { execFileSync, spawn } from 'node:child_process';
-import { pbkdf2Sync, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hashPassword } from '../dist/auth/password/hash.js';
+import { freePort, johnLine, siteRules, waitPort } from './harness.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const DURATION = Number(process.env.DURATION ?? 10);
@@ -26,23 +25,6 @@ process.once('exit', () => {
 });
 
 // --- helpers ---------------------------------------------------------------------------------
-const freePort = () =>
-  new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = s.address().port;
-      s.close(() => resolve(p));
-    });
-  });
-async function waitPort(port) {
-  for (let i = 0; i < 1000; i++) {
-    const up = await new Promise((r) => {
-      const s = connect(port, '127.0.0.1', () => r(s.destroy() || true)).on('error', () => r(false));
-    });
-    if (up) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`nothing on ${port}`);
-}
 function start(cmd, args, env = {}) {
   const child = spawn('taskset', ['-c', '0', cmd, ...args], {
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -119,12 +101,10 @@ const httpProxy = require(${JSON.stringify(join(root, 'node_modules/http-proxy')
 const proxy = httpProxy.createProxyServer({ target: 'http://127.0.0.1:${papp}', agent: new Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64 }) });
 createServer((req, res) => proxy.web(req, res)).listen(${phop}, '127.0.0.1');`,
 );
-const salt = randomBytes(16);
-const ab64 = (b) => b.toString('base64').replace(/=+$/, '').replace(/\+/g, '.');
 writeFileSync(
   join(dir, 'users.yml'),
   `users:
-  john: {displayname: John Doe, password: '$pbkdf2-sha256$1000$${ab64(salt)}$${ab64(pbkdf2Sync('bench-password', salt, 1000, 32, 'sha256'))}', email: john@example.com, groups: [admins, dev]}
+${johnLine()}
   argon: {displayname: Argon, password: '${await hashPassword('bench-password', 'argon2id')}', email: argon@example.com, groups: []}
 `,
 );

@@ -3,13 +3,12 @@
 // each package (gatehouse's own code, fastify, http-proxy, pino, node's internals…).
 //   node scripts/build.mjs && node bench/profile.mjs forward-auth|proxy   (DURATION=10 TOP=25)
 import { execFileSync, spawn } from 'node:child_process';
-import { pbkdf2Sync, randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort, johnLine, siteRules, waitPort } from './harness.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const which = process.argv[2] ?? 'forward-auth';
@@ -18,34 +17,9 @@ const TOP = Number(process.env.TOP ?? 25);
 const RULES = Number(process.env.RULES ?? 1000);
 const dir = mkdtempSync(join(tmpdir(), 'gatehouse-profile-'));
 
-const port = () =>
-  new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = s.address().port;
-      s.close(() => resolve(p));
-    });
-  });
-const waitPort = async (p) => {
-  for (let i = 0; i < 500; i++) {
-    const up = await new Promise((r) => {
-      const s = connect(p, '127.0.0.1', () => r(s.destroy() || true)).on('error', () => r(false));
-    });
-    if (up) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`nothing on ${p}`);
-};
-const [gh, app] = [await port(), await port()];
-const salt = randomBytes(16);
-const ab64 = (b) => b.toString('base64').replace(/=+$/, '').replace(/\+/g, '.');
-writeFileSync(
-  join(dir, 'users.yml'),
-  `users:\n  john: {displayname: John Doe, password: '$pbkdf2-sha256$1000$${ab64(salt)}$${ab64(pbkdf2Sync('bench-password', salt, 1000, 32, 'sha256'))}', email: john@example.com, groups: [admins, dev]}\n`,
-);
-const rules = Array.from(
-  { length: RULES - 1 },
-  (_, i) => `    - {domain: site${i}.example.localhost, policy: ${['bypass', 'one_factor', 'two_factor', 'deny'][i % 4]}}`,
-);
+const [gh, app] = [await freePort(), await freePort()];
+writeFileSync(join(dir, 'users.yml'), `users:\n${johnLine()}\n`);
+const rules = siteRules(RULES - 1);
 writeFileSync(
   join(dir, 'config.yml'),
   `server: {address: 'tcp://127.0.0.1:${gh}'}

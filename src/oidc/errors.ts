@@ -1,5 +1,4 @@
-import { GatehouseError } from '../shared/errors.js';
-import { StoreUnavailableError } from '../shared/store-unavailable.js';
+import { GatehouseError, isTemporarilyUnavailable } from '../shared/errors.js';
 
 /**
  * Every OAuth 2.0 / OpenID Connect error the provider returns, declared once (RFC 6749 §4.1.2.1,
@@ -70,8 +69,7 @@ export class UnredirectableError extends OAuthError {
  */
 export function asOAuthError(error: unknown): OAuthError {
   if (error instanceof OAuthError) return error;
-  if (error instanceof StoreUnavailableError) return new TemporarilyUnavailable(error.message);
-  // Password hashing at its limit (client secrets are password digests): try again shortly.
-  if (error instanceof GatehouseError && error.expose && error.status === 503) return new TemporarilyUnavailable(error.message);
+  // A lost store, or password hashing at its limit (client secrets are password digests).
+  if (isTemporarilyUnavailable(error)) return new TemporarilyUnavailable(error.message);
   return new ServerError('The server could not complete the request.');
 }

@@ -7,6 +7,7 @@ import type { ServerTimeouts } from '../config/server.js';
 import { refuseUpgrade, sendPage } from '../proxy/pages.js';
 import type { ReverseProxy } from '../proxy/reverse-proxy.js';
 import { isRequestViewError, readRequestView, type RequestViewError, type TrustFunction } from '../shared/http/request-view.js';
+import { isTemporarilyUnavailable } from '../shared/errors.js';
 import { StoreUnavailableError } from '../shared/store-unavailable.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -59,9 +60,10 @@ export function serverFactory(options: ListenerOptions) {
         return fastifyHandler(req, res);
       }
       proxy!.web(req, res, route).catch((error: unknown) => {
-        if (error instanceof StoreUnavailableError) {
-          // Nothing could be verified: refused, never passed through (a page naming no store).
-          logger.info({ code: error.code, store: error.store, reason: error.reason, host: route.view.host?.host }, 'proxy: refused, a store is unavailable');
+        if (isTemporarilyUnavailable(error)) {
+          // Nothing could be verified (a store lost, password hashing at its limit): refused, never passed through.
+          const store = error instanceof StoreUnavailableError ? { store: error.store, reason: error.reason } : {};
+          logger.info({ code: error.code, ...store, host: route.view.host?.host }, 'proxy: refused, temporarily unavailable');
           return sendPage(res, 503);
         }
         logger.error({ err: error, host: route.view.host?.host }, 'proxy: request failed');
@@ -90,7 +92,7 @@ export function serverFactory(options: ListenerOptions) {
         }
         socket.setTimeout(0);
         proxy.upgrade(req, socket, head, view).catch((error: unknown) => {
-          if (error instanceof StoreUnavailableError) return refuseUpgrade(socket, 503);
+          if (isTemporarilyUnavailable(error)) return refuseUpgrade(socket, 503);
           logger.error({ err: error, host: req.headers.host }, 'proxy: upgrade failed');
           socket.destroy();
         });

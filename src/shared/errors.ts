@@ -22,6 +22,16 @@ export class GatehouseError extends Error {
   }
 }
 
+/**
+ * Whether `error` is a passing condition the client may retry shortly: an exposed 503 (a store
+ * lost while running, password hashing at its limit). Every edge answers these with 503 — the
+ * portal and its API, forward-auth, the proxy, `temporarily_unavailable` at the OAuth endpoints
+ * — never with a 500 or a generic error.
+ */
+export function isTemporarilyUnavailable(error: unknown): error is GatehouseError {
+  return error instanceof GatehouseError && error.expose && error.status === 503;
+}
+
 /** The configuration is invalid; `problems` lists every problem found, one message each. */
 export class ConfigError extends GatehouseError {
   readonly problems: readonly string[];

@@ -1,4 +1,4 @@
-import { GatehouseError } from '../errors.js';
+import { GatehouseError, isTemporarilyUnavailable } from '../errors.js';
 import { StoreUnavailableError } from '../store-unavailable.js';
 
 /** How an error that reached the HTTP edge is answered and logged. */
@@ -32,7 +32,7 @@ export function errorAnswer(error: unknown): ErrorAnswer {
     return {
       status: error.status,
       message: error.message,
-      unavailable: error.status === 503,
+      unavailable: isTemporarilyUnavailable(error),
       log: { level: 'info', fields: { code: error.code }, msg: error.message },
     };
   }

@@ -106,3 +106,37 @@ describe('server.password_hashing', () => {
     expect((await signIn('password')).statusCode).toBe(200);
   });
 });
+
+describe('password hashing at its limit, on forward-auth with HTTP Basic', () => {
+  it('answers 503 KO, never cached (never 500, never 401), while hashing is full', async () => {
+    const { startAuthzGateway } = await import('../../authz/fixtures.js');
+    const dir = tempDir();
+    const salt = randomBytes(16);
+    const digest = `$pbkdf2-sha256$400000$${toAb64(salt)}$${toAb64(pbkdf2Sync('password', salt, 400_000, 32, 'sha256'))}`;
+    writeFileSync(join(dir, 'users.yml'), `users:\n  john: {displayname: John, password: '${digest}', email: john@example.com, groups: []}\n`);
+    const w = await startAuthzGateway({
+      server: { address: 'tcp://127.0.0.1:0', password_hashing: { concurrency: 1, queue: 0 } },
+      authentication_backend: { file: { path: join(dir, 'users.yml') } },
+    });
+    const ask = () =>
+      injectListener(w.gateway, {
+        url: '/api/authz/forward-auth',
+        remoteAddress: '127.0.0.1',
+        headers: {
+          authorization: `Basic ${Buffer.from('john:password').toString('base64')}`,
+          'x-forwarded-method': 'GET',
+          'x-forwarded-proto': 'https',
+          'x-forwarded-host': 'app.example.com',
+          'x-forwarded-uri': '/',
+        },
+      });
+    const answers = await Promise.all([ask(), ask(), ask()]);
+    expect(answers.map((a) => a.statusCode).sort()).toEqual([200, 503, 503]);
+    const refused = answers.find((a) => a.statusCode === 503)!;
+    expect([refused.headers['cache-control'], refused.json()]).toEqual([
+      'no-store',
+      { status: 'KO', message: 'Too many sign-ins are being checked right now. Try again in a moment.' },
+    ]);
+    expect(w.logs()).not.toContain('request failed');
+  });
+});
