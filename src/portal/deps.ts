@@ -1,5 +1,8 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { TotpEnrollment } from '../auth/totp/enrollment.js';
+import type { WebAuthnCeremonies } from '../auth/webauthn/ceremonies.js';
+import type { WebAuthnConfig } from '../config/webauthn.js';
+import type { WebAuthnCredential } from '../storage/auth-repositories.js';
 import type { Identity } from '../auth/users/user.js';
 import type { SessionCookieConfig } from '../config/session.js';
 import type { Policy } from '../rules/policy.js';
@@ -40,6 +43,26 @@ export interface TotpPort {
   /** Whether another TOTP attempt is allowed now (rate limit). */
   attemptAllowed(username: string): boolean;
   recordFailure(username: string): void;
+  /** Deletes the user's authenticator app; false when there was none. */
+  remove(username: string): Promise<boolean>;
+}
+
+/** Security keys and passkeys (`webauthn`): the ceremonies and the user's registered credentials. */
+export interface WebAuthnPort {
+  readonly config: WebAuthnConfig;
+  readonly ceremonies: WebAuthnCeremonies;
+  /** The user's credentials, for one relying party (cookie domain) or all, oldest first. */
+  list(username: string, rpId?: string): Promise<WebAuthnCredential[]>;
+  rename(username: string, credentialId: string, description: string): Promise<boolean>;
+  remove(username: string, credentialId: string): Promise<boolean>;
+}
+
+export type SecondFactorMethod = 'totp' | 'webauthn';
+
+/** The second-factor method a user prefers (what the 2FA page offers first). */
+export interface PreferencesPort {
+  secondFactorMethod(username: string): Promise<SecondFactorMethod | undefined>;
+  setSecondFactorMethod(username: string, method: SecondFactorMethod): Promise<void>;
 }
 
 /** One-time codes that prove a user reads their e-mail before enrolling a second factor. */
@@ -98,6 +121,9 @@ export interface PortalDeps {
   readonly users: UsersPort;
   readonly regulation: RegulationPort;
   readonly totp: TotpPort | undefined;
+  /** Undefined when `webauthn.disable` is set: its pages and API answer 404. */
+  readonly webauthn: WebAuthnPort | undefined;
+  readonly preferences: PreferencesPort;
   readonly identityCheck: IdentityCheckPort;
   /** Absent when no `notifier` is configured: identity checks cannot be sent. */
   readonly notifier: NotifierPort | undefined;

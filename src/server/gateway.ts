@@ -165,6 +165,9 @@ async function buildServices(
     },
     rules,
     cipher: storage.cipher,
+    random,
+    webauthn: storage.webauthn,
+    preferences: storage.preferences,
   });
   const oidc = await oidcDeps({ config, verifyPassword: verify, storage, sessions: base.sessions, users, clock, random, logger: logger as FastifyBaseLogger });
   const requestId = requestIds();

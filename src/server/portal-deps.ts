@@ -12,7 +12,10 @@ import { checkPasswordPolicy, describePasswordPolicy } from '../auth/password/po
 import type { ResetTokens } from '../auth/password/reset-tokens.js';
 import type { Config } from '../config/config.js';
 import type { Notifier } from '../auth/notifier/notifier.js';
-import type { PasswordResetPort, PolicyFor, PortalDeps, TotpPort } from '../portal/deps.js';
+import type { PasswordResetPort, PolicyFor, PortalDeps, PreferencesPort, TotpPort, WebAuthnPort } from '../portal/deps.js';
+import { WebAuthnCeremonies } from '../auth/webauthn/ceremonies.js';
+import type { Random } from '../shared/random.js';
+import type { UserPreferencesRepository, WebAuthnRepository } from '../storage/auth-repositories.js';
 import { isRefusal, parseTarget } from '../rules/target.js';
 import type { RuleSet } from '../rules/compile.js';
 import type { SessionManager } from '../session/manager.js';
@@ -24,6 +27,7 @@ export interface PortalServices {
   readonly config: Config;
   readonly sessions: SessionManager;
   readonly clock: Clock;
+  readonly random: Random;
   readonly logger: FastifyBaseLogger;
   readonly users: UserBackend;
   readonly regulator: Regulator;
@@ -33,6 +37,8 @@ export interface PortalServices {
   readonly notifier: Notifier | undefined;
   readonly rules: RuleSet;
   readonly cipher: ColumnCipher;
+  readonly webauthn: WebAuthnRepository;
+  readonly preferences: UserPreferencesRepository;
   /** The users file, for password resets; undefined without `authentication_backend`. */
   readonly fileBackend: FileUserBackend | undefined;
   readonly resetTokens: ResetTokens;
@@ -50,6 +56,21 @@ export function portalDeps(s: PortalServices): PortalDeps {
     qrSvg,
     attemptAllowed: (username) => s.totpLimiter.check(username).allowed,
     recordFailure: (username) => s.totpLimiter.fail(username),
+    remove: (username) => s.totp.delete(username),
+  };
+  const webauthn: WebAuthnPort = {
+    config: s.config.webauthn,
+    ceremonies: new WebAuthnCeremonies({ config: s.config.webauthn, credentials: s.webauthn, clock: s.clock, random: s.random }),
+    list: (username, rpId) => s.webauthn.list(username, rpId),
+    rename: (username, credentialId, description) => s.webauthn.rename(username, credentialId, description),
+    remove: (username, credentialId) => s.webauthn.delete(username, credentialId),
+  };
+  const preferences: PreferencesPort = {
+    secondFactorMethod: async (username) => {
+      const method = await s.preferences.secondFactorMethod(username);
+      return method === 'totp' || method === 'webauthn' ? method : undefined;
+    },
+    setSecondFactorMethod: (username, method) => s.preferences.setSecondFactorMethod(username, method, s.clock.now()),
   };
   return {
     cookies: s.config.session.cookies,
@@ -61,6 +82,8 @@ export function portalDeps(s: PortalServices): PortalDeps {
     users: s.users,
     regulation: s.regulator,
     totp: s.config.totp.disable ? undefined : totp,
+    webauthn: s.config.webauthn.disable ? undefined : webauthn,
+    preferences,
     identityCheck: s.oneTimeCodes,
     notifier: s.notifier,
     policyFor: policyFor(s.rules),

@@ -44,6 +44,8 @@ export interface SessionState extends SessionIdentity {
    * sign-in as another user gets a new one. Absent while anonymous.
    */
   sid?: string;
+  /** Where the session was signed in from (the settings page lists it); absent in sessions stored before it was recorded. */
+  device?: { userAgent: string; ip: string };
 }
 
 /** Why a session ended: what logout propagation and the audit log say. */

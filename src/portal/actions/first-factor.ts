@@ -1,6 +1,7 @@
 import { AuthLevel } from '../../rules/policy.js';
 import { anonymousState } from '../../session/session.js';
 import type { Session } from '../../session/session.js';
+import type { Identity } from '../../auth/users/user.js';
 import { passwordLogin } from '../../auth/password-login.js';
 import type { PortalDeps } from '../deps.js';
 import type { PortalRequest } from '../request-context.js';
@@ -18,6 +19,8 @@ export interface RequestMeta {
   readonly ip: string;
   readonly method: string;
   readonly uri: string;
+  /** The `User-Agent` header (cut to 256 characters), for the settings page's list of sessions. */
+  readonly userAgent: string;
 }
 
 export type FirstFactorResult = { ok: true; session: Session; next: NextStep } | { ok: false };
@@ -46,6 +49,24 @@ export async function firstFactor(deps: PortalDeps, request: PortalRequest, inpu
     deps.logger.info({ username, ip: meta.ip, cause }, 'first factor failed');
     return { ok: false };
   }
+  const session = await startUserSession(deps, request, user, { level: AuthLevel.oneFactor, amr: ['pwd'], keepMeLoggedIn: input.keepMeLoggedIn }, meta);
+  deps.logger.info({ username: user.username, ip: meta.ip }, 'first factor succeeded');
+  return { ok: true, session, next: nextStep(deps, request.cookie, session.state, { ...input, ip: meta.ip }) };
+}
+
+/**
+ * A fresh signed-in session for `user` (who just proved a first factor: a password, a passkey)
+ * under a new ID: remembered when asked and `remember_me` is enabled, stamped with the user's
+ * password fingerprint and check time (session/user-refresh.ts), and with the device it came
+ * from (the settings page lists it).
+ */
+export async function startUserSession(
+  deps: PortalDeps,
+  request: PortalRequest,
+  user: Identity,
+  factors: { readonly level: AuthLevel; readonly amr: readonly string[]; readonly keepMeLoggedIn: boolean },
+  meta: RequestMeta,
+): Promise<Session> {
   const now = deps.clock.now();
   const base = request.session ?? deps.sessions.create(request.cookie);
   const state = anonymousState(request.cookie.domain, now);
@@ -54,14 +75,13 @@ export async function firstFactor(deps: PortalDeps, request: PortalRequest, inpu
     displayName: user.displayName,
     groups: [...user.groups],
     emails: [...user.emails],
-    level: AuthLevel.oneFactor,
-    amr: ['pwd'],
+    level: factors.level,
+    amr: [...factors.amr],
     firstFactorAt: now,
-    keepMeLoggedIn: input.keepMeLoggedIn && request.cookie.rememberMe > 0,
+    secondFactorAt: factors.level >= AuthLevel.twoFactor ? now : undefined,
+    keepMeLoggedIn: factors.keepMeLoggedIn && request.cookie.rememberMe > 0,
+    device: { userAgent: meta.userAgent, ip: meta.ip },
   });
-  // The password fingerprint and check time that later uses compare against (session/user-refresh.ts).
   deps.sessions.signedIn(state, base.state);
-  const session = await deps.sessions.regenerate(request.cookie, { ...base, state });
-  deps.logger.info({ username: user.username, ip: meta.ip }, 'first factor succeeded');
-  return { ok: true, session, next: nextStep(deps, request.cookie, state, { ...input, ip: meta.ip }) };
+  return deps.sessions.regenerate(request.cookie, { ...base, state });
 }

@@ -21,7 +21,8 @@ import type { RequestMeta } from '../actions/first-factor.js';
 export const chrome = (deps: PortalDeps): PageChrome => ({ productName: deps.productName, theme: deps.theme });
 
 export function meta(request: Pick<FastifyRequest, 'raw' | 'method' | 'url'>): RequestMeta {
-  return { ip: requestViewOf(request.raw).ip, method: request.method, uri: request.url };
+  const agent = request.raw.headers['user-agent'] ?? '';
+  return { ip: requestViewOf(request.raw).ip, method: request.method, uri: request.url, userAgent: agent.slice(0, 256) };
 }
 
 /** `/path?rd=…&rm=…`, leaving out empty values. */
