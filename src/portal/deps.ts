@@ -75,6 +75,19 @@ export interface NotifierPort {
   send(message: { to: string; subject: string; text: string; html?: string }): Promise<void>;
 }
 
+/** Setting a user's password (reset and change): the `password_policy` and the users file. */
+export interface PasswordsPort {
+  /** The `password_policy` reasons a password is refused for (each completes "The password …"); empty when it passes. */
+  policyReasons(password: string, userInputs: readonly string[]): Promise<readonly string[]>;
+  /** The policy in a few words for the form, or undefined when none is enabled. */
+  readonly policyText: string | undefined;
+  /**
+   * Hashes `password` with `authentication_backend.file.password` and writes it to the users file.
+   * @throws UsersFileWriteError (`GH_USERS_FILE_WRITE`) when the file was left unchanged.
+   */
+  setPassword(username: string, password: string): Promise<void>;
+}
+
 /** What the "Forgot password?" flow needs (server/portal-deps.ts builds it for the file backend). */
 export interface PasswordResetPort {
   /** Milliseconds a reset link stays valid. */
@@ -88,15 +101,6 @@ export interface PasswordResetPort {
   consume(token: string): Promise<string | undefined>;
   /** The enabled user named exactly `username`. */
   user(username: string): Promise<Identity | undefined>;
-  /** The `password_policy` reasons a password is refused for (each completes "The password …"); empty when it passes. */
-  policyReasons(password: string, userInputs: readonly string[]): Promise<readonly string[]>;
-  /** The policy in a few words for the form, or undefined when none is enabled. */
-  readonly policyText: string | undefined;
-  /**
-   * Hashes `password` with `authentication_backend.file.password` and writes it to the users file.
-   * @throws UsersFileWriteError (`GH_USERS_FILE_WRITE`) when the file was left unchanged.
-   */
-  setPassword(username: string, password: string): Promise<void>;
   /** Whether a reset may start now for this IP and this (typed) login; each call counts as a start. */
   allowStart(ip: string, login: string): 'ok' | 'ip-limited' | 'user-limited';
 }
@@ -137,6 +141,8 @@ export interface PortalDeps {
   readonly resetPasswordLink: string | undefined;
   /** Gatehouse's own reset flow; undefined (its pages and API answer 404) when disabled, with a custom URL, or without a notifier or users file. */
   readonly passwordReset: PasswordResetPort | undefined;
+  /** Writing passwords; undefined without a users file (then neither reset nor change is offered). */
+  readonly passwords: PasswordsPort | undefined;
   /** Whether the OpenID Connect provider runs: the signed-in page then links to the user's authorised apps (`/consents`). */
   readonly connectedApps: boolean;
 }

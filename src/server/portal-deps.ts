@@ -12,7 +12,7 @@ import { checkPasswordPolicy, describePasswordPolicy } from '../auth/password/po
 import type { ResetTokens } from '../auth/password/reset-tokens.js';
 import type { Config } from '../config/config.js';
 import type { Notifier } from '../auth/notifier/notifier.js';
-import type { PasswordResetPort, PolicyFor, PortalDeps, PreferencesPort, TotpPort, WebAuthnPort } from '../portal/deps.js';
+import type { PasswordResetPort, PasswordsPort, PolicyFor, PortalDeps, PreferencesPort, TotpPort, WebAuthnPort } from '../portal/deps.js';
 import { WebAuthnCeremonies } from '../auth/webauthn/ceremonies.js';
 import type { Random } from '../shared/random.js';
 import type { UserPreferencesRepository, WebAuthnRepository } from '../storage/auth-repositories.js';
@@ -102,14 +102,12 @@ export function portalDeps(s: PortalServices): PortalDeps {
  * The "Forgot password?" link and flow from `authentication_backend.password_reset`: off when
  * disabled; a custom URL replaces the flow; without a notifier or users file there is no flow (nor link).
  */
-function passwordReset(s: PortalServices): Pick<PortalDeps, 'resetPasswordLink' | 'passwordReset'> {
+function passwordReset(s: PortalServices): Pick<PortalDeps, 'resetPasswordLink' | 'passwordReset' | 'passwords'> {
+  const passwords = passwordsPort(s);
   const settings = s.config.authenticationBackend?.passwordReset;
-  const file = s.config.authenticationBackend?.file;
-  const backend = s.fileBackend;
-  if (!settings || settings.disable) return { resetPasswordLink: undefined, passwordReset: undefined };
-  if (settings.customUrl) return { resetPasswordLink: settings.customUrl, passwordReset: undefined };
-  if (!backend || !file || !s.notifier) return { resetPasswordLink: undefined, passwordReset: undefined };
-  const policy = s.config.passwordPolicy;
+  if (!settings || settings.disable) return { resetPasswordLink: undefined, passwordReset: undefined, passwords };
+  if (settings.customUrl) return { resetPasswordLink: settings.customUrl, passwordReset: undefined, passwords };
+  if (!passwords || !s.notifier) return { resetPasswordLink: undefined, passwordReset: undefined, passwords };
   const port: PasswordResetPort = {
     lifespan: s.resetTokens.lifespan,
     mint: (username) => s.resetTokens.mint(username),
@@ -117,6 +115,25 @@ function passwordReset(s: PortalServices): Pick<PortalDeps, 'resetPasswordLink' 
     peek: (token) => s.resetTokens.peek(token),
     consume: (token) => s.resetTokens.consume(token),
     user: (username) => s.users.get(username),
+    allowStart: (ip, login) => {
+      const { ip: perIp, user: perUser } = s.resetLimiters;
+      if (!perIp.check(ip).allowed) return 'ip-limited';
+      perIp.fail(ip);
+      const allowed = perUser.check(login).allowed;
+      perUser.fail(login);
+      return allowed ? 'ok' : 'user-limited';
+    },
+  };
+  return { resetPasswordLink: '/reset-password', passwordReset: port, passwords };
+}
+
+/** Password writes go to the users file; without one (no `authentication_backend.file`) there are none. */
+function passwordsPort(s: PortalServices): PasswordsPort | undefined {
+  const file = s.config.authenticationBackend?.file;
+  const backend = s.fileBackend;
+  if (!backend || !file) return undefined;
+  const policy = s.config.passwordPolicy;
+  return {
     policyReasons: async (password, inputs) => {
       const result = await checkPasswordPolicy(policy, password, inputs);
       return result.ok ? [] : result.reasons;
@@ -127,16 +144,7 @@ function passwordReset(s: PortalServices): Pick<PortalDeps, 'resetPasswordLink' 
       // The new digest is in force at once, watched file or not.
       await backend.reload();
     },
-    allowStart: (ip, login) => {
-      const { ip: perIp, user: perUser } = s.resetLimiters;
-      if (!perIp.check(ip).allowed) return 'ip-limited';
-      perIp.fail(ip);
-      const allowed = perUser.check(login).allowed;
-      perUser.fail(login);
-      return allowed ? 'ok' : 'user-limited';
-    },
   };
-  return { resetPasswordLink: '/reset-password', passwordReset: port };
 }
 
 /** The policy the access-control rules give a target for a user; an unparseable target is denied. */

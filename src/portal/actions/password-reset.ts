@@ -92,7 +92,8 @@ export async function finishPasswordReset(
   input: { token: string; password: string; confirmation: string; ip: string },
 ): Promise<{ ok: true } | { ok: false; error: ResetError; reasons?: readonly string[] }> {
   const reset = deps.passwordReset;
-  if (!reset) return { ok: false, error: 'disabled' };
+  const passwords = deps.passwords;
+  if (!reset || !passwords) return { ok: false, error: 'disabled' };
   const username = await reset.peek(input.token);
   const user = username === undefined ? undefined : await reset.user(username);
   if (!user) {
@@ -100,11 +101,11 @@ export async function finishPasswordReset(
     return { ok: false, error: 'invalid-link' };
   }
   if (input.password !== input.confirmation) return { ok: false, error: 'mismatch' };
-  const reasons = await reset.policyReasons(input.password, [user.username, ...user.emails]);
+  const reasons = await passwords.policyReasons(input.password, [user.username, ...user.emails]);
   if (reasons.length > 0) return { ok: false, error: 'policy', reasons };
   if ((await reset.consume(input.token)) !== user.username) return { ok: false, error: 'invalid-link' };
   try {
-    await reset.setPassword(user.username, input.password);
+    await passwords.setPassword(user.username, input.password);
   } catch (error) {
     if (!(error instanceof UsersFileWriteError)) throw error;
     deps.logger.error({ err: error, username: user.username, ip: input.ip }, 'password reset: the users file could not be written');

@@ -62,7 +62,7 @@ export function newPasswordPageGET(deps: PortalDeps): Handler<{ querystring: typ
     const result = await checkResetLink(deps, token);
     if (!result.ok && result.error === 'disabled') return notAvailable(deps, reply);
     if (!result.ok) return sendPage(reply, 400, messagePage(chrome(deps), 'Reset your password', resetMessage(result.error)));
-    return sendPage(reply, 200, newPasswordPage(chrome(deps), { token, policy: deps.passwordReset?.policyText }));
+    return sendPage(reply, 200, newPasswordPage(chrome(deps), { token, policy: deps.passwords?.policyText }));
   };
 }
 
@@ -81,7 +81,7 @@ export function newPasswordFormPOST(deps: PortalDeps): Handler<{ body: typeof ne
     if (result.error === 'disabled') return notAvailable(deps, reply);
     const message = resetMessage(result.error, result.reasons);
     if (result.error === 'mismatch' || result.error === 'policy') {
-      return sendPage(reply, 400, newPasswordPage(chrome(deps), { token, policy: deps.passwordReset?.policyText, error: message }));
+      return sendPage(reply, 400, newPasswordPage(chrome(deps), { token, policy: deps.passwords?.policyText, error: message }));
     }
     const title = result.error === 'write-failed' ? 'Password not changed' : 'Reset your password';
     return sendPage(reply, errorStatus[result.error], messagePage(chrome(deps), title, message));
