@@ -21,7 +21,7 @@ import { readServer } from './server.js';
 import { readSession } from './session.js';
 import { readStorage } from './storage.js';
 import { readTotp } from './totp.js';
-import { readWebAuthn, type WebAuthnConfig } from './webauthn.js';
+import { readWebAuthn } from './webauthn.js';
 
 /** Sections that later versions validate; accepted now and kept raw so that a file written for them loads. */
 const pendingSections = [] as const;
@@ -106,7 +106,7 @@ export function parseConfig(raw: unknown, options: { env: Readonly<Record<string
     accessControl,
     authenticationBackend: readAuthenticationBackend(ctx, top.authentication_backend),
     totp: readTotp(ctx, top.totp),
-    webauthn: readWebAuthnSection(ctx, top.webauthn),
+    webauthn: readWebAuthn(ctx, top.webauthn),
     identityValidation: readIdentityValidation(ctx, top.identity_validation),
     regulation: readRegulation(ctx, top.regulation),
     passwordPolicy: readPasswordPolicy(ctx, top.password_policy),
@@ -121,18 +121,6 @@ export function parseConfig(raw: unknown, options: { env: Readonly<Record<string
   }
   if (problems.errors.length > 0) throw new ConfigError(problems.errors);
   return { config: deepFreeze(config) as Config, warnings: problems.warnings };
-}
-
-/**
- * `webauthn`, validated with Authelia's rules; while security keys and passkeys are not served
- * yet (issue 15), a section that is present is named in a warning, so nobody expects them to work.
- */
-function readWebAuthnSection(ctx: ReadContext, value: unknown): WebAuthnConfig {
-  const webauthn = readWebAuthn(ctx, value);
-  if (value !== undefined && value !== null && !webauthn.disable) {
-    ctx.problems.warn('webauthn', 'is validated, but security keys and passkeys are not available in this version of Gatehouse yet');
-  }
-  return webauthn;
 }
 
 function stripAutheliaOnly(ctx: ReadContext, document: unknown): unknown {

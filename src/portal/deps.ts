@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
+import type { AttemptKind } from '../auth/regulation/regulator.js';
 import type { TotpEnrollment } from '../auth/totp/enrollment.js';
 import type { WebAuthnCeremonies } from '../auth/webauthn/ceremonies.js';
 import type { WebAuthnConfig } from '../config/webauthn.js';
@@ -14,6 +15,8 @@ export interface UsersPort {
   /** The user when the password is right; undefined otherwise (unknown, disabled or wrong). */
   checkPassword(login: string, password: string): Promise<Identity | undefined>;
   find(login: string): Promise<Identity | undefined>;
+  /** The enabled user named exactly `username` (no case folding, no e-mail lookup). */
+  get(username: string): Promise<Identity | undefined>;
 }
 
 /** What the portal needs of brute-force regulation. */
@@ -24,7 +27,7 @@ export interface RegulationPort {
     ip: string;
     successful: boolean;
     banned: boolean;
-    kind: '1fa' | '2fa-totp';
+    kind: AttemptKind;
     requestMethod: string;
     requestUri: string;
   }): Promise<void>;

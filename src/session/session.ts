@@ -5,10 +5,22 @@ import { AuthLevel } from '../rules/policy.js';
 /** The identity fields of a session: an {@link Identity}, writable in place (a user refresh updates them). */
 export type SessionIdentity = { -readonly [K in keyof Identity]: Identity[K] extends readonly (infer E)[] ? E[] : Identity[K] };
 
+/** A WebAuthn ceremony in progress: its challenge, for one purpose (portal/actions/webauthn.ts). */
+export interface WebAuthnFlow {
+  purpose: 'register' | 'second-factor' | 'passkey';
+  challenge: string;
+  createdAt: number;
+  /** The name the user gave the key being registered. */
+  description?: string;
+}
+
 /** Short-lived state of flows in progress, each under its own key (absent when none is). */
 export interface SessionFlows {
   /** A TOTP enrolment between its identity check and its confirmation (portal/actions/enrolment.ts). */
   totpEnrolment?: EnrollmentFlow;
+  /** The e-mailed identity check that lets the user register security keys for a while. */
+  webauthnIdentity?: { verifiedAt: number };
+  webauthn?: WebAuthnFlow;
 }
 
 /**

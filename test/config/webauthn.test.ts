@@ -83,7 +83,7 @@ describe('webauthn (Authelia keys and defaults)', () => {
 });
 
 describe('webauthn in a configuration file', () => {
-  it('is read and validated (no longer refused as Authelia-only), with a warning that keys and passkeys are not served yet', async () => {
+  it('is read and validated without a warning (keys and passkeys are served)', async () => {
     const { parseConfig } = await import('../../src/config/load.js');
     const base = {
       session: { cookies: [{ domain: 'example.com', portal_url: 'https://auth.example.com' }] },
@@ -91,7 +91,6 @@ describe('webauthn in a configuration file', () => {
     };
     const loaded = parseConfig({ ...base, webauthn: { display_name: 'Home', timeout: '30s' } }, { env: {}, baseDir: '/' });
     expect(loaded.config.webauthn).toMatchObject({ displayName: 'Home', timeout: 30_000 });
-    expect(loaded.warnings).toContain('webauthn: is validated, but security keys and passkeys are not available in this version of Gatehouse yet');
-    expect(parseConfig(base, { env: {}, baseDir: '/' }).warnings.join('\n')).not.toContain('webauthn');
+    expect(loaded.warnings.join('\n')).not.toContain('webauthn');
   });
 });

@@ -130,11 +130,25 @@ export class PortalClient {
     });
   }
 
+  /** Any method with a JSON body (PUT, DELETE…), same-origin as the portal's script sends it. */
+  async sendJson(method: 'PUT' | 'DELETE' | 'POST', url: string, body?: unknown): Promise<Reply> {
+    return this.#send(method, url, body === undefined ? undefined : JSON.stringify(body), {
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      origin: `http://${this.host}`,
+      'sec-fetch-site': 'same-origin',
+    });
+  }
+
   async login(username = 'john', password = 'password', extra: Record<string, unknown> = {}): Promise<Reply> {
     return this.postJson('/api/firstfactor', { username, password, ...extra });
   }
 
-  async #send(method: 'GET' | 'POST', url: string, payload: string | undefined, headers: Record<string, string | undefined>): Promise<Reply> {
+  async #send(
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    url: string,
+    payload: string | undefined,
+    headers: Record<string, string | undefined>,
+  ): Promise<Reply> {
     const all = { host: this.host, ...(this.cookie ? { cookie: this.cookie } : {}), ...headers };
     const response = await injectListener(this.gateway, {
       method,

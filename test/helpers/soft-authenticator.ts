@@ -15,7 +15,14 @@ export class SoftAuthenticator {
   userHandle: string | undefined;
 
   constructor(
-    readonly options: { readonly aaguid?: string; readonly userVerified?: boolean; readonly backupEligible?: boolean; readonly discoverable?: boolean } = {},
+    readonly options: {
+      readonly aaguid?: string;
+      readonly userVerified?: boolean;
+      readonly backupEligible?: boolean;
+      readonly discoverable?: boolean;
+      /** What the browser reports as `authenticatorAttachment` (absent by default, as some browsers do). */
+      readonly attachment?: 'platform' | 'cross-platform';
+    } = {},
   ) {}
 
   /** Answers `navigator.credentials.create(options)` on `origin`. */
@@ -55,6 +62,7 @@ export class SoftAuthenticator {
         transports: ['usb' as const],
       },
       clientExtensionResults: { credProps: { rk: this.options.discoverable ?? false } },
+      ...(this.options.attachment ? { authenticatorAttachment: this.options.attachment } : {}),
     };
   }
 
@@ -78,6 +86,7 @@ export class SoftAuthenticator {
         ...(this.userHandle === undefined ? {} : { userHandle: this.userHandle }),
       },
       clientExtensionResults: {},
+      ...(this.options.attachment ? { authenticatorAttachment: this.options.attachment } : {}),
     };
   }
 

@@ -3,7 +3,7 @@ import type { Clock } from '../../shared/clock.js';
 import type { AuthenticationLogRepository, BanRepository } from '../../storage/storage.js';
 
 /** Authelia's names for the kinds of attempt, as stored in `authentication_logs.auth_type`. */
-export const authTypes = { '1fa': '1FA', '2fa-totp': 'TOTP' } as const;
+export const authTypes = { '1fa': '1FA', '2fa-totp': 'TOTP', webauthn: 'WebAuthn', passkey: 'Passkey' } as const;
 export type AttemptKind = keyof typeof authTypes;
 
 /** One authentication attempt to record. */

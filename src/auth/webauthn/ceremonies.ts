@@ -127,7 +127,7 @@ export class WebAuthnCeremonies {
       signCount: info.credential.counter,
       transports: info.credential.transports ?? response.response.transports ?? [],
       aaguid: aaguid === '' ? unknownModel : aaguid,
-      discoverable: response.clientExtensionResults.credProps?.rk ?? config.selectionCriteria.discoverability === 'required',
+      discoverable: response.clientExtensionResults?.credProps?.rk ?? config.selectionCriteria.discoverability === 'required',
       backupEligible,
       backedUp: info.credentialBackedUp,
       createdAt: clock.now(),

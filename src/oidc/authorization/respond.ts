@@ -3,6 +3,7 @@
  * single use, valid for `lifespans.authorize_code` (1 minute by default), bound to the client,
  * the redirect URI, the PKCE challenge, the nonce and the user's authentication (time, methods).
  */
+import { AuthLevel } from '../../rules/policy.js';
 import { lifespanOf } from '../lifespans.js';
 import { newOpaqueToken, newUuid } from '../tokens.js';
 import type { AuthorizationContext } from './context.js';
@@ -16,8 +17,9 @@ export async function issueCode(ctx: AuthorizationContext): Promise<Record<strin
   const state = ctx.session!.state;
   const code = newOpaqueToken(deps.random);
   const grantId = newUuid(deps.random);
+  // `mfa` when the session holds two factors (a passkey alone carries `swk` and `user`: one factor).
   const amr = [...state.amr];
-  if (amr.length > 1 && !amr.includes('mfa')) amr.push('mfa');
+  if (state.level >= AuthLevel.twoFactor && !amr.includes('mfa')) amr.push('mfa');
   await deps.repository.saveCode({
     codeHash: deps.hasher.hash('code', code),
     grantId,

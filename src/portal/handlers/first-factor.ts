@@ -59,6 +59,7 @@ export function loginFormPOST(deps: PortalDeps): Handler<{ body: typeof loginFor
         error: authenticationFailed,
         rememberMe: ctx.cookie.rememberMe > 0,
         resetLink: deps.resetPasswordLink,
+        passkey: deps.webauthn?.config.enablePasskeyLogin === true,
       });
       return sendPage(reply, 401, body);
     }
@@ -82,6 +83,16 @@ export function loginPageGET(deps: PortalDeps): PageHandler {
         : { kind: 'authenticated' };
       return reply.status(302).header('location', nextLocation(next, rm)).send();
     }
-    return sendPage(reply, 200, loginPage(chrome(deps), { rd, rm, rememberMe: ctx.cookie.rememberMe > 0, resetLink: deps.resetPasswordLink }));
+    return sendPage(
+      reply,
+      200,
+      loginPage(chrome(deps), {
+        rd,
+        rm,
+        rememberMe: ctx.cookie.rememberMe > 0,
+        resetLink: deps.resetPasswordLink,
+        passkey: deps.webauthn?.config.enablePasskeyLogin === true,
+      }),
+    );
   };
 }

@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { Type } from 'typebox';
 import { sendKo } from '../../shared/http/ko.js';
 import type { Handler } from './common.js';
@@ -8,17 +10,30 @@ interface StaticFile {
   readonly body: Buffer;
 }
 
-/** The files served, by name: their media type and content. */
-const files = new Map(
-  Object.entries({ 'portal.css': 'text/css; charset=utf-8', 'portal.js': 'text/javascript; charset=utf-8' }).map(([name, type]): [string, StaticFile] => [
-    name,
-    { type, body: readFileSync(new URL(`../static/${name}`, import.meta.url)) },
-  ]),
-);
+const script = 'text/javascript; charset=utf-8';
+
+/**
+ * `@simplewebauthn/browser`'s own browser bundle (it defines `SimpleWebAuthnBrowser`), read from
+ * the installed package: served by us, never from a CDN, and the version the lock file pins.
+ */
+function simpleWebAuthnBundle(): Buffer {
+  const entry = createRequire(import.meta.url).resolve('@simplewebauthn/browser');
+  return readFileSync(join(dirname(entry), '..', 'dist', 'bundle', 'index.umd.min.js'));
+}
+
+const ours = (name: string) => readFileSync(new URL(`../static/${name}`, import.meta.url));
+
+/** The files served, by name: their media type and content, read once at start. */
+const files = new Map<string, StaticFile>([
+  ['portal.css', { type: 'text/css; charset=utf-8', body: ours('portal.css') }],
+  ['portal.js', { type: script, body: ours('portal.js') }],
+  ['webauthn.js', { type: script, body: ours('webauthn.js') }],
+  ['simplewebauthn.js', { type: script, body: simpleWebAuthnBundle() }],
+]);
 
 export const staticParamsSchema = Type.Object({ file: Type.String() });
 
-/** `GET /static/:file`: the portal's stylesheet and script, read once at start. */
+/** `GET /static/:file`: the portal's stylesheet and scripts. */
 export const staticGET: Handler<{ params: typeof staticParamsSchema }> = async (request, reply) => {
   const { file } = request.params;
   const entry = files.get(file);

@@ -24,12 +24,25 @@ export function loginPage(
     rememberMe: boolean;
     /** The "Forgot password?" link (`/reset-password` or `password_reset.custom_url`); none when undefined. */
     resetLink?: string | undefined;
+    /** `webauthn.enable_passkey_login`: a "Sign in with a passkey" button. */
+    passkey?: boolean;
   },
 ): string {
-  return page(
-    chrome,
-    'Sign in',
-    html`${alertBox(options.error)}
+  const passkey = options.passkey
+    ? html`<p class="or"><span>or</span></p>
+<form method="post" action="/login/passkey" class="stack" data-webauthn="passkey">
+  <input type="hidden" name="credential" value="">
+  <input type="hidden" name="keepMeLoggedIn" value="">
+  ${targetFields(options.rd, options.rm)}
+  <button type="submit" class="secondary">Sign in with a passkey</button>
+  ${webauthnStatus}
+</form>`
+    : '';
+  return layout({
+    ...chrome,
+    title: 'Sign in',
+    ...(options.passkey ? { scripts: webauthnScripts } : {}),
+    body: html`${alertBox(options.error)}
 <form method="post" action="/login" class="stack">
   <label for="username">Username</label>
   <input id="username" name="username" type="text" autocomplete="username" autocapitalize="none" spellcheck="false" required autofocus value="${options.username ?? ''}"${options.error ? html` aria-describedby="form-message"` : ''}>
@@ -39,8 +52,9 @@ export function loginPage(
   ${targetFields(options.rd, options.rm)}
   <button type="submit">Sign in</button>
 </form>
+${passkey}
 ${options.resetLink ? html`<p class="links"><a href="${options.resetLink}">Forgot password?</a></p>` : ''}`,
-  );
+  });
 }
 
 /** `/reset-password`: asks for the username; `notice` is the same answer whether the account exists or not. */
@@ -77,36 +91,89 @@ ${options.policy ? html`<p class="hint policy" id="policy">The password must be 
   );
 }
 
+/** The second factors a user can use now, and those they could set up. */
+export interface SecondFactorChoices {
+  readonly totp: boolean;
+  readonly webauthn: boolean;
+  /** A passkey session (no password yet): the password completes two factors. */
+  readonly password: boolean;
+  readonly preferred?: 'totp' | 'webauthn' | undefined;
+  readonly canEnrol: { readonly totp: boolean; readonly webauthn: boolean };
+}
+
+/** The deferred scripts a page with a WebAuthn button needs (the library's bundle, then our glue). */
+export const webauthnScripts = ['/static/simplewebauthn.js', '/static/webauthn.js'] as const;
+
+/** The notice shown where a WebAuthn button cannot work (no JavaScript, or a browser without WebAuthn). */
+const webauthnStatus = html`<p class="hint" data-status role="status"></p><noscript><p class="hint">Security keys and passkeys need JavaScript in this browser.</p></noscript>`;
+
 export function secondFactorPage(
   chrome: PageChrome,
-  options: { rd?: string | undefined; rm?: string | undefined; displayName: string; hasTotp: boolean; error?: string | undefined },
+  options: { rd?: string | undefined; rm?: string | undefined; displayName: string; choices: SecondFactorChoices; error?: string | undefined },
 ): string {
-  if (!options.hasTotp) {
+  const { choices } = options;
+  const error = alertBox(options.error);
+  if (!choices.totp && !choices.webauthn && !choices.password) {
+    const setUpKey = choices.canEnrol.webauthn
+      ? html`<p class="links"><a href="${withTargetHref('/settings/webauthn', options.rd)}">Add a security key or passkey</a></p>`
+      : '';
     return page(
       chrome,
       'Two-factor sign-in',
-      html`${alertBox(options.error)}
-<p>Hello ${options.displayName}. This site needs a second factor, and you have no authenticator app set up yet.</p>
-<form method="post" action="/2fa/enroll/start" class="stack">
+      html`${error}
+<p>Hello ${options.displayName}. This site needs a second factor, and you have none set up yet.</p>
+${
+  choices.canEnrol.totp
+    ? html`<form method="post" action="/2fa/enroll/start" class="stack">
   ${targetFields(options.rd, options.rm)}
   <button type="submit">Set up an authenticator app</button>
-</form>
+</form>`
+    : ''
+}
+${setUpKey}
 <p class="links"><a href="/logout">Sign out</a></p>`,
     );
   }
-  return page(
-    chrome,
-    'Two-factor sign-in',
-    html`${alertBox(options.error)}
-<p>Hello ${options.displayName}. Enter the code your authenticator app shows.</p>
+  const sections: SafeHtml[] = [];
+  if (choices.password) {
+    sections.push(html`<p>You signed in with a passkey. This site also needs your password.</p>
+<form method="post" action="/2fa/password" class="stack">
+  <label for="password">Password</label>
+  <input id="password" name="password" type="password" autocomplete="current-password" required autofocus${options.error ? html` aria-describedby="form-message"` : ''}>
+  ${targetFields(options.rd, options.rm)}
+  <button type="submit">Continue</button>
+</form>`);
+  }
+  const key = choices.webauthn
+    ? html`<p>Use your security key or passkey.</p>
+<form method="post" action="/2fa/webauthn" class="stack" data-webauthn="second-factor">
+  <input type="hidden" name="credential" value="">
+  ${targetFields(options.rd, options.rm)}
+  <button type="submit">Use your security key</button>
+  ${webauthnStatus}
+</form>`
+    : undefined;
+  const app = choices.totp
+    ? html`<p>Enter the code your authenticator app shows.</p>
 <form method="post" action="/2fa" class="stack">
   <label for="token">One-time code</label>
-  <input id="token" name="token" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6,8}" maxlength="8" required autofocus${options.error ? html` aria-describedby="form-message"` : ''}>
+  <input id="token" name="token" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6,8}" maxlength="8" required${choices.password ? '' : html` autofocus`}${options.error && !choices.password ? html` aria-describedby="form-message"` : ''}>
   ${targetFields(options.rd, options.rm)}
   <button type="submit">Verify</button>
-</form>
-<p class="links"><a href="/logout">Sign out</a></p>`,
-  );
+</form>`
+    : undefined;
+  const ordered = choices.preferred === 'webauthn' ? [key, app] : [app, key];
+  for (const section of ordered) if (section) sections.push(section);
+  const body = html`${error}
+<p>Hello ${options.displayName}.</p>
+${sections.map((section, i) => html`${i > 0 ? html`<p class="or"><span>or</span></p>` : ''}${section}`)}
+<p class="links"><a href="/logout">Sign out</a></p>`;
+  return layout({ ...chrome, title: 'Two-factor sign-in', body, ...(key ? { scripts: webauthnScripts } : {}) });
+}
+
+/** `/path?rd=…` for a link. */
+function withTargetHref(path: string, rd: string | undefined): string {
+  return rd ? `${path}?${new URLSearchParams({ rd }).toString()}` : path;
 }
 
 export function enrolIdentityPage(chrome: PageChrome, options: { sentTo: string | undefined; rd?: string | undefined; error?: string | undefined }): string {

@@ -7,9 +7,11 @@ export interface LayoutOptions {
   readonly theme: string;
   readonly title: string;
   readonly body: SafeHtml;
+  /** Further deferred scripts of ours (`/static/…`), after the portal's own, in order. */
+  readonly scripts?: readonly string[];
 }
 
-/** The page shell every portal page shares: one stylesheet, one deferred script, no inline code (CSP). */
+/** The page shell every portal page shares: one stylesheet, deferred scripts of ours, no inline code (CSP). */
 export function layout(options: LayoutOptions): string {
   return html`<!doctype html>
 <html lang="en" data-theme="${options.theme}">
@@ -20,7 +22,10 @@ export function layout(options: LayoutOptions): string {
 <title>${options.title} · ${options.productName}</title>
 <link rel="stylesheet" href="/static/portal.css">
 <script src="/static/portal.js" defer></script>
-</head>
+${(options.scripts ?? []).map(
+  (src) => html`<script src="${src}" defer></script>
+`,
+)}</head>
 <body>
 <main class="card">
 <header><p class="product">${options.productName}</p><h1>${options.title}</h1></header>
