@@ -89,6 +89,35 @@ import {
   userInfoGET,
 } from '../portal/handlers/session.js';
 import { staticGET, staticParamsSchema } from '../portal/handlers/static.js';
+import {
+  credentialFormSchema,
+  endOtherSessionsFormPOST,
+  endSessionFormPOST,
+  methodFormSchema,
+  preferredMethodFormPOST,
+  removeCredentialFormPOST,
+  removeTotpFormPOST,
+  renameCredentialFormPOST,
+  renameFormSchema,
+  revokeAppFormPOST,
+  sessionFormSchema,
+  settingsPageGET,
+  settingsQuerySchema,
+} from '../portal/handlers/settings.js';
+import {
+  credentialDescriptionSchema,
+  credentialParamsSchema,
+  preferredMethodPOST,
+  preferredMethodSchema,
+  sessionIdSchema,
+  totpDELETE,
+  userSessionRevokePOST,
+  userSessionsGET,
+  userSessionsRevokeOthersPOST,
+  webauthnCredentialDELETE,
+  webauthnCredentialPUT,
+  webauthnCredentialsGET,
+} from '../portal/handlers/settings-api.js';
 import { endSessionConfirmPOST, endSessionGET, endSessionPOST, signOutPolicy } from '../portal/handlers/end-session.js';
 import { consentFormAction, consentFormPOST, consentFormSchema, consentPageGET, consentQuerySchema } from '../portal/handlers/consent.js';
 import {
@@ -181,6 +210,8 @@ export function routeTable({ portal, oidc, health }: RouteDeps): Route[] {
   const post = <B extends TSchema>(url: string, body: B, handler: Handler<{ body: B }>): Route =>
     route({ method: 'POST', url, schema: { body }, preHandler: sameOrigin, onSend: headers, handler });
   const get = (url: string, handler: Handler): Route => route({ method: 'GET', url, onSend: headers, handler });
+  // The settings page lists the user's authorised apps while the OpenID Connect provider runs.
+  const apps = oidc && authorizedAppsPort(oidc);
 
   return [
     route({ method: ['GET', 'HEAD'], url: '/api/health', handler: healthGET(health) }),
@@ -209,6 +240,14 @@ export function routeTable({ portal, oidc, health }: RouteDeps): Route[] {
     route({ method: 'GET', url: '/reset-password/step2', schema: { querystring: resetLinkQuerySchema }, onSend: headers, handler: newPasswordPageGET(portal) }),
     post('/reset-password/step2', newPasswordFormSchema, newPasswordFormPOST(portal)),
     page('/authenticated', authenticatedPageGET(portal)),
+    route({ method: 'GET', url: '/settings', schema: { querystring: settingsQuerySchema }, onSend: headers, handler: settingsPageGET(portal, apps) }),
+    post('/settings/totp/remove', emptyBodySchema, removeTotpFormPOST(portal, apps)),
+    post('/settings/webauthn/rename', renameFormSchema, renameCredentialFormPOST(portal, apps)),
+    post('/settings/webauthn/remove', credentialFormSchema, removeCredentialFormPOST(portal, apps)),
+    post('/settings/method', methodFormSchema, preferredMethodFormPOST(portal, apps)),
+    post('/settings/sessions/end', sessionFormSchema, endSessionFormPOST(portal, apps)),
+    post('/settings/sessions/end-others', emptyBodySchema, endOtherSessionsFormPOST(portal, apps)),
+    post('/settings/apps/revoke', revokeConsentSchema, revokeAppFormPOST(portal, apps)),
     page('/logout', logoutPageGET(portal)),
     route({
       method: 'POST',
@@ -257,6 +296,28 @@ export function routeTable({ portal, oidc, health }: RouteDeps): Route[] {
     post('/api/reset-password', newPasswordSchema, resetPasswordPOST(portal)),
     get('/api/state', stateGET(portal)),
     get('/api/user/info', userInfoGET(portal)),
+    post('/api/user/info/2fa_method', preferredMethodSchema, preferredMethodPOST(portal)),
+    get('/api/user/sessions', userSessionsGET(portal)),
+    post('/api/user/sessions/revoke', sessionIdSchema, userSessionRevokePOST(portal)),
+    post('/api/user/sessions/revoke-others', emptyBodySchema, userSessionsRevokeOthersPOST(portal)),
+    get('/api/secondfactor/webauthn/credentials', webauthnCredentialsGET(portal)),
+    route({
+      method: 'PUT',
+      url: '/api/secondfactor/webauthn/credential/:credentialID',
+      schema: { params: credentialParamsSchema, body: credentialDescriptionSchema },
+      preHandler: sameOrigin,
+      onSend: headers,
+      handler: webauthnCredentialPUT(portal),
+    }),
+    route({
+      method: 'DELETE',
+      url: '/api/secondfactor/webauthn/credential/:credentialID',
+      schema: { params: credentialParamsSchema },
+      preHandler: sameOrigin,
+      onSend: headers,
+      handler: webauthnCredentialDELETE(portal),
+    }),
+    route({ method: 'DELETE', url: '/api/secondfactor/totp', preHandler: sameOrigin, onSend: headers, handler: totpDELETE(portal) }),
     post('/api/logout', logoutBodySchema, logoutPOST(portal)),
     post('/api/logout/everywhere', emptyBodySchema, logoutEverywherePOST(portal)),
 

@@ -2,6 +2,7 @@ import { Type } from 'typebox';
 import type { FrontChannelPort } from '../../oidc/logout/front-channel.js';
 import { logout, logoutEverywhere } from '../actions/logout.js';
 import { notAuthenticated } from '../actions/messages.js';
+import { preferredMethodOf, secondFactorsOf } from '../actions/settings.js';
 import type { PortalDeps } from '../deps.js';
 import { authenticatedPage, logoutPage } from '../html/pages.js';
 import { portalRequest, userOf } from '../request-context.js';
@@ -25,16 +26,30 @@ export function stateGET(deps: PortalDeps): Handler {
   };
 }
 
-/** `GET /api/user/info`: the signed-in user's profile and second factors. */
+/**
+ * `GET /api/user/info`: the signed-in user's profile and second factors, as Authelia's. `method`
+ * is the preferred second factor: the user's choice while they have it, else the first they have,
+ * else the first this server offers (`totp` when none is).
+ */
 export function userInfoGET(deps: PortalDeps): Handler {
   return async (request, reply) => {
     const ctx = await portalRequest(deps, request);
     const state = userOf(ctx.session);
     if (!state) return ko(reply, 401, notAuthenticated);
-    const hasTotp = deps.totp ? await deps.totp.has(state.username) : false;
+    const factors = await secondFactorsOf(deps, state.username);
+    const offered = deps.totp || !deps.webauthn ? 'totp' : 'webauthn';
     return reply.send({
       status: 'OK',
-      data: { display_name: state.displayName, emails: state.emails, groups: state.groups, method: 'totp', has_totp: hasTotp },
+      data: {
+        username: state.username,
+        display_name: state.displayName,
+        emails: state.emails,
+        groups: state.groups,
+        method: (await preferredMethodOf(deps, state.username, factors.methods)) ?? offered,
+        has_totp: factors.totp,
+        has_webauthn: factors.credentials.length > 0,
+        has_duo: false,
+      },
     });
   };
 }

@@ -222,6 +222,7 @@ export function authenticatedPage(chrome: PageChrome, options: { displayName: st
     chrome,
     'Signed in',
     html`<p>You are signed in as <strong>${options.displayName}</strong> (${options.username}), ${level}.</p>
+<p class="links"><a href="/settings">Settings</a></p>
 ${apps}
 <form method="post" action="/logout" class="stack"><button type="submit" class="secondary">Sign out</button></form>
 <form method="post" action="/logout/everywhere" class="stack"><button type="submit" class="secondary">Sign out everywhere</button>
