@@ -41,6 +41,15 @@ import {
   resetStartPOST,
   resetStartSchema,
 } from '../portal/handlers/password-reset.js';
+import {
+  changePasswordIdentityPOST,
+  changePasswordPOST,
+  changePasswordSchema,
+  passwordChangeFormPOST,
+  passwordChangeFormSchema,
+  passwordChangeIdentityFormPOST,
+  passwordChangePageGET,
+} from '../portal/handlers/password-change.js';
 import { firstFactorBodySchema, firstFactorPOST, loginFormPOST, loginFormSchema, loginPageGET } from '../portal/handlers/first-factor.js';
 import {
   passwordBodySchema,
@@ -239,6 +248,9 @@ export function routeTable({ portal, oidc, health }: RouteDeps): Route[] {
     post('/reset-password', resetStartSchema, resetRequestFormPOST(portal)),
     route({ method: 'GET', url: '/reset-password/step2', schema: { querystring: resetLinkQuerySchema }, onSend: headers, handler: newPasswordPageGET(portal) }),
     post('/reset-password/step2', newPasswordFormSchema, newPasswordFormPOST(portal)),
+    get('/settings/password', passwordChangePageGET(portal)),
+    post('/settings/password', passwordChangeFormSchema, passwordChangeFormPOST(portal)),
+    post('/settings/password/identity', emptyBodySchema, passwordChangeIdentityFormPOST(portal)),
     page('/authenticated', authenticatedPageGET(portal)),
     route({ method: 'GET', url: '/settings', schema: { querystring: settingsQuerySchema }, onSend: headers, handler: settingsPageGET(portal, apps) }),
     post('/settings/totp/remove', emptyBodySchema, removeTotpFormPOST(portal, apps)),
@@ -294,6 +306,8 @@ export function routeTable({ portal, oidc, health }: RouteDeps): Route[] {
     post('/api/reset-password/identity/start', resetStartSchema, resetStartPOST(portal)),
     post('/api/reset-password/identity/finish', resetLinkSchema, resetCheckPOST(portal)),
     post('/api/reset-password', newPasswordSchema, resetPasswordPOST(portal)),
+    post('/api/change-password', changePasswordSchema, changePasswordPOST(portal)),
+    post('/api/change-password/identity/start', emptyBodySchema, changePasswordIdentityPOST(portal)),
     get('/api/state', stateGET(portal)),
     get('/api/user/info', userInfoGET(portal)),
     post('/api/user/info/2fa_method', preferredMethodSchema, preferredMethodPOST(portal)),
