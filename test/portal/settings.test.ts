@@ -218,7 +218,7 @@ describe('second factors on the settings page', () => {
       expect([api.status, api.json().message]).toEqual([400, 'Give the key a name of 1 to 64 characters.']);
     }
     expect((await john.postForm('/settings/webauthn/rename', { id: 'Y3JlZC0x', description: 'x'.repeat(64) })).status).toBe(303);
-    const duplicate = await send(world, john, 'PUT', '/api/secondfactor/webauthn/credential/Y3JlZC0x', { description: 'Pixel' });
+    const duplicate = await send(world, john, 'PUT', '/api/secondfactor/webauthn/credential/Y3JlZC0x', { description: 'PIXEL' });
     expect([duplicate.status, duplicate.json().message]).toEqual([409, 'You already have a key with that name: choose another.']);
 
     // Unknown, and another user's: 404, and bob's key is untouched.

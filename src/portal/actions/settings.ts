@@ -17,8 +17,9 @@ import type { PortalDeps, SecondFactorMethod } from '../deps.js';
 import { type PortalRequest, userOf } from '../request-context.js';
 import { deviceName } from './device-name.js';
 import { notAuthenticated } from './messages.js';
+import { keyName } from './webauthn.js';
 
-/** The longest name a security key or passkey may have, in characters. */
+/** The longest name a security key or passkey may have, in characters ({@link keyName}). */
 export const credentialNameMaxLength = 64;
 
 export type SettingsError =
@@ -143,18 +144,18 @@ export async function removeTotp(deps: PortalDeps, request: PortalRequest): Prom
   return done(undefined);
 }
 
-/** Renames one of the user's security keys or passkeys: trimmed, 1 to 64 characters, unique among the user's keys for its domain. */
+/** Renames one of the user's security keys or passkeys: a {@link keyName}, unique (ignoring case) among the user's keys for its domain, as at registration. */
 export async function renameCredential(deps: PortalDeps, request: PortalRequest, credentialId: string, description: string): Promise<SettingsResult> {
   if (!deps.webauthn) return fail('disabled');
   const who = await changer(deps, request);
   if (!who.ok) return who;
-  const name = description.trim();
-  const length = [...name].length;
-  if (length < 1 || length > credentialNameMaxLength || /[\u0000-\u001f\u007f]/.test(name)) return fail('invalid-name');
+  const name = keyName(description);
+  if (name === undefined) return fail('invalid-name');
   const { state, factors } = who.value;
   const credential = factors.credentials.find((c) => c.credentialId === credentialId);
   if (!credential) return fail('unknown-credential');
-  if (factors.credentials.some((c) => c !== credential && c.rpId === credential.rpId && c.description === name)) return fail('duplicate-name');
+  const taken = (c: WebAuthnCredential) => c !== credential && c.rpId === credential.rpId && c.description.toLowerCase() === name.toLowerCase();
+  if (factors.credentials.some(taken)) return fail('duplicate-name');
   if (!(await deps.webauthn.rename(state.username, credentialId, name))) return fail('unknown-credential');
   deps.logger.info({ username: state.username, credentialId }, 'settings: security key renamed');
   return done(undefined);
