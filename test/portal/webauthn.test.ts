@@ -262,3 +262,44 @@ describe('passkey sign-in (issue 15)', () => {
     await world.gateway.close();
   });
 });
+
+describe('amr of WebAuthn sign-ins in ID tokens (issue 15)', () => {
+  it('carries pwd, hwk, user and mfa after a password and a roaming key; swk, user, pin for a verified platform passkey', async () => {
+    const { Browser, callback, client, discover, secret, startProvider } = await import('../helpers/oidc.js');
+    const world = await startProvider({}, { config: { webauthn: { enable_passkey_login: true, experimental_enable_passkey_uv_two_factors: true } } });
+    const setup = new PortalClient(world.gateway);
+    const roaming = new SoftAuthenticator({ attachment: 'cross-platform' });
+    const platform = new SoftAuthenticator({ attachment: 'platform', discoverable: true, userVerified: true });
+    await verified(world, setup);
+    expect((await register(setup, roaming, 'Roaming')).status).toBe(201);
+    expect((await register(setup, platform, 'Platform')).status).toBe(201);
+    const config = await discover(world.fetch, 'confidential', { client_secret: secret }, client.ClientSecretBasic(secret));
+
+    async function idTokenAmr(portal: PortalClient) {
+      const verifier = client.randomPKCECodeVerifier();
+      const url = client.buildAuthorizationUrl(config, {
+        redirect_uri: callback,
+        scope: 'openid',
+        code_challenge: await client.calculatePKCECodeChallenge(verifier),
+        code_challenge_method: 'S256',
+      });
+      const browser = new Browser(world.fetch);
+      browser.cookie = portal.cookie;
+      const back = await browser.follow(url);
+      expect(back.status).toBe(302);
+      const tokens = await client.authorizationCodeGrant(config, new URL(back.headers.get('location')!), { pkceCodeVerifier: verifier });
+      return tokens.claims()?.amr;
+    }
+
+    const withKey = new PortalClient(world.gateway);
+    expect((await withKey.login()).status).toBe(200);
+    expect((await useKey(withKey, roaming)).reply.status).toBe(200);
+    expect(await idTokenAmr(withKey)).toEqual(['pwd', 'hwk', 'user', 'mfa']);
+
+    const withPasskey = new PortalClient(world.gateway);
+    const options = (await withPasskey.get('/api/firstfactor/passkey')).json().data.publicKey;
+    expect((await withPasskey.postJson('/api/firstfactor/passkey', { response: platform.get(options, portalOrigin) })).status).toBe(200);
+    expect(await idTokenAmr(withPasskey)).toEqual(['swk', 'user', 'pin', 'mfa']);
+    await world.gateway.close();
+  });
+});
