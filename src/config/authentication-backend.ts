@@ -31,6 +31,8 @@ export interface AuthenticationBackendConfig {
   readonly refreshInterval: number | 'always' | 'disable';
   /** `password_reset`: the sign-in page's "Forgot password?" link. */
   readonly passwordReset: PasswordResetConfig;
+  /** `password_change.disable`: no password change for signed-in users (Authelia's key; default false). */
+  readonly passwordChange: { readonly disable: boolean };
 }
 
 /** `authentication_backend.password_reset`, with Authelia's keys and defaults. */
@@ -42,13 +44,13 @@ export interface PasswordResetConfig {
 }
 
 /** Authelia keys accepted but not implemented: a warning when set. */
-const ignoredKeys = ['password_change'];
+const ignoredKeys: string[] = [];
 
 /** Reads `authentication_backend`; `undefined` when the section is absent. */
 export function readAuthenticationBackend(ctx: ReadContext, value: unknown): AuthenticationBackendConfig | undefined {
   if (value === undefined || value === null) return undefined;
   const path = 'authentication_backend';
-  const raw = readMapping(ctx, path, value, ['file', 'ldap', 'refresh_interval', 'password_reset', ...ignoredKeys]);
+  const raw = readMapping(ctx, path, value, ['file', 'ldap', 'refresh_interval', 'password_reset', 'password_change', ...ignoredKeys]);
   if (!raw) return undefined;
   if (raw.ldap !== undefined) ctx.problems.error(keyPath(path, 'ldap'), 'is not supported by this version of Gatehouse; use authentication_backend.file');
   for (const key of ignoredKeys) {
@@ -60,7 +62,13 @@ export function readAuthenticationBackend(ctx: ReadContext, value: unknown): Aut
     file,
     refreshInterval: readRefreshInterval(ctx, keyPath(path, 'refresh_interval'), raw.refresh_interval, file.watch),
     passwordReset: readPasswordReset(ctx, keyPath(path, 'password_reset'), raw.password_reset),
+    passwordChange: readPasswordChange(ctx, keyPath(path, 'password_change'), raw.password_change),
   };
+}
+
+function readPasswordChange(ctx: ReadContext, path: string, value: unknown): { disable: boolean } {
+  const raw = readMapping(ctx, path, value, ['disable']) ?? {};
+  return { disable: readBoolean(ctx, keyPath(path, 'disable'), raw.disable, false) };
 }
 
 function readPasswordReset(ctx: ReadContext, path: string, value: unknown): PasswordResetConfig {

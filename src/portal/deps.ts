@@ -86,9 +86,11 @@ export interface PasswordsPort {
   readonly policyText: string | undefined;
   /**
    * Hashes `password` with `authentication_backend.file.password` and writes it to the users file.
+   * `beforeWrite` is given the new digest's fingerprint before the file changes (a password
+   * change stamps the session it keeps with it, so the reload that follows spares that one).
    * @throws UsersFileWriteError (`GH_USERS_FILE_WRITE`) when the file was left unchanged.
    */
-  setPassword(username: string, password: string): Promise<void>;
+  setPassword(username: string, password: string, beforeWrite?: (fingerprint: string) => Promise<void>): Promise<void>;
 }
 
 /** What the "Forgot password?" flow needs (server/portal-deps.ts builds it for the file backend). */
@@ -146,6 +148,8 @@ export interface PortalDeps {
   readonly passwordReset: PasswordResetPort | undefined;
   /** Writing passwords; undefined without a users file (then neither reset nor change is offered). */
   readonly passwords: PasswordsPort | undefined;
+  /** Whether signed-in users may change their password (`authentication_backend.password_change.disable` unset, and a users file). */
+  readonly passwordChange: boolean;
   /** Whether the OpenID Connect provider runs: the signed-in page then links to the user's authorised apps (`/consents`). */
   readonly connectedApps: boolean;
 }

@@ -7,6 +7,7 @@ import type { Regulator } from '../auth/regulation/regulator.js';
 import type { UserBackend } from '../auth/users/user.js';
 import type { FileUserBackend } from '../auth/users/file-backend.js';
 import { setUserDigest } from '../auth/users/users-file-writer.js';
+import { passwordFingerprint } from '../auth/users/password-fingerprint.js';
 import { hashWithConfig } from '../auth/password/configured-hash.js';
 import { checkPasswordPolicy, describePasswordPolicy } from '../auth/password/policy.js';
 import type { ResetTokens } from '../auth/password/reset-tokens.js';
@@ -94,6 +95,7 @@ export function portalDeps(s: PortalServices): PortalDeps {
     formTargets: [...new Set((s.config.identityProviders.oidc?.clients ?? []).flatMap((c) => c.redirectUris.map((u) => new URL(u).origin)))],
     secondFactorUsed: s.rules.defaultPolicy === 'two_factor' || s.rules.rules.some((r) => r.policy === 'two_factor'),
     connectedApps: s.config.identityProviders.oidc !== undefined,
+    passwordChange: s.fileBackend !== undefined && s.config.authenticationBackend?.passwordChange.disable !== true,
     ...passwordReset(s),
   };
 }
@@ -139,8 +141,10 @@ function passwordsPort(s: PortalServices): PasswordsPort | undefined {
       return result.ok ? [] : result.reasons;
     },
     policyText: describePasswordPolicy(policy),
-    setPassword: async (username, password) => {
-      await setUserDigest(file.path, username, await hashWithConfig(password, file.password));
+    setPassword: async (username, password, beforeWrite) => {
+      const digest = await hashWithConfig(password, file.password);
+      await beforeWrite?.(passwordFingerprint(digest));
+      await setUserDigest(file.path, username, digest);
       // The new digest is in force at once, watched file or not.
       await backend.reload();
     },

@@ -45,7 +45,7 @@ export class SessionManager {
     this.#clock = options.clock;
     this.#random = options.random;
     this.#refresh = options.refresh;
-    this.#refresh?.connect((username) => this.destroyUser(username, 'user-changed'));
+    this.#refresh?.connect((username, keep) => this.destroyUser(username, 'user-changed', keep));
   }
 
   /**
@@ -182,8 +182,18 @@ export class SessionManager {
     await this.#ended([{ idHash: session.idHash, username: session.state.username, sid: session.state.sid }], reason);
   }
 
-  /** Ends every session of `username`; returns how many. */
-  async destroyUser(username: string, reason: SessionEndReason = 'logout-everywhere'): Promise<number> {
+  /** Ends every session of `username` (but those `keep` accepts); returns how many ended. */
+  async destroyUser(username: string, reason: SessionEndReason = 'logout-everywhere', keep?: (state: SessionState) => boolean): Promise<number> {
+    if (keep !== undefined) {
+      const ended: { idHash: string; username: string; sid: string | undefined }[] = [];
+      for (const { idHash, state } of await this.#store.listUser(username)) {
+        if (keep(state)) continue;
+        await this.#store.delete(idHash);
+        ended.push({ idHash, username: state.username, sid: state.sid });
+      }
+      await this.#ended(ended, reason);
+      return ended.length;
+    }
     const deleted = await this.#store.deleteUser(username);
     await this.#ended(deleted, reason);
     return deleted.length;

@@ -27,7 +27,8 @@ export interface UserRefresh {
   stamp(state: SessionState, now: number): void;
   /**
    * Gives the refresh the way to end every session of a user at once, for changes it learns of
-   * without a session in hand (a reload of the users file). Called once, by the SessionManager.
+   * without a session in hand (a reload of the users file); sessions `keep` accepts are spared.
+   * Called once, by the SessionManager.
    */
-  connect(endSessions: (username: string) => Promise<number>): void;
+  connect(endSessions: (username: string, keep?: (state: SessionState) => boolean) => Promise<number>): void;
 }

@@ -32,6 +32,7 @@ describe('authentication_backend, totp, regulation, notifier: defaults', () => {
       },
       refreshInterval: 300_000,
       passwordReset: { disable: false, customUrl: undefined },
+      passwordChange: { disable: false },
     });
     expect(config.totp).toEqual({
       disable: false,
@@ -98,9 +99,12 @@ describe('authentication_backend, totp, regulation, notifier: defaults', () => {
     });
   });
 
-  it('warns about Authelia keys it accepts but ignores', () => {
-    const { warnings } = parseConfig(withBackend({}, { password_change: { disable: true } }), { env: {}, baseDir: '/tmp' });
-    expect(warnings).toContain('authentication_backend.password_change: is not implemented by this version of Gatehouse yet and is ignored');
+  it('reads password_change.disable (Authelia default false) without a warning', () => {
+    const { config, warnings } = parseConfig(withBackend({}, { password_change: { disable: true } }), { env: {}, baseDir: '/tmp' });
+    expect(config.authenticationBackend?.passwordChange).toEqual({ disable: true });
+    expect(warnings.join('\n')).not.toContain('password_change');
+    expect(configOf(withBackend({})).authenticationBackend?.passwordChange).toEqual({ disable: false });
+    expect(() => configOf(withBackend({}, { password_change: { disable: 'yes' } }))).toThrow(/authentication_backend\.password_change\.disable/);
   });
 
   it('reads password_reset and identity_validation.reset_password with Authelia defaults', () => {

@@ -64,6 +64,44 @@ describe('password change', () => {
     }
   });
 
+  it("announces the end of the user's other sessions only: this browser's apps stay signed in (single logout spares its sid)", async () => {
+    const world = await startPortal();
+    const ended: { sid: string | undefined; reason: string }[] = [];
+    world.gateway.sessions.onEnded((sessions) => {
+      for (const s of sessions) ended.push({ sid: s.sid, reason: s.reason });
+    });
+    const browser = await signedIn(world);
+    const other = await signedIn(world);
+    const sids = new Map((await world.gateway.sessions.listUser('john')).map((r) => [r.idHash, r.state.sid]));
+    expect(sids.size).toBe(2);
+    const done = await browser.postJson('/api/change-password', { old_password: 'password', new_password: 'new-secret-1' });
+    expect(done.status).toBe(200);
+    const left = await world.gateway.sessions.listUser('john');
+    expect(left).toHaveLength(1);
+    const keptSid = left[0]!.state.sid;
+    expect(ended.map((e) => e.sid)).not.toContain(keptSid);
+    expect(ended).toEqual([{ sid: [...sids.values()].find((sid) => sid !== keptSid), reason: 'user-changed' }]);
+    expect(await username(other)).toBe('');
+    expect(await username(browser)).toBe('john');
+  });
+
+  it('is off with authentication_backend.password_change.disable (404, no link on the settings page)', async () => {
+    const world = await startPortal();
+    const config = world.config as unknown as { authenticationBackend: Record<string, unknown> };
+    await world.gateway.close();
+    const { startTestGateway } = await import('../helpers/gateway.js');
+    const gateway = await startTestGateway({ ...world.config, authenticationBackend: { ...config.authenticationBackend, passwordChange: { disable: true } } } as never, {
+      clock: world.clock,
+    });
+    const browser = new PortalClient(gateway);
+    expect((await browser.login()).status).toBe(200);
+    expect((await browser.get('/settings/password')).status).toBe(404);
+    expect((await browser.postJson('/api/change-password', { old_password: 'password', new_password: 'new-secret-1' })).status).toBe(404);
+    expect((await browser.get('/settings')).body).not.toContain('/settings/password');
+    expect(await works({ ...world, gateway }, 'password')).toBe(true);
+    await gateway.close();
+  });
+
   it('POST /api/change-password takes Authelia’s body {username, old_password, new_password}', async () => {
     const world = await startPortal();
     const browser = await signedIn(world);

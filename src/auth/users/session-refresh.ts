@@ -50,7 +50,7 @@ export class UserSessionRefresh implements UserRefresh {
   readonly #since: number;
   /** Username → when the latest reload changed that user; dropped once the interval has passed. */
   readonly #changedAt = new Map<string, number>();
-  #endSessions: ((username: string) => Promise<number>) | undefined;
+  #endSessions: ((username: string, keep?: (state: SessionState) => boolean) => Promise<number>) | undefined;
 
   constructor(options: SessionRefreshOptions) {
     this.#users = options.users;
@@ -105,7 +105,7 @@ export class UserSessionRefresh implements UserRefresh {
     return 'ended';
   }
 
-  connect(endSessions: (username: string) => Promise<number>): void {
+  connect(endSessions: (username: string, keep?: (state: SessionState) => boolean) => Promise<number>): void {
     this.#endSessions = endSessions;
   }
 
@@ -123,8 +123,12 @@ export class UserSessionRefresh implements UserRefresh {
 
   async #endAll(username: string, reason: EndReason): Promise<void> {
     if (this.#endSessions === undefined) return;
+    // A password changed through Gatehouse (the settings page) stamped the session it was changed
+    // from with the new password before writing the file: that one is spared, every other ends.
+    const fingerprint = reason === 'password changed' ? this.#users.account(username)?.passwordFingerprint : undefined;
+    const keep = fingerprint === undefined ? undefined : (state: SessionState) => state.passwordFingerprint === fingerprint;
     try {
-      const sessions = await this.#endSessions(username);
+      const sessions = await this.#endSessions(username, keep);
       this.#logger.info({ username, reason, sessions }, `users file reloaded: every session of the user ended, ${said[reason]}`);
     } catch (error) {
       this.#logger.error({ username, reason, err: error }, 'users file reloaded: could not end the sessions of the user');

@@ -74,7 +74,7 @@ type ChangeFailure = { ok: false; error: ChangeError; reasons?: readonly string[
 
 /** The signed-in user of the request, or why there is none to change the password of. */
 function changer(deps: PortalDeps, request: PortalRequest): { state: SessionState; session: Session } | 'disabled' | 'not-authenticated' {
-  if (!deps.passwords) return 'disabled';
+  if (!deps.passwords || !deps.passwordChange) return 'disabled';
   const state = userOf(request.session);
   if (!state || !request.session || state.level < AuthLevel.oneFactor) return 'not-authenticated';
   return { state, session: request.session };
@@ -129,9 +129,19 @@ export async function changePassword(
   const proof = await checkProof(deps, state, input, meta);
   if (proof !== 'ok') return { ok: false, error: proof };
 
+  const signedInWith = state.passwordFingerprint;
   try {
-    await deps.passwords!.setPassword(username, input.password);
+    // This session is stamped with the new password before the file changes: the reload that
+    // follows ends the user's other sessions and spares this one (session-refresh.ts).
+    await deps.passwords!.setPassword(username, input.password, async (fingerprint) => {
+      state.passwordFingerprint = fingerprint;
+      await deps.sessions.save(request.cookie, session);
+    });
   } catch (error) {
+    if (state.passwordFingerprint !== signedInWith) {
+      state.passwordFingerprint = signedInWith;
+      await deps.sessions.save(request.cookie, session);
+    }
     if (!(error instanceof UsersFileWriteError)) throw error;
     deps.logger.error({ err: error, username, ip: meta.ip }, 'password change: the users file could not be written');
     return { ok: false, error: 'write-failed' };
@@ -171,10 +181,8 @@ async function checkProof(deps: PortalDeps, state: SessionState, input: Password
 }
 
 /**
- * Stamps the session with the new password's fingerprint (else the user refresh would end it
- * as signed in with another password) and moves it to a new ID, keeping its `sid`. The reload
- * that follows the write may already have ended the stored session: regenerating stores it
- * again either way.
+ * Stamps the session with the user's password as the users file now holds it and moves it to
+ * a new ID, keeping its `sid` (no sign-out is announced for it: its apps stay signed in).
  */
 async function keepThisSession(deps: PortalDeps, request: PortalRequest, session: Session): Promise<Session> {
   deps.sessions.signedIn(session.state, session.state);
@@ -182,9 +190,9 @@ async function keepThisSession(deps: PortalDeps, request: PortalRequest, session
 }
 
 /**
- * Ends every session of `username` but the one stored under `keep`. (Today the users-file reload
- * after the write has usually ended them already, this browser's stored session included: see
- * session-refresh.ts. This makes the outcome the action's own contract.)
+ * Ends every session of `username` but the one stored under `keep`. The users-file reload after
+ * the write has usually ended them already (session-refresh.ts); this makes the outcome the
+ * action's own contract, watched file or not.
  */
 async function endOtherSessions(deps: PortalDeps, username: string, keep: string): Promise<void> {
   for (const other of await deps.sessions.listUser(username)) {

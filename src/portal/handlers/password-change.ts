@@ -84,7 +84,7 @@ function formOptions(deps: PortalDeps, ctx: PortalRequest, proof: PasswordChange
 /** `GET /settings/password`: the form; a visitor who is not signed in signs in first and comes back. */
 export function passwordChangePageGET(deps: PortalDeps): Handler {
   return async (request, reply) => {
-    if (!deps.passwords) return notAvailable(deps, reply);
+    if (!deps.passwords || !deps.passwordChange) return notAvailable(deps, reply);
     const ctx = await portalRequest(deps, request);
     if (!userOf(ctx.session) || !ctx.session) return signInFirst(reply, ctx, 302);
     await deps.sessions.touch(ctx.cookie, ctx.session);

@@ -163,7 +163,7 @@ async function render(
     username,
     displayName: state.displayName || username,
     origin: ctx.origin,
-    passwordChange: deps.passwords !== undefined,
+    passwordChange: deps.passwords !== undefined && deps.passwordChange,
     totp: { enabled: deps.totp !== undefined, present: factors.totp },
     webauthn: { enabled: deps.webauthn !== undefined, credentials: factors.credentials },
     methods: factors.methods,
