@@ -1,7 +1,7 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, rmdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { PortalClient, portalOrigin, startPortal } from '../helpers/portal.js';
+import { PortalClient, portalOrigin, quickDigest, startPortal } from '../helpers/portal.js';
 
 type World = Awaited<ReturnType<typeof startPortal>>;
 
@@ -152,6 +152,24 @@ describe('password reset', () => {
     expect(readFileSync(usersFile).equals(before)).toBe(true);
     expect((await new PortalClient(world.gateway).login('john', 'password')).json()).toMatchObject({ status: 'OK' });
     expect((await new PortalClient(world.gateway).login('john', 'new-secret-1')).status).toBe(401);
+  });
+
+  it("keeps an administrator's edit of the users file made while the reset was in progress", async () => {
+    const world = await startPortal();
+    const browser = new PortalClient(world.gateway);
+    const link = await requestLink(world, browser);
+    // The admin's editor, between the e-mail and the new password: bob renamed, carol added, a comment.
+    const usersFile = join(world.dir, 'users.yml');
+    const edited = `# edited by hand\n${readFileSync(usersFile, 'utf8').replace('displayname: Bob', 'displayname: Robert')}\n  carol:\n    displayname: Carol\n    password: '${quickDigest('carolpassword')}'\n`;
+    writeFileSync(usersFile, edited);
+    const done = await browser.postForm('/reset-password/step2', { token: tokenOf(link), password: 'new-secret-1', confirmation: 'new-secret-1' });
+    expect(done.status).toBe(200);
+    const after = readFileSync(usersFile, 'utf8');
+    expect(after.startsWith('# edited by hand\n')).toBe(true);
+    expect(after).toContain('displayname: Robert');
+    expect(after).toContain('carol:');
+    expect((await new PortalClient(world.gateway).login('john', 'new-secret-1')).json()).toMatchObject({ status: 'OK' });
+    expect((await new PortalClient(world.gateway).login('carol', 'carolpassword')).json()).toMatchObject({ status: 'OK' });
   });
 
   it('limits reset e-mails per account and per IP', async () => {
