@@ -107,7 +107,7 @@ describe('the settings page (/settings)', () => {
     expect(page.body).toContain('<a href="/settings/password">Change password</a>');
     // No second factor yet: the set-up form comes back here; nothing to protect, so no "confirm first".
     expect(page.body).toContain(
-      `<form method="post" action="/2fa/enroll/start"><input type="hidden" name="rd" value="${portalOrigin}/settings"><button type="submit" class="secondary">Set up an authenticator app</button></form>`,
+      `<form method="post" action="/2fa/enroll/start"><input type="hidden" name="rd" value="${portalOrigin}/settings?done=totp-added"><button type="submit" class="secondary">Set up an authenticator app</button></form>`,
     );
     expect(page.body).not.toContain('confirm-first');
     expect(page.body).toContain('<p class="hint" id="no-credentials">None yet.</p>');
@@ -115,7 +115,9 @@ describe('the settings page (/settings)', () => {
     expect(page.body).not.toContain('id="preferred"');
     expect(page.body).toContain('<strong class="device" title="Mozilla/5.0 (X11; Linux x86_64)');
     expect(page.body).toContain('>Chrome on Linux</strong> <span class="badge">This device</span>');
-    expect(page.body).toContain('127.0.0.1 · signed in 2026-11-25 12:00 UTC · last active 2026-11-25 12:00 UTC');
+    expect(page.body).toContain(
+      '<span class="nowrap">127.0.0.1</span> · <span class="nowrap">signed in 2026-11-25 12:00 UTC</span> · <span class="nowrap">last active 2026-11-25 12:00 UTC</span>',
+    );
     expect(page.body).toContain('You are signed in nowhere else.');
     expect(page.body).not.toContain('id="apps"');
   });
@@ -296,7 +298,9 @@ describe('sessions on the settings page', () => {
     world.clock.advance(60_000);
     const page = (await laptop.get('/settings')).body;
     expect(page.indexOf('Chrome on Linux')).toBeLessThan(page.indexOf('Safari on iPhone'));
-    expect(page).toContain('>Safari on iPhone</strong></p>\n<p class="hint">127.0.0.1 · signed in 2026-11-25 12:01 UTC · last active 2026-11-25 12:01 UTC</p>');
+    expect(page).toContain(
+      '>Safari on iPhone</strong></p>\n<p class="hint"><span class="nowrap">127.0.0.1</span> · <span class="nowrap">signed in 2026-11-25 12:01 UTC</span> · <span class="nowrap">last active 2026-11-25 12:01 UTC</span></p>',
+    );
     expect(page).toContain('Sign out<span class="visually-hidden"> Safari on iPhone</span></button>');
     expect(page).toContain('Ends your other session; this one stays signed in.');
     const listed = (await phone.get('/api/user/sessions')).json().data;
@@ -351,6 +355,28 @@ describe('sessions on the settings page', () => {
     const again = await signedIn(world);
     expect((await again.postJson('/api/user/sessions/revoke-others', {})).json()).toEqual({ status: 'OK', data: { sessions: 1 } });
     expect(await who(laptop)).toBe('');
+  });
+
+  it('PUT and DELETE pass the cross-site check as POST does: refused cross-site or with neither Origin nor a JSON body; a script’s JSON body is accepted', async () => {
+    const world = await startPortal();
+    const john = await signedIn(world);
+    await enrolTotp(world, john);
+    await world.gateway.storage.webauthn.add(key());
+    const raw = (method: 'PUT' | 'DELETE', headers: Record<string, string>, payload?: string) =>
+      injectListener(world.gateway, {
+        method,
+        url: '/api/secondfactor/webauthn/credential/Y3JlZC0x',
+        payload,
+        headers: { host: portalHost, cookie: john.cookie!, ...headers },
+      });
+    const crossSite = { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site', 'content-type': 'application/json' };
+    expect((await raw('PUT', crossSite, JSON.stringify({ description: 'Evil' }))).statusCode).toBe(403);
+    expect((await raw('DELETE', crossSite, '{}')).statusCode).toBe(403);
+    expect((await raw('DELETE', {})).statusCode).toBe(403);
+    expect(await world.gateway.storage.webauthn.find('Y3JlZC0x')).toMatchObject({ description: 'YubiKey' });
+    expect((await raw('PUT', { 'content-type': 'application/json' }, JSON.stringify({ description: 'Script' }))).statusCode).toBe(200);
+    expect((await raw('DELETE', { 'content-type': 'application/json' }, '{}')).statusCode).toBe(200);
+    expect(await world.gateway.storage.webauthn.find('Y3JlZC0x')).toBeUndefined();
   });
 
   it('refuses cross-site form posts (403) and changes nothing', async () => {

@@ -31,6 +31,8 @@ import type { emptyBodySchema } from './enrolment.js';
 
 /** What `?done=` names after a form succeeded, and the notice it shows. */
 const notices = new Map([
+  ['totp-added', 'Your authenticator app is set up: its codes are now a second factor.'],
+  ['webauthn-added', 'Your key was added: it is now a second factor.'],
   ['totp-removed', 'Your authenticator app was removed.'],
   ['key-renamed', 'The key was renamed.'],
   ['key-removed', 'The key was removed.'],

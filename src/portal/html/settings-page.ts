@@ -73,7 +73,7 @@ function totpPart(view: SettingsView): SafeHtml {
   if (!view.totp.present) {
     return html`<h3>Authenticator app</h3>
 <div class="item" id="totp"><p class="hint">Not set up.</p>
-<form method="post" action="/2fa/enroll/start">${hiddenField('rd', `${view.origin}/settings`)}<button type="submit" class="secondary">Set up an authenticator app</button></form></div>`;
+<form method="post" action="/2fa/enroll/start">${hiddenField('rd', `${view.origin}/settings?done=totp-added`)}<button type="submit" class="secondary">Set up an authenticator app</button></form></div>`;
   }
   return html`<h3>Authenticator app</h3>
 <div class="item" id="totp"><p>Set up: its one-time codes are a second factor.</p>
@@ -112,13 +112,15 @@ function preferredPart(view: SettingsView): SafeHtml {
   const [only] = view.methods;
   if (only === undefined || view.preferred === undefined) return html``;
   if (view.methods.length === 1 || !view.mayChange) {
-    return html`<p id="preferred">Offered first when you sign in: <strong>${methodNames[view.preferred]}</strong>.</p>`;
+    return html`<h3>Preferred method</h3>
+<p id="preferred">Offered first when you sign in: <strong>${methodNames[view.preferred]}</strong>.</p>`;
   }
   const choices = view.methods.map(
     (m) => html`<label class="check"><input type="radio" name="method" value="${m}"${m === view.preferred ? html` checked` : ''}> ${methodNames[m]}</label>`,
   );
-  return html`<form method="post" action="/settings/method" id="preferred">
-<fieldset><legend>Offered first when you sign in</legend>${choices}</fieldset>
+  return html`<h3>Preferred method</h3>
+<form method="post" action="/settings/method" id="preferred">
+<fieldset><legend>Offered first when you sign in:</legend>${choices}</fieldset>
 <button type="submit" class="secondary">Save</button>
 </form>`;
 }
@@ -130,7 +132,7 @@ function sessionsSection(view: SettingsView): SafeHtml {
     if (view.showDomains) where.push(s.cookieDomain);
     return html`<li class="item session${s.current ? ' current' : ''}">
 <p class="item-title"><strong class="device" title="${s.userAgent ?? ''}">${s.device}</strong>${s.current ? html` <span class="badge">This device</span>` : ''}</p>
-<p class="hint">${where.join(' · ')}</p>
+<p class="hint">${where.map((part, i) => html`${i > 0 ? ' · ' : ''}<span class="nowrap">${part}</span>`)}</p>
 ${
   s.current
     ? ''
