@@ -246,7 +246,11 @@ describe('second factors on the settings page', () => {
     const world = await startPortal();
     await world.gateway.storage.webauthn.add(key());
     const john = await signedIn(world);
-    expect((await john.get('/settings')).body).not.toContain('action="/settings/webauthn/remove"');
+    const page = (await john.get('/settings')).body;
+    expect(page).not.toContain('action="/settings/webauthn/remove"');
+    // Setting up an app would count as the second factor: not offered before the key is used.
+    expect(page).toContain('<p class="hint">Not set up.</p>');
+    expect(page).not.toContain('action="/2fa/enroll/start"');
     expect((await john.postForm('/settings/webauthn/rename', { id: 'Y3JlZC0x', description: 'Stolen' })).status).toBe(403);
     expect((await john.postForm('/settings/webauthn/remove', { id: 'Y3JlZC0x' })).status).toBe(403);
     expect((await send(world, john, 'PUT', '/api/secondfactor/webauthn/credential/Y3JlZC0x', { description: 'Stolen' })).status).toBe(403);

@@ -71,9 +71,13 @@ ${preferredPart(view)}
 
 function totpPart(view: SettingsView): SafeHtml {
   if (!view.totp.present) {
+    // Setting one up counts as the second factor at once: offered only where changes are allowed.
+    const setUp = view.mayChange
+      ? html`<form method="post" action="/2fa/enroll/start">${hiddenField('rd', `${view.origin}/settings?done=totp-added`)}<button type="submit" class="secondary">Set up an authenticator app</button></form>`
+      : '';
     return html`<h3>Authenticator app</h3>
 <div class="item" id="totp"><p class="hint">Not set up.</p>
-<form method="post" action="/2fa/enroll/start">${hiddenField('rd', `${view.origin}/settings?done=totp-added`)}<button type="submit" class="secondary">Set up an authenticator app</button></form></div>`;
+${setUp}</div>`;
   }
   return html`<h3>Authenticator app</h3>
 <div class="item" id="totp"><p>Set up: its one-time codes are a second factor.</p>
