@@ -90,9 +90,12 @@ describe('password change', () => {
     const config = world.config as unknown as { authenticationBackend: Record<string, unknown> };
     await world.gateway.close();
     const { startTestGateway } = await import('../helpers/gateway.js');
-    const gateway = await startTestGateway({ ...world.config, authenticationBackend: { ...config.authenticationBackend, passwordChange: { disable: true } } } as never, {
-      clock: world.clock,
-    });
+    const gateway = await startTestGateway(
+      { ...world.config, authenticationBackend: { ...config.authenticationBackend, passwordChange: { disable: true } } } as never,
+      {
+        clock: world.clock,
+      },
+    );
     const browser = new PortalClient(gateway);
     expect((await browser.login()).status).toBe(200);
     expect((await browser.get('/settings/password')).status).toBe(404);

@@ -70,6 +70,22 @@ describe('WebAuthn second factor (issue 15)', () => {
     await world.gateway.close();
   });
 
+  it('a password alone cannot add a second factor next to an existing one (a key, or an app)', async () => {
+    const world = await startPortal();
+    const client = new PortalClient(world.gateway);
+    await verified(world, client);
+    expect((await register(client, new SoftAuthenticator())).status).toBe(201);
+    // john has a key: a new password-only session may not set up an authenticator app, nor another key.
+    const thief = new PortalClient(world.gateway);
+    expect((await thief.login()).status).toBe(200);
+    const app = await thief.postJson('/api/secondfactor/totp/identity/start', {});
+    expect(app.status).toBe(403);
+    expect(app.json().message).toMatch(/already have a second factor/);
+    expect((await thief.postForm('/2fa/enroll/start', {})).status).toBe(403);
+    expect((await thief.postJson('/api/secondfactor/webauthn/identity/start', {})).status).toBe(403);
+    await world.gateway.close();
+  });
+
   it('refuses a replayed assertion, a counter that goes back, and an assertion without a ceremony', async () => {
     const world = await startPortal();
     const client = new PortalClient(world.gateway);

@@ -3,7 +3,7 @@ import type { Session } from '../../session/session.js';
 import { totpEnrolmentContext } from '../../storage/rows.js';
 import type { PortalDeps } from '../deps.js';
 import { type PortalRequest, userOf } from '../request-context.js';
-import { raiseToTwoFactor } from './second-factor.js';
+import { hasSecondFactor, raiseToTwoFactor } from './second-factor.js';
 
 /** Identity-check codes and pending secrets are good for this long. */
 export const enrolmentWindowMs = 10 * 60_000;
@@ -15,14 +15,14 @@ export type EnrolmentError = 'not-authenticated' | 'needs-second-factor' | 'no-e
 const sealContext = totpEnrolmentContext;
 
 /**
- * Who may enrol: a signed-in user; replacing an existing authenticator needs level 2, so a
- * stolen password alone cannot swap it.
+ * Who may enrol: a signed-in user; one who already has a second factor (an app or a key) must
+ * have used it (level 2), so a stolen password alone cannot swap or add one.
  */
 async function enrollee(deps: PortalDeps, request: PortalRequest): Promise<{ state: Session['state']; session: Session } | EnrolmentError> {
   if (!deps.totp) return 'totp-disabled';
   const state = userOf(request.session);
   if (!state || !request.session) return 'not-authenticated';
-  if (state.level < 2 && (await deps.totp.has(state.username))) return 'needs-second-factor';
+  if (state.level < 2 && (await hasSecondFactor(deps, state.username))) return 'needs-second-factor';
   return { state, session: request.session };
 }
 
@@ -105,7 +105,7 @@ export function maskEmail(email: string): string {
 
 export const enrolmentErrorMessages: Record<EnrolmentError, string> = {
   'not-authenticated': 'Sign in with your password first.',
-  'needs-second-factor': 'You already have an authenticator: confirm with its code before replacing it.',
+  'needs-second-factor': 'You already have a second factor: sign in with it before setting up another.',
   'no-email': 'Your account has no e-mail address, so your identity cannot be checked. Ask an administrator to enrol your authenticator.',
   'wrong-code': 'That code is not right, or it has expired.',
   'no-enrolment': 'The set-up has expired. Start again.',

@@ -74,6 +74,12 @@ export async function secondFactorPassword(
   return { ok: true, session, next: nextStep(deps, request.cookie, session.state, { ...input, ip: meta.ip }) };
 }
 
+/** Whether the user has any second factor (an authenticator app or a key, for any cookie domain). */
+export async function hasSecondFactor(deps: PortalDeps, username: string): Promise<boolean> {
+  if (deps.totp && (await deps.totp.has(username))) return true;
+  return deps.webauthn !== undefined && (await deps.webauthn.list(username)).length > 0;
+}
+
 /** A session signed in with a passkey alone: no password yet. */
 export function isPasskeySession(state: { readonly amr: readonly string[] }): boolean {
   return !state.amr.includes('pwd') && (state.amr.includes('hwk') || state.amr.includes('swk'));

@@ -23,7 +23,7 @@ import { type PortalRequest, userOf } from '../request-context.js';
 import { enrolmentWindowMs, maskEmail } from './enrolment.js';
 import { type RequestMeta, startUserSession } from './first-factor.js';
 import { type NextStep, nextStep } from './next-step.js';
-import { isPasskeySession } from './second-factor.js';
+import { hasSecondFactor, isPasskeySession } from './second-factor.js';
 
 export type WebAuthnError =
   | 'disabled'
@@ -82,12 +82,6 @@ async function registrant(deps: PortalDeps, request: PortalRequest): Promise<{ w
   if (!state || !request.session) return fail('not-authenticated');
   if (state.level < AuthLevel.twoFactor && (await hasSecondFactor(deps, state.username))) return fail('needs-second-factor');
   return { webauthn, session: request.session };
-}
-
-/** Whether the user has any second factor (an authenticator app or a key, for any cookie domain). */
-export async function hasSecondFactor(deps: PortalDeps, username: string): Promise<boolean> {
-  if (deps.totp && (await deps.totp.has(username))) return true;
-  return deps.webauthn !== undefined && (await deps.webauthn.list(username)).length > 0;
 }
 
 /** Registration, step 1: e-mails a one-time code to the user's first address. */
