@@ -74,8 +74,11 @@ export async function startPasswordReset(
     });
     deps.logger.info({ username: user.username, ip }, 'password reset: link sent');
   };
-  // After the answer, so that real and unknown users are answered in the same time.
-  void send().catch((error: unknown) => deps.logger.error({ err: error, username: user.username }, 'password reset: the link could not be sent'));
+  // After the answer (on a later turn of the event loop: storing the token starts synchronously
+  // on SQLite), so that real and unknown users are answered in the same time.
+  setImmediate(() => {
+    send().catch((error: unknown) => deps.logger.error({ err: error, username: user.username }, 'password reset: the link could not be sent'));
+  });
   return { ok: true };
 }
 
