@@ -86,7 +86,8 @@ function canonicalSegment(segment: string): NormalizedPath {
       escaped.push(true);
       i += 2;
     } else {
-      const code = char.codePointAt(0) ?? 0;
+      // The whole code point at i (`char` is one UTF-16 unit: half of an astral character's pair).
+      const code = segment.codePointAt(i) ?? 0;
       if (code < 0x80) {
         // ASCII is its own UTF-8 byte: skip the encoder (hot on the forward-auth path).
         bytes.push(code);

@@ -1,3 +1,5 @@
+const encoder = new TextEncoder();
+
 /**
  * Canonical query string, used in the `path?query` string that `resources` see: escapes of
  * unreserved characters are decoded (`%7E` → `~`), other escapes get upper-case hex, characters
@@ -8,7 +10,8 @@ export function normalizeQuery(raw: string): string | undefined {
   let out = '';
   for (let i = 0; i < raw.length; i++) {
     const char = raw[i] as string;
-    const code = char.codePointAt(0) ?? 0;
+    // The whole code point at i (`char` is one UTF-16 unit: half of an astral character's pair).
+    const code = raw.codePointAt(i) ?? 0;
     if (code < 0x20 || code === 0x7f) return undefined;
     if (char === '%') {
       const hex = raw.slice(i + 1, i + 3);
@@ -20,7 +23,8 @@ export function normalizeQuery(raw: string): string | undefined {
     } else if (/^[A-Za-z0-9\-._~!$&'()*+,;=:@/?]$/.test(char)) out += char;
     else {
       if (code > 0xffff) i++;
-      out += encodeURIComponent(String.fromCodePoint(code));
+      // UTF-8 bytes, as the path's are (a lone surrogate is U+FFFD, where encodeURIComponent would throw).
+      for (const byte of encoder.encode(String.fromCodePoint(code))) out += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
     }
   }
   return out;

@@ -103,3 +103,17 @@ describe('parseTarget', () => {
     expect(parseTarget(url, method)).toEqual({ refused });
   });
 });
+
+describe('characters outside the Basic Multilingual Plane (found by test/fuzz/host-and-path.test.ts)', () => {
+  it('are encoded as their own UTF-8 bytes in the path, not as two U+FFFD', () => {
+    expect(ok('/😀')).toBe('/%F0%9F%98%80');
+    expect(ok('/😀')).not.toBe(ok('/😁'));
+    // The shrunk counterexample: the raw spelling and the escaped one are one resource.
+    expect(parseTarget('https://a_b.example.com://%E4%B8%AD😀%3D%41;/%2A/', 'GET')).toMatchObject({ path: '/%E4%B8%AD%F0%9F%98%80=A/*/' });
+  });
+
+  it('are encoded as their own UTF-8 bytes in the query (encodeURIComponent threw URIError on half a pair)', () => {
+    expect(normalizeQuery('q=😀')).toBe('q=%F0%9F%98%80');
+    expect(parseTarget('https://app.example.com/?q=😀', 'GET')).toMatchObject({ resource: '/?q=%F0%9F%98%80' });
+  });
+});
