@@ -100,7 +100,8 @@ try {
     unknown.push(b.micros);
     sameBody &&= a.body === b.body;
   }
-  const row = (name, v) => `${name.padEnd(16)} median ${quantile(v, 0.5).toFixed(0).padStart(6)} µs   p25 ${quantile(v, 0.25).toFixed(0).padStart(6)}   p75 ${quantile(v, 0.75).toFixed(0).padStart(6)}   p90 ${quantile(v, 0.9).toFixed(0).padStart(6)}`;
+  const row = (name, v) =>
+    `${name.padEnd(16)} median ${quantile(v, 0.5).toFixed(0).padStart(6)} µs   p25 ${quantile(v, 0.25).toFixed(0).padStart(6)}   p75 ${quantile(v, 0.75).toFixed(0).padStart(6)}   p90 ${quantile(v, 0.9).toFixed(0).padStart(6)}`;
   console.log(`POST /reset-password, ${rounds} interleaved pairs (one connection)`);
   console.log(row('existing user', known));
   console.log(row('unknown name', unknown));
