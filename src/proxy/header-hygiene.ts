@@ -18,11 +18,20 @@ const methodOverrides = new Set(['x-http-method-override', 'x-http-method', 'x-m
 /**
  * The client-controlled headers that a proxy must own: identity (`Remote-*`, in any case and with
  * `_` for `-`, which WSGI/PHP upstreams fold together), forwarding (`X-Forwarded-*`, `Forwarded`,
- * `X-Real-IP`), and method overrides.
+ * `X-Real-IP`), method overrides, and URL rewrites (`X-Original-*`, `X-Rewrite-URL`: IIS,
+ * Symfony before CVE-2018-14773 and Zend route on them instead of the path the rules judged).
  */
 function isOwned(name: string): boolean {
   const n = name.includes('_') ? name.replace(/_/g, '-') : name;
-  return n.startsWith('remote-') || n.startsWith('x-forwarded-') || n === 'forwarded' || n === 'x-real-ip' || methodOverrides.has(n);
+  return (
+    n.startsWith('remote-') ||
+    n.startsWith('x-forwarded-') ||
+    n.startsWith('x-original-') ||
+    n === 'x-rewrite-url' ||
+    n === 'forwarded' ||
+    n === 'x-real-ip' ||
+    methodOverrides.has(n)
+  );
 }
 
 /**
@@ -30,8 +39,8 @@ function isOwned(name: string): boolean {
  * `Connection` removed (framing fields kept); `Host` in canonical form (replaced by the target's
  * when `preserve_host` is off); client `Remote-*` / forwarding / method-override headers removed and
  * set by us (`X-Forwarded-For` is the client address only, never appended to the client's
- * value); the session cookie removed from `Cookie`. With `upgrade`, `Connection: upgrade` and
- * `Upgrade` are kept for the WebSocket handshake.
+ * value); client URL-rewrite headers removed; the session cookie removed from `Cookie`. With
+ * `upgrade`, `Connection: upgrade` and `Upgrade` are kept for the WebSocket handshake.
  */
 export function prepareUpstreamHeaders(
   req: IncomingMessage,
