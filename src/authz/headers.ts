@@ -55,10 +55,14 @@ export class ForwardedHeaders {
     return value;
   }
 
-  /** An absolute http(s) URL, its host parsed under shared/authority.ts (userinfo refused). */
+  /**
+   * An absolute http(s) URL, its host parsed under shared/authority.ts (userinfo refused). A `#`
+   * is refused: it came from the client's request line, where servers disagree on what it ends.
+   */
   url(name: string): RequestUrl {
     const value = this.required(name);
     checkText(name, value);
+    if (value.includes('#')) throw new ForwardedHeaderError(name, `has a '#' ('${value.slice(0, 80)}'), which no request target has`);
     const url = parseRequestUrl(value);
     if ('reason' in url) throw new ForwardedHeaderError(name, `'${value.slice(0, 80)}' ${url.reason}`);
     if (url.scheme !== 'http' && url.scheme !== 'https') throw new ForwardedHeaderError(name, `must be an absolute http(s) URL but is '${value.slice(0, 80)}'`);

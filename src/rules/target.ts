@@ -30,12 +30,14 @@ export interface Refusal {
 /**
  * Builds the target of a request from its URL, split and canonicalised once
  * (shared/request-url.ts: the same host value that routed the request), and its method.
- * @returns a Refusal when the path cannot be normalised safely or the method is not
- * upper-case letters.
+ * @returns a Refusal when the path cannot be normalised safely, the target holds a `#` (no
+ * client sends a fragment, and servers disagree on whether it ends the path: `/public#/../admin`
+ * is `/public` to one and `/admin` to another), or the method is not upper-case letters.
  */
 export function targetOf(url: RequestUrl, method: string): Target | Refusal {
   if (!/^[A-Z]+$/.test(method)) return { refused: `the method '${method}' is not upper-case letters` };
   const rest = url.target;
+  if (rest.includes('#')) return { refused: `the target '${rest.slice(0, 200)}' has a '#', which no request target has` };
   const questionMark = rest.indexOf('?');
   const rawPath = questionMark < 0 ? rest : rest.slice(0, questionMark);
   const path = normalizePath(rawPath);

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { normalizePath, normalizeQuery, parseTarget } from '../../src/rules/index.js';
+import { normalizePath, normalizeQuery, parseTarget, targetOf } from '../../src/rules/index.js';
+import { parseAuthority } from '../../src/shared/authority.js';
+import { requestUrl } from '../../src/shared/request-url.js';
 
 const ok = (raw: string) => {
   const result = normalizePath(raw);
@@ -115,5 +117,15 @@ describe('characters outside the Basic Multilingual Plane (found by test/fuzz/ho
   it('are encoded as their own UTF-8 bytes in the query (encodeURIComponent threw URIError on half a pair)', () => {
     expect(normalizeQuery('q=😀')).toBe('q=%F0%9F%98%80');
     expect(parseTarget('https://app.example.com/?q=😀', 'GET')).toMatchObject({ resource: '/?q=%F0%9F%98%80' });
+  });
+});
+
+describe("targetOf: a '#' in a request target (found by test/fuzz/host-and-path.test.ts)", () => {
+  it('is refused: servers disagree on whether it ends the path (a URL given as text drops its fragment instead)', () => {
+    const authority = parseAuthority('www.example.com') as Exclude<ReturnType<typeof parseAuthority>, { reason: string }>;
+    // The shrunk counterexample: '/#x' was the resource '/%23x', bypassed by a rule for '%23' where '/' needed two factors.
+    expect(targetOf(requestUrl('https', authority, '/#x'), 'GET')).toEqual({ refused: "the target '/#x' has a '#', which no request target has" });
+    expect(targetOf(requestUrl('https', authority, '/a?b=1#c'), 'GET')).toMatchObject({ refused: expect.stringContaining("has a '#'") });
+    expect(parseTarget('https://www.example.com/#x', 'GET')).toMatchObject({ resource: '/' });
   });
 });
