@@ -6,10 +6,12 @@
  * exactly as sent.
  */
 import { describe, expect, it } from 'vitest';
+import { defaults } from '../../src/config/defaults.js';
 import { rawExchange } from '../proxy/upstream.js';
 import { type World, sharedWorld } from './world.js';
 
 const domain = 'gatehouse.localhost';
+const session = defaults.session.name;
 
 function request(w: World, site: string, path: string, lines: string[]): string {
   return [`GET ${path} HTTP/1.1`, `Host: ${site}.${domain}:${w.port}`, 'Accept: text/html', ...lines, 'Connection: close', '', ''].join('\r\n');
@@ -119,10 +121,10 @@ describe('forward-auth answers: Caddy GHSA-7r4p-vjf4-gxv4, CVE-2026-25748 (authe
 
   it.each([
     ['a forged Remote-User alone', ['Remote-User: admin']],
-    ['a malformed session cookie', ['Cookie: authelia_session=%%%', 'Remote-User: admin']],
-    ['a session cookie of the wrong shape', [`Cookie: authelia_session=${'A'.repeat(43)}x`, 'Remote-User: admin']],
-    ['two session cookies', [`Cookie: authelia_session=${'A'.repeat(43)}; authelia_session=${'B'.repeat(43)}`, 'Remote-User: admin']],
-    ['an empty session cookie', ['Cookie: authelia_session=', 'Remote-User: admin']],
+    ['a malformed session cookie', [`Cookie: ${session}=%%%`, 'Remote-User: admin']],
+    ['a session cookie of the wrong shape', [`Cookie: ${session}=${'A'.repeat(43)}x`, 'Remote-User: admin']],
+    ['two session cookies', [`Cookie: ${session}=${'A'.repeat(43)}; ${session}=${'B'.repeat(43)}`, 'Remote-User: admin']],
+    ['an empty session cookie', [`Cookie: ${session}=`, 'Remote-User: admin']],
     ['Basic credentials with a CRLF-split user name', [`Authorization: Basic ${Buffer.from('bob\r\nRemote-User: admin:bob-password').toString('base64')}`]],
     ['Basic credentials with a NUL in the user name', [`Authorization: Basic ${Buffer.from('bob\u0000admin:bob-password').toString('base64')}`]],
   ])('a one_factor site with %s: login, never a 200 without identity', async (_name, lines) => {
