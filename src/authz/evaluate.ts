@@ -2,7 +2,7 @@ import type { Identity } from '../auth/users/user.js';
 import type { SessionCookieConfig } from '../config/session.js';
 import type { RuleSet } from '../rules/compile.js';
 import { outcome } from '../rules/outcome.js';
-import { AuthLevel } from '../rules/policy.js';
+import { AuthLevel, type Policy } from '../rules/policy.js';
 import { anonymousSubject, isAnonymous, type Subject } from '../rules/subject.js';
 import { isRefusal, type Target, targetOf } from '../rules/target.js';
 import { allowsPlainHttp } from '../shared/authority.js';
@@ -33,12 +33,16 @@ export interface AuthzQuery {
   readonly portalFromCookie?: boolean;
 }
 
-/** The answer. `reason` is for the log, never for the client. */
+/**
+ * The answer. `reason` is for the log, never for the client; `policy` is the policy of the rule
+ * that decided (the metrics count decisions by it), absent when no rule was reached.
+ */
 export type Verdict =
-  | { readonly kind: 'allow'; readonly identity: Identity | undefined; readonly target: Target }
-  | { readonly kind: 'forbidden'; readonly reason: string; readonly username: string }
+  | { readonly kind: 'allow'; readonly identity: Identity | undefined; readonly target: Target; readonly policy?: Policy }
+  | { readonly kind: 'forbidden'; readonly reason: string; readonly username: string; readonly policy?: Policy }
   | {
       readonly kind: 'login';
+      readonly policy?: Policy;
       readonly reason: string;
       readonly redirect: URL | undefined;
       /** A `WWW-Authenticate` value: credentials in a header failed (answered 401, never a redirect). */
@@ -119,17 +123,18 @@ export class Authorizer {
     let verdict: Verdict;
     switch (result) {
       case 'allow':
-        verdict = { kind: 'allow', target, identity };
+        verdict = { kind: 'allow', target, identity, policy: decision.policy };
         break;
       case 'forbidden':
-        verdict = { kind: 'forbidden', reason: `${rule} (${decision.policy}) denies it`, username: actor };
+        verdict = { kind: 'forbidden', reason: `${rule} (${decision.policy}) denies it`, username: actor, policy: decision.policy };
         break;
       case 'login': {
         const reason = `${rule} (${decision.policy}) needs a higher level than ${level}`;
+        const { policy } = decision;
         verdict =
           who.challenge !== undefined
-            ? { kind: 'login', reason, redirect: undefined, challenge: who.challenge }
-            : { kind: 'login', reason, challenge: undefined, redirect: portal && loginUrl(portal, query.url.href, query.method) };
+            ? { kind: 'login', reason, redirect: undefined, challenge: who.challenge, policy }
+            : { kind: 'login', reason, challenge: undefined, redirect: portal && loginUrl(portal, query.url.href, query.method), policy };
       }
     }
     // Most checks touch nothing (activity is saved at most every inactivity/10): no await then.

@@ -23,6 +23,7 @@ import type { Logger } from 'pino';
 import { errorAnswer } from '../shared/http/error-answer.js';
 import { koBody } from '../shared/http/ko.js';
 import type { RequestView } from '../shared/http/request-view.js';
+import { type Observer, silentObserver } from '../shared/observe.js';
 import { authRequest } from './auth-request.js';
 import { type AuthzDeps, type AuthzInput, cookiesOf, type QueryReader, readParams, splitTarget } from './endpoint.js';
 import type { AuthzQuery, Verdict } from './evaluate.js';
@@ -65,6 +66,8 @@ export interface AuthzHttpOptions extends AuthzDeps {
   readonly logger: Logger;
   /** The request id generator shared with the framework (`genReqId`), so ids never repeat across paths. */
   readonly requestId: () => string;
+  /** Counts decisions and requests (default: nobody). */
+  readonly observer?: Observer | undefined;
 }
 
 /** fastify's answer to a request that arrives while the server closes (`return503OnClosing`). */
@@ -73,10 +76,12 @@ const closingBody = '{"error":"Service Unavailable","message":"Service Unavailab
 /** The forward-auth endpoints, answered on the raw listener (server/listener.ts). */
 export class AuthzEndpoints {
   readonly authorizer: AuthzDeps['authorizer'];
+  readonly #observer: Observer;
   #draining = false;
 
   constructor(private readonly options: AuthzHttpOptions) {
     this.authorizer = options.authorizer;
+    this.#observer = options.observer ?? silentObserver;
   }
 
   /** From now on answers close their connection; requests arriving from now on get 503. */
@@ -91,7 +96,7 @@ export class AuthzEndpoints {
 
   /** Answers `req` for `endpoint`; never throws, never leaves the request unanswered. */
   handle(req: IncomingMessage, res: ServerResponse, view: RequestView, endpoint: AuthzEndpoint): void {
-    const exchange = new Exchange(req, res, view.ip, this.options, this);
+    const exchange = new Exchange(req, res, view.ip, this.options, this, this.#observer);
     if (this.#draining) {
       exchange.closing();
       return;
@@ -141,8 +146,9 @@ class Exchange implements VerdictReply {
     readonly ip: string,
     private readonly options: AuthzHttpOptions,
     private readonly server: { readonly draining: boolean },
+    readonly observer: Observer,
   ) {
-    this.#started = options.logger.isLevelEnabled('debug') ? performance.now() : -1;
+    this.#started = observer.timed || options.logger.isLevelEnabled('debug') ? performance.now() : -1;
   }
 
   get log(): Logger {
@@ -164,8 +170,14 @@ class Exchange implements VerdictReply {
     if (res.headersSent || res.destroyed) return;
     res.writeHead(status, headers);
     res.end(body);
-    if (this.#started >= 0) {
-      const ms = Math.round((performance.now() - this.#started) * 10) / 10;
+    if (this.#started < 0) {
+      this.observer.request('forward-auth', status, 0);
+      return;
+    }
+    const elapsed = performance.now() - this.#started;
+    this.observer.request('forward-auth', status, elapsed / 1000);
+    if (this.options.logger.isLevelEnabled('debug')) {
+      const ms = Math.round(elapsed * 10) / 10;
       this.log.debug({ method: this.req.method, path: splitTarget(this.req.url ?? '/').path, status, ms, ip: this.ip }, 'request');
     }
   }

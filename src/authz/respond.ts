@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { Observer } from '../shared/observe.js';
 import { loginStatus, type Verdict } from './evaluate.js';
 import { identityHeaders } from './identity-headers.js';
 
@@ -11,6 +12,8 @@ export interface VerdictReply {
   readonly log: Logger;
   /** The client address, for the log. */
   readonly ip: string;
+  /** Counts the decision (the metrics). */
+  readonly observer: Pick<Observer, 'authz'>;
   /** A request header, repeated values joined with `, ` (Node's reading). */
   header(name: 'accept' | 'x-requested-with'): string | undefined;
   /** Sends `status` with `headers` (flat name, value pairs, lower-case names) and a body of `type`. */
@@ -30,6 +33,7 @@ const plain = 'text/plain; charset=utf-8';
  *   legacy without a portal URL → plain 401.
  */
 export function respond(reply: VerdictReply, flavour: Flavour, verdict: Verdict, method: string): void {
+  reply.observer.authz(flavour, verdict.kind, verdict.kind === 'invalid' ? undefined : verdict.policy);
   const [status, headers, type, body] = answerOf(reply, flavour, verdict, method);
   reply.send(status, headers, type, body);
 }

@@ -12,6 +12,7 @@ import type { RegulationConfig } from './regulation.js';
 import type { ServerConfig } from './server.js';
 import type { SessionConfig } from './session.js';
 import type { StorageConfig } from './storage.js';
+import type { TelemetryConfig } from './telemetry.js';
 import type { TotpConfig } from './totp.js';
 import type { WebAuthnConfig } from './webauthn.js';
 
@@ -40,6 +41,8 @@ export interface Config {
   readonly identityProviders: { readonly oidc: OidcConfig | undefined };
   /** `proxy.upstreams`: the sites the built-in reverse proxy fronts (empty: proxy off). */
   readonly proxy: ProxyConfig;
+  /** `telemetry.metrics`: the Prometheus exporter on its own listener (off by default). */
+  readonly telemetry: TelemetryConfig;
   /** Sections accepted but not yet implemented, kept as written. */
   readonly pending: Readonly<Record<string, unknown>>;
 }

@@ -41,6 +41,16 @@ export const defaults = {
     /** Least length of `session.secret` when it encrypts sessions in Redis. */
     secretMinLength: 20,
   },
+  /** Authelia's `telemetry.metrics` defaults (9959: the port Prometheus' port allocations list for Authelia). */
+  telemetry: {
+    metrics: {
+      address: 'tcp://:9959',
+      port: 9959,
+      path: '/metrics',
+      buffers: { read: 4_096, write: 4_096 },
+      timeouts: { read: 6_000, write: 6_000, idle: 30_000 },
+    },
+  },
   proxy: {
     preserveHost: true,
     websocket: false,

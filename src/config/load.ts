@@ -20,6 +20,7 @@ import { readRegulation } from './regulation.js';
 import { readServer } from './server.js';
 import { readSession } from './session.js';
 import { readStorage } from './storage.js';
+import { readTelemetry } from './telemetry.js';
 import { readTotp } from './totp.js';
 import { readWebAuthn } from './webauthn.js';
 
@@ -43,11 +44,12 @@ const sections = [
   'theme',
   'identity_providers',
   'proxy',
+  'telemetry',
   ...pendingSections,
 ] as const;
 
 /** Authelia keys with no Gatehouse equivalent yet: named as such instead of "unknown". */
-const autheliaOnly = ['duo_api', 'ntp', 'telemetry', 'privacy_policy', 'certificates_directory', 'default_2fa_method', 'jwt_secret', 'default_redirection_url'];
+const autheliaOnly = ['duo_api', 'ntp', 'privacy_policy', 'certificates_directory', 'default_2fa_method', 'jwt_secret', 'default_redirection_url'];
 
 export interface LoadedConfig {
   readonly config: Config;
@@ -114,6 +116,7 @@ export function parseConfig(raw: unknown, options: { env: Readonly<Record<string
     portal: readPortal(ctx, top.portal, top.theme),
     identityProviders: { oidc },
     proxy: readProxy(ctx, top.proxy, session.cookies),
+    telemetry: readTelemetry(ctx, top.telemetry),
     pending: Object.fromEntries(pendingSections.filter((s) => top[s] !== undefined).map((s) => [s, top[s]])),
   };
   for (const section of Object.keys(config.pending)) {

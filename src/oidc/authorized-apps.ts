@@ -77,6 +77,8 @@ export function authorizedAppsPort(deps: OidcDeps): AuthorizedAppsPort {
         detail: `${grants} grant(s), ${consents} consent(s)`,
       });
       deps.logger.info({ username, clientId, grants, consents }, 'the user revoked the access of an application');
+      deps.observer.event({ event: 'consent', action: 'revoked', username, clientId });
+      if (grants > 0) deps.observer.event({ event: 'token_revoked', reason: 'app_revoked', username, clientId, count: grants });
       return { grants, consents };
     },
   };

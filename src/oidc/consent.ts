@@ -68,6 +68,7 @@ export function consentPort(deps: OidcDeps): ConsentPort {
         grantId: '',
         detail: remember ? 'remembered' : '',
       });
+      deps.observer.event({ event: 'consent', action: granted ? 'granted' : 'denied', username, clientId: client.id });
       return `${issuer}${endpoints.authorization}?flow_id=${flowId}`;
     },
   };

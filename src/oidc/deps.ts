@@ -3,6 +3,7 @@ import type { UserBackend } from '../auth/users/user.js';
 import type { OidcClientConfig, OidcConfig } from '../config/oidc.js';
 import type { SessionManager } from '../session/manager.js';
 import type { Clock } from '../shared/clock.js';
+import type { Observer } from '../shared/observe.js';
 import type { Random } from '../shared/random.js';
 import type { OidcRepository } from '../storage/oidc-repositories.js';
 import type { ClientKeys } from './client-keys.js';
@@ -25,6 +26,8 @@ export interface OidcDeps {
   readonly clock: Clock;
   readonly random: Random;
   readonly logger: FastifyBaseLogger;
+  /** The audit log and the metrics: told of consents, tokens issued and revoked, RP-initiated and front-channel logouts. */
+  readonly observer: Pick<Observer, 'event'>;
   /** Portal look for the pages the provider renders (error, consent). */
   readonly chrome: { readonly productName: string; readonly theme: string };
 }

@@ -52,6 +52,7 @@ export function revocationPOST(deps: OidcDeps): OidcHandler<TokenCheckSchema> {
         grantId: token.grantId,
         detail: token.kind === 'refresh' ? `refresh token: grant revoked, ${revoked} token(s)` : `access token: ${revoked} token(s)`,
       });
+      deps.observer.event({ event: 'token_revoked', reason: 'revocation_endpoint', username: token.username, clientId: client.id, count: revoked });
       return reply.status(200).send();
     } catch (error) {
       return sendOAuthErrorJson(reply, error, request);

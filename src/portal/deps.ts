@@ -9,6 +9,7 @@ import type { SessionCookieConfig } from '../config/session.js';
 import type { Policy } from '../rules/policy.js';
 import type { SessionManager } from '../session/manager.js';
 import type { Clock } from '../shared/clock.js';
+import type { Observer } from '../shared/observe.js';
 
 /** What the portal needs of the user backend. */
 export interface UsersPort {
@@ -152,4 +153,6 @@ export interface PortalDeps {
   readonly passwordChange: boolean;
   /** Whether the OpenID Connect provider runs: the signed-in page then links to the user's authorised apps (`/consents`). */
   readonly connectedApps: boolean;
+  /** The audit log and the metrics: told of logouts, password changes and second factors added or removed. */
+  readonly observer: Pick<Observer, 'event'>;
 }

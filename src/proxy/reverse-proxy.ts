@@ -24,6 +24,7 @@ import type { UpstreamConfig } from '../config/proxy.js';
 import { type Authorizer, loginStatus, type Verdict } from '../authz/evaluate.js';
 import type { Authority } from '../shared/authority.js';
 import { type RequestView, requestViewOf } from '../shared/http/request-view.js';
+import { type Observer, silentObserver } from '../shared/observe.js';
 import { requestUrl } from '../shared/request-url.js';
 import { prepareUpstreamHeaders } from './header-hygiene.js';
 import { refuseUpgrade, sendPage } from './pages.js';
@@ -36,6 +37,8 @@ export interface ReverseProxyOptions {
   readonly logger: Logger;
   /** Names of the session cookies, removed from what upstreams receive. */
   readonly sessionCookies: readonly string[];
+  /** Counts decisions and, with metrics, each answered request and its duration (default: nobody). */
+  readonly observer?: Observer | undefined;
 }
 
 /** A request this proxy takes, with what was read to decide so. */
@@ -50,9 +53,11 @@ const dotSegment = /(?:^|\/)(?:\.|%2e){1,2}(?:[/?;#]|$)/i;
 
 export class ReverseProxy {
   readonly #upstream: UpstreamProxy;
+  readonly #observer: Observer;
 
   constructor(private readonly options: ReverseProxyOptions) {
     this.#upstream = new UpstreamProxy((error, req, res) => this.#failed(error, req, res));
+    this.#observer = options.observer ?? silentObserver;
   }
 
   /** The upstream `req` is for, or undefined when it is fastify's (portal, API, unknown hosts). */
@@ -67,7 +72,8 @@ export class ReverseProxy {
 
   /** Authorises and proxies one request. */
   async web(req: IncomingMessage, res: ServerResponse, route: ProxyRoute): Promise<void> {
-    const verdict = await this.#authorise(req, route);
+    if (this.#observer.timed) timeAnswer(res, this.#observer);
+    const verdict = this.#decided(await this.#authorise(req, route));
     if (verdict.kind !== 'allow') return this.#answer(req, res, verdict);
     prepareUpstreamHeaders(req, route.view, verdict.identity, { sessionCookies: this.options.sessionCookies });
     // From here the upstream's `timeout` bounds the exchange, not `server.timeouts.write`: a long
@@ -82,7 +88,7 @@ export class ReverseProxy {
     if (!route?.upstream.websocket || (req.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
       return refuseUpgrade(socket, 400);
     }
-    const verdict = await this.#authorise(req, route);
+    const verdict = this.#decided(await this.#authorise(req, route));
     if (verdict.kind !== 'allow') {
       this.#log(req, verdict);
       return refuseUpgrade(socket, verdict.kind === 'forbidden' ? 403 : verdict.kind === 'login' ? 401 : 400, challengeOf(verdict));
@@ -118,6 +124,12 @@ export class ReverseProxy {
         return cookies[name];
       },
     });
+  }
+
+  /** Counts the decision (the metrics), whatever it is. */
+  #decided(verdict: Verdict): Verdict {
+    this.#observer.authz('proxy', verdict.kind, verdict.kind === 'invalid' ? undefined : verdict.policy);
+    return verdict;
   }
 
   #answer(req: IncomingMessage, res: ServerResponse, verdict: Exclude<Verdict, { kind: 'allow' }>): void {
@@ -161,6 +173,12 @@ export class ReverseProxy {
  */
 function closeIfBodyPending(req: IncomingMessage): Record<string, string> {
   return req.complete ? {} : { connection: 'close' };
+}
+
+/** With metrics: the request's status and duration once its answer is sent (the upstream's, or Gatehouse's refusal). */
+function timeAnswer(res: ServerResponse, observer: Observer): void {
+  const started = performance.now();
+  res.once('finish', () => observer.request('proxy', res.statusCode, (performance.now() - started) / 1000));
 }
 
 /** `WWW-Authenticate` for a refused bearer token (RFC 6750 §3). */

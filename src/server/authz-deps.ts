@@ -13,6 +13,7 @@ import { ReverseProxy } from '../proxy/reverse-proxy.js';
 import { UpstreamTable } from '../proxy/upstream-table.js';
 import type { RuleSet } from '../rules/compile.js';
 import type { SessionManager } from '../session/manager.js';
+import type { Observer } from '../shared/observe.js';
 import type { Services } from './build.js';
 import type { TrustFunction } from './trust.js';
 
@@ -44,6 +45,8 @@ export function authzServices(
     readonly requestId: () => string;
     /** The OpenID Connect provider, whose access tokens may authorise requests (Bearer). */
     readonly oidc?: OidcDeps | undefined;
+    /** Counts each decision and request (the metrics). */
+    readonly observer: Observer;
   },
   closers: (() => Promise<void>)[],
 ): Pick<Services, 'authz' | 'proxy'> {
@@ -53,13 +56,14 @@ export function authzServices(
     basic: basicChecker({ users: s.users, regulator: s.regulator }),
     bearer: bearerAuthorisation(s.oidc, s.users),
   });
-  const authz = new AuthzEndpoints({ authorizer, logger: s.logger, requestId: s.requestId });
+  const authz = new AuthzEndpoints({ authorizer, logger: s.logger, requestId: s.requestId, observer: s.observer });
   const table = new UpstreamTable(s.config.proxy.upstreams);
   if (table.size === 0) return { authz, proxy: undefined };
   const server = new ReverseProxy({
     table,
     authorizer,
     logger: s.logger,
+    observer: s.observer,
     sessionCookies: [...new Set(s.config.session.cookies.map((c) => c.name))],
   });
   closers.push(async () => server.close());

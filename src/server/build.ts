@@ -11,6 +11,7 @@ import type { PortalDeps } from '../portal/deps.js';
 import type { ReverseProxy } from '../proxy/reverse-proxy.js';
 import type { SessionManager } from '../session/manager.js';
 import type { Clock } from '../shared/clock.js';
+import type { Observer, RequestGroup } from '../shared/observe.js';
 import type { Random } from '../shared/random.js';
 import type { Storage } from '../storage/storage.js';
 import { errorRenderer, renderNotFound } from './error-handler.js';
@@ -42,6 +43,8 @@ export interface Services {
   readonly proxy: { readonly server: ReverseProxy; readonly websocket: boolean } | undefined;
   /** The stores `/api/health` probes. */
   readonly health: HealthCheck;
+  /** The audit log and the metrics (shared/observe.ts). */
+  readonly observer: Observer;
 }
 
 /** Builds the fastify application (not listening yet). */
@@ -74,6 +77,7 @@ export async function buildServer(services: Services): Promise<FastifyInstance> 
   await app.register(cookie);
   await app.register(formbody);
   drainOnClose(app, services.authz);
+  if (services.observer.timed) countRequests(app, services.observer);
   const proxy = services.proxy?.server;
   if (proxy) app.addHook('preClose', async () => proxy.closeTunnels());
   app.setErrorHandler(errorRenderer(chrome(services.portal)));
@@ -95,6 +99,22 @@ function readViewFirst(app: FastifyInstance, trust: TrustFunction): void {
     request.log.info({ header: view.header, reason: view.message }, 'request refused: malformed host or forwarding header');
     void reply.status(400).headers(badRequestHeaders).send(`400 Bad Request\n${view.message}\n`);
   });
+}
+
+/** With metrics: each request fastify answered, by group (from its route), status and duration. */
+function countRequests(app: FastifyInstance, observer: Observer): void {
+  app.addHook('onResponse', (request, reply, done) => {
+    observer.request(groupOf(request.routeOptions.url), reply.statusCode, reply.elapsedTime / 1000);
+    done();
+  });
+}
+
+/** The metrics group of a fastify route (undefined: no route matched). */
+function groupOf(route: string | undefined): RequestGroup {
+  if (route === undefined) return 'other';
+  if (route === '/api/health') return 'health';
+  if (route.startsWith('/api/oidc/') || route.startsWith('/.well-known/') || route === '/jwks.json' || route === '/consent') return 'oidc';
+  return 'portal';
 }
 
 /**

@@ -28,6 +28,9 @@ import { BackchannelSender, type BackchannelTuning } from '../oidc/logout/backch
 import { openStorage, storageLocation } from '../storage/open.js';
 import type { Storage } from '../storage/storage.js';
 import { buildServer, type Services } from './build.js';
+import { createMetrics } from './metrics.js';
+import { startMetricsListener } from './metrics-listener.js';
+import { gatewayObserver } from './observer.js';
 import { HealthCheck, logOutages } from './health.js';
 import { authzServices } from './authz-deps.js';
 import { oidcDeps } from './oidc-deps.js';
@@ -57,6 +60,8 @@ export interface Gateway {
   readonly sessions: SessionManager;
   /** Where it listens: `http://127.0.0.1:9091`, `https://…` or `unix:/path`. */
   readonly url: string;
+  /** Where the metrics are served (`http://…:9959/metrics`); undefined unless `telemetry.metrics.enabled`. */
+  readonly metricsUrl: string | undefined;
   /** Stops accepting, lets in-flight requests finish, closes storage. Idempotent. */
   close(): Promise<void>;
 }
@@ -97,9 +102,13 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
     const stores = [storage.health, sessionStore.health].filter((h) => h !== undefined);
     logOutages(stores, logger);
     const health = new HealthCheck({ stores, clock });
+    // The audit log and, with telemetry.metrics, the metrics: one observer handed to every area (shared/observe.ts).
+    const metrics = config.telemetry.metrics.enabled ? await createMetrics() : undefined;
+    const observer = gatewayObserver(logger, metrics);
+    for (const { store, availability } of stores) availability.listen({ failed: () => observer.event({ event: 'store_error', store }) });
     const services = await buildServices(
       config,
-      { clock, random, logger, storage, sessions, trust, health },
+      { clock, random, logger, storage, sessions, trust, health, observer },
       { backend, verify },
       closers,
       options.backchannel,
@@ -107,6 +116,8 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
     app = await buildServer(services);
     await options.beforeListen?.(app);
     const url = await listen(app, config);
+    const exporter = metrics && (await startMetricsListener(config.telemetry.metrics, metrics, logger));
+    if (exporter) closers.push(() => exporter.close());
     sessions.startPurging(defaults.session.purgeInterval, (error) => logger.error({ err: error }, 'session purge failed'));
     // Expired OpenID Connect codes, tokens, pending requests and replay entries, on the same beat.
     const oidcPurge = setInterval(() => {
@@ -118,10 +129,10 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
     // Signing keys rotated by `gatehouse oidc keys rotate` (another process) are picked up within keyReloadInterval.
     const stopKeyReload = services.oidc?.keys.startReloading(keyReloadInterval, logger);
     if (stopKeyReload) closers.push(async () => stopKeyReload());
-    logger.info({ url, storage: storageLocation(config.storage) }, `Gatehouse ${options.appVersion} listening on ${url}`);
+    logger.info({ url, storage: storageLocation(config.storage), metrics: exporter?.url }, `Gatehouse ${options.appVersion} listening on ${url}`);
     let closing: Promise<void> | undefined;
     const close = () => (closing ??= shutdown(app!, closers, sessions, logger, options.shutdownGraceMs ?? 30_000));
-    return { app, storage, sessions, url, close };
+    return { app, storage, sessions, url, metricsUrl: exporter?.url, close };
   } catch (error) {
     started?.stop();
     await app?.close().catch(() => undefined);
@@ -133,18 +144,18 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
 /** Builds every long-lived service once; registers what must be closed at shutdown in `closers`. */
 async function buildServices(
   config: Config,
-  base: Pick<Services, 'clock' | 'random' | 'logger' | 'storage' | 'sessions' | 'trust' | 'health'>,
+  base: Pick<Services, 'clock' | 'random' | 'logger' | 'storage' | 'sessions' | 'trust' | 'health' | 'observer'>,
   { backend, verify }: { backend: FileUserBackend | undefined; verify: (digest: string, password: string) => Promise<boolean> },
   closers: (() => Promise<void>)[],
   backchannel: BackchannelTuning = {},
 ): Promise<Services> {
-  const { clock, random, logger, storage } = base;
+  const { clock, random, logger, storage, observer } = base;
   const users: UserBackend = backend ?? new EmptyUserBackend();
   const notifier = config.notifier ? await createNotifier(config.notifier, clock) : undefined;
   if (notifier) closers.push(() => notifier.close());
   // One rule set and one regulator, shared by the portal, the forward-auth endpoints and the proxy.
   const rules = compileRules(config.accessControl);
-  const regulator = new Regulator({ config: config.regulation, storage, clock });
+  const regulator = new Regulator({ config: config.regulation, storage, clock, observer });
   const portal = portalDeps({
     config,
     sessions: base.sessions,
@@ -168,23 +179,34 @@ async function buildServices(
     random,
     webauthn: storage.webauthn,
     preferences: storage.preferences,
+    observer,
   });
-  const oidc = await oidcDeps({ config, verifyPassword: verify, storage, sessions: base.sessions, users, clock, random, logger: logger as FastifyBaseLogger });
+  const oidc = await oidcDeps({
+    config,
+    verifyPassword: verify,
+    storage,
+    sessions: base.sessions,
+    users,
+    clock,
+    random,
+    logger: logger as FastifyBaseLogger,
+    observer,
+  });
   const requestId = requestIds();
-  const authz = authzServices({ config, rules, sessions: base.sessions, users, regulator, logger, trust: base.trust, requestId, oidc }, closers);
+  const authz = authzServices({ config, rules, sessions: base.sessions, users, regulator, logger, trust: base.trust, requestId, oidc, observer }, closers);
   // Back-channel logouts queued in the database (by this gateway, an earlier run or the CLI) are
   // delivered from here until shutdown; `kick` sends what an ended session queued at once.
-  const sender = oidc && new BackchannelSender({ ...backchannel, repository: storage.oidc, keys: oidc.keys, clients: oidc.clients, clock, logger });
+  const sender = oidc && new BackchannelSender({ ...backchannel, repository: storage.oidc, keys: oidc.keys, clients: oidc.clients, clock, logger, observer });
   if (sender) {
     sender.start();
     closers.push(() => sender.stop());
   }
   // A session that ends, however it ends, is audited and, with OpenID Connect, revokes the grants
   // given in it and tells their clients over the back channel (server/session-admin.ts).
-  watchEndedSessions(base.sessions, { logger, oidc, kick: () => sender?.kick() });
+  watchEndedSessions(base.sessions, { logger, oidc, observer, kick: () => sender?.kick() });
   // Users disabled or removed in the users file lose their OpenID Connect grants too (server/oidc-user-sync.ts).
   if (oidc && backend) {
-    const stop = revokeGrantsOfEndedUsers({ users: backend, repository: storage.oidc, clock, logger });
+    const stop = revokeGrantsOfEndedUsers({ users: backend, repository: storage.oidc, clock, logger, observer });
     closers.push(async () => stop());
   }
   return { ...base, config, portal, ...authz, requestId, oidc };

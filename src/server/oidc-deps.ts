@@ -8,6 +8,7 @@ import { KeyStore } from '../oidc/keys.js';
 import { TokenHasher } from '../oidc/tokens.js';
 import type { SessionManager } from '../session/manager.js';
 import type { Clock } from '../shared/clock.js';
+import { type Observer, silentObserver } from '../shared/observe.js';
 import type { Random } from '../shared/random.js';
 import type { Storage } from '../storage/storage.js';
 
@@ -25,6 +26,8 @@ export async function oidcDeps(s: {
   clock: Clock;
   random: Random;
   logger: FastifyBaseLogger;
+  /** Default: nobody (`gatehouse sessions` builds the provider for single logout only). */
+  observer?: Observer;
 }): Promise<OidcDeps | undefined> {
   const config = s.config.identityProviders.oidc;
   if (!config) return undefined;
@@ -47,6 +50,7 @@ export async function oidcDeps(s: {
     clock: s.clock,
     random: s.random,
     logger: s.logger,
+    observer: s.observer ?? silentObserver,
     chrome: { productName: s.config.portal.title, theme: s.config.portal.theme },
   };
 }

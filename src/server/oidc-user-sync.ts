@@ -1,6 +1,7 @@
 import type { UserDirectory } from '../auth/users/user-directory.js';
 import type { OidcRepository } from '../storage/oidc-repositories.js';
 import type { Clock } from '../shared/clock.js';
+import type { Observer } from '../shared/observe.js';
 
 /** What the revocation logs (a pino logger fits). */
 export interface GrantSyncLogger {
@@ -16,7 +17,13 @@ export interface GrantSyncLogger {
  * consent again). A changed password leaves grants alone. auth/ knows nothing of oidc/: the two
  * meet here. Returns the unsubscribe function.
  */
-export function revokeGrantsOfEndedUsers(s: { users: UserDirectory; repository: OidcRepository; clock: Clock; logger: GrantSyncLogger }): () => void {
+export function revokeGrantsOfEndedUsers(s: {
+  users: UserDirectory;
+  repository: OidcRepository;
+  clock: Clock;
+  logger: GrantSyncLogger;
+  observer?: Pick<Observer, 'event'>;
+}): () => void {
   const revoke = async (username: string, reason: 'removed' | 'disabled') => {
     try {
       const now = s.clock.now();
@@ -25,6 +32,7 @@ export function revokeGrantsOfEndedUsers(s: { users: UserDirectory; repository: 
       if (grants === 0 && consents === 0) return;
       await s.repository.audit({ time: now, event: 'grant_revoked', clientId: '', username, grantId: '', detail: `user ${reason} in the users file` });
       s.logger.info({ username, reason, grants, consents }, `users file reloaded: the OpenID Connect grants of the ${reason} user are revoked`);
+      s.observer?.event({ event: 'token_revoked', reason: 'user_removed', username, clientId: '', count: grants });
     } catch (error) {
       s.logger.error({ username, reason, err: error }, 'users file reloaded: could not revoke the OpenID Connect grants of the user');
     }

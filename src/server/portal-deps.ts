@@ -21,6 +21,7 @@ import { isRefusal, parseTarget } from '../rules/target.js';
 import type { RuleSet } from '../rules/compile.js';
 import type { SessionManager } from '../session/manager.js';
 import type { Clock } from '../shared/clock.js';
+import type { Observer } from '../shared/observe.js';
 import type { ColumnCipher } from '../storage/storage.js';
 
 /** The concrete services the portal is built from (constructed once in gateway.ts). */
@@ -45,6 +46,7 @@ export interface PortalServices {
   readonly resetTokens: ResetTokens;
   /** Reset starts per IP and per typed login (each start counts). */
   readonly resetLimiters: { readonly ip: AttemptLimiter; readonly user: AttemptLimiter };
+  readonly observer: Observer;
 }
 
 /** Adapts the services to what the portal asks for. */
@@ -95,6 +97,7 @@ export function portalDeps(s: PortalServices): PortalDeps {
     formTargets: [...new Set((s.config.identityProviders.oidc?.clients ?? []).flatMap((c) => c.redirectUris.map((u) => new URL(u).origin)))],
     secondFactorUsed: s.rules.defaultPolicy === 'two_factor' || s.rules.rules.some((r) => r.policy === 'two_factor'),
     connectedApps: s.config.identityProviders.oidc !== undefined,
+    observer: s.observer,
     passwordChange: s.fileBackend !== undefined && s.config.authenticationBackend?.passwordChange.disable !== true,
     ...passwordReset(s),
   };

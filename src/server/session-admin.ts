@@ -4,27 +4,33 @@ import { EmptyUserBackend } from '../auth/users/empty-backend.js';
 import type { Config } from '../config/config.js';
 import type { OidcDeps } from '../oidc/deps.js';
 import { sessionLogout } from '../oidc/logout/session-logout.js';
-import { auditEndedSessions } from '../session/audit.js';
+import { observeEndedSessions } from '../session/audit.js';
 import { verifyPassword } from '../auth/password/verify.js';
 import { SessionManager } from '../session/manager.js';
 import { type Clock, systemClock } from '../shared/clock.js';
+import type { Observer } from '../shared/observe.js';
 import { type Random, systemRandom } from '../shared/random.js';
 import { openStorage } from '../storage/open.js';
+import { gatewayObserver } from './observer.js';
 import { oidcDeps } from './oidc-deps.js';
 import { type OpenedSessionStore, openSessionStore } from './session-store.js';
 
 /**
  * What happens when a signed-in session ends, however it ends, the same in the gateway and in
  * `gatehouse sessions revoke`:
- * 1. one audit line per session (session/audit.ts);
+ * 1. one `session_ended` event per session (session/audit.ts): the audit line and, in the gateway, its counter;
  * 2. with an OpenID Connect provider, single logout: the session's grants are revoked and a
  *    back-channel logout is queued for each of their clients (oidc/logout/session-logout.ts);
  *    `kick` wakes the sender of this process, if it has one.
+ * `observer` defaults to the audit log on `logger` (no metrics).
  * A listener that fails is logged; the session ends regardless.
  */
-export function watchEndedSessions(sessions: SessionManager, options: { logger: Logger; oidc: OidcDeps | undefined; kick?: () => void }): void {
+export function watchEndedSessions(
+  sessions: SessionManager,
+  options: { logger: Logger; oidc: OidcDeps | undefined; kick?: () => void; observer?: Pick<Observer, 'event'> },
+): void {
   const { logger, oidc } = options;
-  sessions.onEnded(auditEndedSessions(logger));
+  sessions.onEnded(observeEndedSessions(options.observer ?? gatewayObserver(logger, undefined)));
   if (oidc) sessions.onEnded(sessionLogout(oidc, options.kick));
   sessions.listenerErrors = (error) => logger.error({ err: error }, 'single logout failed for an ended session');
 }
@@ -59,9 +65,10 @@ export async function openSessionAdmin(config: Config, options: { logger: Logger
     const sessions = new SessionManager({ store: sessionStore.store, cookies: config.session.cookies, clock, random });
     // The provider's start-up line is the gateway's to say; single logout logs through `logger` itself.
     const quiet = logger.child({}, { level: 'warn' }) as FastifyBaseLogger;
-    const built = await oidcDeps({ config, verifyPassword, storage, sessions, users: new EmptyUserBackend(), clock, random, logger: quiet });
+    const observer = gatewayObserver(logger, undefined);
+    const built = await oidcDeps({ config, verifyPassword, storage, sessions, users: new EmptyUserBackend(), clock, random, logger: quiet, observer });
     const oidc = built && { ...built, logger: logger as FastifyBaseLogger };
-    watchEndedSessions(sessions, { logger, oidc });
+    watchEndedSessions(sessions, { logger, oidc, observer });
     const store = sessionStore;
     return { sessions, close: () => store.close().finally(() => storage.close()) };
   } catch (error) {

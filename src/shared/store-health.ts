@@ -20,10 +20,11 @@ export interface StoreHealth {
   probe(): Promise<void>;
 }
 
-/** Hears each outage start and end once (the server logs them). */
+/** Hears each outage start and end once (the server logs them), and, if it asks, every failed call (the metrics count them). */
 export interface OutageListener {
-  lost(outage: Outage): void;
-  back(outage: Outage, now: number): void;
+  lost?(outage: Outage): void;
+  back?(outage: Outage, now: number): void;
+  failed?(reason: string): void;
 }
 
 /**
@@ -51,10 +52,11 @@ export class Availability {
 
   /** A call failed because the store cannot answer; starts an outage unless one is going on. */
   failed(reason: string): void {
+    for (const listener of this.#listeners) listener.failed?.(reason);
     if (this.#outage !== undefined) return;
     const outage = { since: this.#clock.now(), reason };
     this.#outage = outage;
-    for (const listener of this.#listeners) listener.lost(outage);
+    for (const listener of this.#listeners) listener.lost?.(outage);
   }
 
   /** A call was answered; ends the outage, if any. */
@@ -63,7 +65,7 @@ export class Availability {
     if (ended === undefined) return;
     this.#outage = undefined;
     const now = this.#clock.now();
-    for (const listener of this.#listeners) listener.back(ended, now);
+    for (const listener of this.#listeners) listener.back?.(ended, now);
   }
 }
 

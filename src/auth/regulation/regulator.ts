@@ -1,10 +1,14 @@
 import type { RegulationConfig } from '../../config/regulation.js';
 import type { Clock } from '../../shared/clock.js';
+import { type AuthnMethod, type Observer, silentObserver } from '../../shared/observe.js';
 import type { AuthenticationLogRepository, BanRepository } from '../../storage/storage.js';
 
 /** Authelia's names for the kinds of attempt, as stored in `authentication_logs.auth_type`. */
 export const authTypes = { '1fa': '1FA', '2fa-totp': 'TOTP', webauthn: 'WebAuthn', passkey: 'Passkey' } as const;
 export type AttemptKind = keyof typeof authTypes;
+
+/** The method each kind is reported as (shared/observe.ts). */
+const methods: Readonly<Record<AttemptKind, AuthnMethod>> = { '1fa': '1fa', '2fa-totp': 'totp', webauthn: 'webauthn', passkey: 'passkey' };
 
 /** One authentication attempt to record. */
 export interface Attempt {
@@ -28,6 +32,8 @@ export interface RegulatorOptions {
   readonly config: RegulationConfig;
   readonly storage: { readonly authLogs: AuthenticationLogRepository; readonly bans: BanRepository };
   readonly clock: Clock;
+  /** Told of every attempt and every ban (the audit log, the metrics). */
+  readonly observer?: Pick<Observer, 'event'> | undefined;
 }
 
 const source = 'regulation';
@@ -45,8 +51,10 @@ export class Regulator {
   readonly #logs: AuthenticationLogRepository;
   readonly #bans: BanRepository;
   readonly #clock: Clock;
+  readonly #observer: Pick<Observer, 'event'>;
 
   constructor(options: RegulatorOptions) {
+    this.#observer = options.observer ?? silentObserver;
     this.#config = options.config;
     this.#logs = options.storage.authLogs;
     this.#bans = options.storage.bans;
@@ -64,10 +72,18 @@ export class Regulator {
     return ban.expires === undefined ? { banned: true } : { banned: true, until: ban.expires };
   }
 
-  /** Logs the attempt and, for a failed first factor, bans when the limit is reached. */
+  /** Logs the attempt and, for a failed first factor, bans when the limit is reached; the observer hears both. */
   async record(attempt: Attempt): Promise<void> {
     const now = this.#clock.now();
     const authType = authTypes[attempt.kind];
+    const { username, ip } = attempt;
+    this.#observer.event({
+      event: 'authn',
+      method: methods[attempt.kind],
+      outcome: attempt.banned ? 'banned' : attempt.successful ? 'success' : 'failure',
+      username,
+      ip,
+    });
     await this.#logs.append({
       time: now,
       successful: attempt.successful,
@@ -83,11 +99,17 @@ export class Regulator {
     const since = now - findTime;
     if (modes.includes('ip')) {
       const expires = bannedUntil(await this.#logs.recentByIp(attempt.ip, authType, since, maxRetries), maxRetries, banTime);
-      if (expires !== undefined) await this.#bans.banIp(attempt.ip, { time: now, expires, source, reason });
+      if (expires !== undefined) {
+        await this.#bans.banIp(attempt.ip, { time: now, expires, source, reason });
+        this.#observer.event({ event: 'ban', scope: 'ip', username, ip, until: expires });
+      }
     }
     if (modes.includes('user')) {
       const expires = bannedUntil(await this.#logs.recentByUser(attempt.username, authType, since, maxRetries), maxRetries, banTime);
-      if (expires !== undefined) await this.#bans.banUser(attempt.username, { time: now, expires, source, reason });
+      if (expires !== undefined) {
+        await this.#bans.banUser(attempt.username, { time: now, expires, source, reason });
+        this.#observer.event({ event: 'ban', scope: 'user', username, ip, until: expires });
+      }
     }
   }
 }

@@ -128,6 +128,7 @@ export async function exchangeAuthorizationCode(
     await deps.repository.revokeGrant(code.grantId, deps.clock.now());
     throw new InvalidGrant(signInEndedMessage);
   }
+  deps.observer.event({ event: 'token_issued', grant: 'authorization_code', username: code.username, clientId: client.id });
   return response;
 }
 
@@ -157,6 +158,7 @@ async function refuseReplay(deps: OidcDeps, code: StoredAuthorizationCode, now: 
     detail: `revoked ${revoked} token(s)`,
   });
   deps.logger.warn({ clientId: code.clientId, username: code.username, revoked }, 'authorization code used twice; tokens issued from it revoked');
+  deps.observer.event({ event: 'token_revoked', reason: 'code_reuse', username: code.username, clientId: code.clientId, count: revoked });
   throw new InvalidGrant('The authorization code was already used; the tokens issued from it are revoked.');
 }
 

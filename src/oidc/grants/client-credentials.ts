@@ -57,6 +57,7 @@ export async function clientCredentialsGrant(deps: OidcDeps, client: OidcClientC
     tokens: pending,
     audit: { time: now, event: 'access_token', clientId: client.id, username: '', grantId: grant.grantId, detail: 'client_credentials' },
   });
+  deps.observer.event({ event: 'token_issued', grant: 'client_credentials', username: '', clientId: client.id });
   return { access_token: access.token, token_type: 'Bearer', expires_in: access.expiresIn, scope: scopes.join(' ') };
 }
 

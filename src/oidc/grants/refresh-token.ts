@@ -68,6 +68,7 @@ export async function exchangeRefreshToken(
   });
   if (!used) throw new InvalidGrant('The refresh token is invalid.');
   if (used.outcome === 'replayed') return refuseReuse(deps, token, used.rotatedAt, now);
+  deps.observer.event({ event: 'token_issued', grant: 'refresh_token', username: grant.username, clientId: client.id });
   return response.body;
 }
 
@@ -127,5 +128,6 @@ async function refuseReuse(deps: OidcDeps, token: StoredToken, rotatedAt: number
     { clientId: token.clientId, username: token.username, grantId: token.grantId, revoked, sinceRotation: now - rotatedAt },
     'rotated refresh token used again after the reuse grace; every token of its grant revoked',
   );
+  deps.observer.event({ event: 'token_revoked', reason: 'refresh_token_reuse', username: token.username, clientId: token.clientId, count: revoked });
   throw new InvalidGrant('The refresh token was already used; every token of this authorization is revoked.');
 }

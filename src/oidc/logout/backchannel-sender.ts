@@ -22,6 +22,7 @@
  */
 import type { OidcClientConfig } from '../../config/oidc.js';
 import type { Clock } from '../../shared/clock.js';
+import type { Observer } from '../../shared/observe.js';
 import type { LogoutDelivery, OidcRepository } from '../../storage/oidc-repositories.js';
 import type { KeyStore } from '../keys.js';
 import { signLogoutToken } from './logout-token.js';
@@ -73,6 +74,8 @@ export interface BackchannelSenderOptions extends BackchannelTuning {
   readonly logger: SenderLogger;
   /** The fetch to use (default: Node's). */
   readonly fetch?: typeof fetch;
+  /** Told of each token sent, failed attempt and delivery given up (default: nobody). */
+  readonly observer?: Pick<Observer, 'event'> | undefined;
 }
 
 /** The wait before the next attempt after `failures` failed ones (≥ 1). */
@@ -152,6 +155,7 @@ export class BackchannelSender {
     const now = clock.now();
     for (const d of await repository.dropExpiredLogouts(now)) {
       logger.warn({ ...audit(d), attempts: d.attempts, error: d.lastError }, 'back-channel logout given up: its lifetime passed without a 2xx answer');
+      this.#o.observer?.event({ event: 'backchannel_logout', outcome: 'given_up', clientId: d.clientId, reason: 'its lifetime passed without a 2xx answer' });
     }
     const free = concurrency - this.#inFlight.size;
     if (free <= 0 || !this.#running) return;
@@ -190,18 +194,21 @@ export class BackchannelSender {
     if (unsendable !== undefined) {
       await repository.logoutDelivered(d.id);
       logger.warn({ ...audit(d), attempts: d.attempts }, `back-channel logout given up: ${unsendable}`);
+      this.#o.observer?.event({ event: 'backchannel_logout', outcome: 'given_up', clientId: d.clientId, reason: unsendable });
       return;
     }
     const error = await this.#attempt(d, client!);
     if (error === undefined) {
       await repository.logoutDelivered(d.id);
       logger.info({ ...audit(d), attempts: d.attempts + 1 }, 'back-channel logout token delivered');
+      this.#o.observer?.event({ event: 'backchannel_logout', outcome: 'sent', clientId: d.clientId });
       return;
     }
     if (this.#abort.signal.aborted) return;
     const nextAttemptAt = clock.now() + retryDelay(d.attempts + 1, this.#o);
     await repository.logoutFailed(d.id, nextAttemptAt, error);
     logger.debug({ ...audit(d), attempts: d.attempts + 1, error, nextAttemptAt: new Date(nextAttemptAt).toISOString() }, 'back-channel logout attempt failed');
+    this.#o.observer?.event({ event: 'backchannel_logout', outcome: 'failed', clientId: d.clientId, reason: error });
   }
 
   /** Signs and POSTs the logout token; undefined on a 2xx answer, else why not. */

@@ -52,6 +52,15 @@ export function sessionLogout(deps: OidcDeps, kick: () => void = () => undefined
         { username: session.username, reason: session.reason, revoked, kept, backchannel: [...told] },
         'session ended: grants of the session revoked, clients told',
       );
+      for (const clientId of new Set(revoked)) {
+        deps.observer.event({
+          event: 'token_revoked',
+          reason: 'session_ended',
+          username: session.username,
+          clientId,
+          count: revoked.filter((c) => c === clientId).length,
+        });
+      }
     }
     if (queued > 0) kick();
   };

@@ -94,6 +94,7 @@ export async function confirmEnrolment(
   if (!(await deps.totp!.confirm(pending.enrollment, code.trim()))) return { ok: false, error: 'wrong-code' };
   delete who.session.state.flows.totpEnrolment;
   deps.logger.info({ username: who.state.username }, 'TOTP enrolment: authenticator saved');
+  deps.observer.event({ event: 'second_factor', action: 'added', method: 'totp', username: who.state.username });
   return { ok: true, session: await raiseToTwoFactor(deps, request, who.session) };
 }
 

@@ -10,6 +10,7 @@ export async function logout(deps: PortalDeps, request: PortalRequest, targetURL
   if (request.session) {
     await deps.sessions.destroy(request.session);
     deps.logger.info({ username: request.session.state.username || undefined }, 'signed out');
+    if (request.session.state.username) deps.observer.event({ event: 'logout', kind: 'portal', username: request.session.state.username });
   }
   return safeRedirect(targetURL, deps.cookies);
 }
@@ -25,5 +26,6 @@ export async function logoutEverywhere(deps: PortalDeps, request: PortalRequest)
   if (!username) return undefined;
   const ended = await deps.sessions.destroyUser(username, 'logout-everywhere');
   deps.logger.info({ username, sessions: ended }, 'signed out everywhere');
+  deps.observer.event({ event: 'logout', kind: 'everywhere', username });
   return ended;
 }

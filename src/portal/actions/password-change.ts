@@ -149,6 +149,7 @@ export async function changePassword(
   const kept = await keepThisSession(deps, request, session);
   await endOtherSessions(deps, username, kept.idHash);
   deps.logger.info({ username, ip: meta.ip, proof: input.currentPassword ? 'password' : 'e-mailed code' }, 'password change: password changed');
+  deps.observer.event({ event: 'password', action: 'change', outcome: 'success', username, ip: meta.ip });
   await notify(deps, state, meta);
   return { ok: true, session: kept };
 }
@@ -171,12 +172,21 @@ async function checkProof(deps: PortalDeps, state: SessionState, input: Password
     );
     if (outcome.user?.username === username) return 'ok';
     deps.logger.info({ username, ip: meta.ip, cause: outcome.banned ? 'banned' : 'wrong current password' }, 'password change refused');
+    deps.observer.event({
+      event: 'password',
+      action: 'change',
+      outcome: 'failure',
+      username,
+      ip: meta.ip,
+      reason: outcome.banned ? 'banned' : 'wrong current password',
+    });
     return 'wrong-password';
   }
   const code = input.identityCode?.trim();
   if (!code) return 'no-proof';
   if (await deps.identityCheck.consume(username, intent, code)) return 'ok';
   deps.logger.info({ username, ip: meta.ip, cause: 'wrong identity code' }, 'password change refused');
+  deps.observer.event({ event: 'password', action: 'change', outcome: 'failure', username, ip: meta.ip, reason: 'wrong identity code' });
   return 'wrong-code';
 }
 

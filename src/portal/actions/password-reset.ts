@@ -101,6 +101,7 @@ export async function finishPasswordReset(
   const user = username === undefined ? undefined : await reset.user(username);
   if (!user) {
     deps.logger.info({ ip: input.ip }, 'password reset: invalid, expired or used link');
+    deps.observer.event({ event: 'password', action: 'reset', outcome: 'failure', username: '', ip: input.ip, reason: 'invalid, expired or used link' });
     return { ok: false, error: 'invalid-link' };
   }
   if (input.password !== input.confirmation) return { ok: false, error: 'mismatch' };
@@ -116,6 +117,7 @@ export async function finishPasswordReset(
   }
   const ended = await deps.sessions.destroyUser(user.username, 'user-changed');
   deps.logger.info({ username: user.username, ip: input.ip, sessionsEnded: ended }, 'password reset: password changed');
+  deps.observer.event({ event: 'password', action: 'reset', outcome: 'success', username: user.username, ip: input.ip });
   const email = user.emails[0];
   if (email && deps.notifier) {
     await deps.notifier

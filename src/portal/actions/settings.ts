@@ -140,6 +140,7 @@ export async function removeTotp(deps: PortalDeps, request: PortalRequest): Prom
   const { state } = who.value;
   if (!who.value.factors.totp || !(await deps.totp.remove(state.username))) return fail('no-totp');
   deps.logger.info({ username: state.username }, 'settings: authenticator app removed');
+  deps.observer.event({ event: 'second_factor', action: 'removed', method: 'totp', username: state.username });
   await tellRemoved(deps, state, 'Your authenticator app');
   return done(undefined);
 }
@@ -170,6 +171,7 @@ export async function removeCredential(deps: PortalDeps, request: PortalRequest,
   const credential = factors.credentials.find((c) => c.credentialId === credentialId);
   if (!credential || !(await deps.webauthn.remove(state.username, credentialId))) return fail('unknown-credential');
   deps.logger.info({ username: state.username, credentialId }, 'settings: security key removed');
+  deps.observer.event({ event: 'second_factor', action: 'removed', method: 'webauthn', username: state.username });
   await tellRemoved(deps, state, `Your ${credential.discoverable ? 'passkey' : 'security key'} "${credential.description}"`);
   return done(undefined);
 }

@@ -183,6 +183,7 @@ export async function finishRegistration(
   }
   const { credential } = result;
   deps.logger.info({ username: state.username, credential: credential.credentialId, passkey: credential.discoverable }, 'WebAuthn registration: key saved');
+  deps.observer.event({ event: 'second_factor', action: 'added', method: 'webauthn', username: state.username });
   const amr = webauthnAmr(response.authenticatorAttachment, false);
   return { ok: true, session: await raiseWith(deps, request, who.session, amr), description: credential.description };
 }

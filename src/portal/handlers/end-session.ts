@@ -101,6 +101,7 @@ async function signOut(
     await deps.sessions.destroy(ctx.session, 'rp-logout');
     void reply.header('set-cookie', deps.sessions.clearCookie(ctx.cookie));
     deps.logger.info({ username: user.username, clientId: logout.clientId, how }, 'signed out at the request of an application (RP-initiated logout)');
+    deps.observer.event({ event: 'logout', kind: 'rp_initiated', username: user.username, clientId: logout.clientId });
   }
   return sendSignedOut(deps, request, reply, frames, logout.redirect);
 }
@@ -124,6 +125,7 @@ export function sendSignedOut(
       .header('location', continueTo ?? '/logout')
       .send();
   policies.set(request, { frames: frames.map((f) => f.origin), formTargets: [] });
+  deps.observer.event({ event: 'frontchannel_logout', clientIds: frames.map((f) => f.clientId) });
   if (continueTo) void reply.header('refresh', `${frontChannelDelay}; url=${continueTo}`);
   return sendPage(reply, 200, signedOutPage(chrome(deps), { frames, continueTo }));
 }
