@@ -13,6 +13,11 @@ export class UpstreamTimeoutError extends GatehouseError {
   }
 }
 
+/** Methods sent again after a reset on a reused connection (see `UpstreamProxy.#mayResend`). */
+const resentMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** How many times in a row: each failed attempt used up one stale pooled connection. */
+const maxResends = 3;
+
 export type ProxyFailure = (error: Error & { code?: string }, req: IncomingMessage, res: ServerResponse | Socket) => void;
 
 /**
@@ -32,7 +37,8 @@ interface CallbackOnly {
  *   smuggled request (node-http-proxy #1720/#1721, the bug of CVE-2026-29057);
  * - `xfwd` off: forwarding headers are set by header-hygiene.ts, never appended to the client's;
  * - hop-by-hop fields of the response removed, `Connection` set from the client's request;
- * - `timeout` per upstream (504), and a client that goes away tears the upstream request down.
+ * - `timeout` per upstream (504), and a client that goes away tears the upstream request down;
+ * - a request reset on a reused keep-alive connection before any answer is sent again (below).
  */
 export class UpstreamProxy {
   readonly #agents = {
@@ -46,13 +52,37 @@ export class UpstreamProxy {
    */
   readonly #servers = new Map<UpstreamConfig, httpProxy>();
   readonly #tunnels = new Set<Socket>();
+  /** The upstream request last sent for a client request (whether its connection was a reused one). */
+  readonly #sent = new WeakMap<IncomingMessage, ClientRequest>();
 
   constructor(private readonly onFailure: ProxyFailure) {}
 
   /** Streams `req` to `upstream` (headers already prepared). */
   web(req: IncomingMessage, res: ServerResponse, upstream: UpstreamConfig): void {
     const server = this.#serverFor(upstream) as unknown as CallbackOnly;
-    server.web(req, res, (error: Error) => this.onFailure(error, req, res));
+    const attempt = (retries: number): void =>
+      server.web(req, res, (error: Error) => {
+        if (retries < maxResends && this.#mayResend(req, res, error)) return attempt(retries + 1);
+        this.onFailure(error, req, res);
+      });
+    attempt(0);
+  }
+
+  /**
+   * Whether a failed upstream request is sent again. An upstream closes an idle keep-alive
+   * connection when its own timeout says so; a request written to it at that moment is reset
+   * before any answer (the race Node.js documents with `request.reusedSocket`; a proxy starved
+   * of CPU loses it more often, its idle timer running late). Such a request is sent again, on
+   * another connection, when nothing of it can have been acted on twice: the connection was a
+   * reused one, it was reset, nothing was answered yet, and the request is a bodiless GET, HEAD
+   * or OPTIONS (safe methods, RFC 9110 §9.2.1 and §9.2.2). A fresh connection's failure, a body
+   * or another method is answered 502 as before.
+   */
+  #mayResend(req: IncomingMessage, res: ServerResponse, error: Error & { code?: string }): boolean {
+    if (error.code !== 'ECONNRESET' && error.code !== 'EPIPE') return false;
+    if (this.#sent.get(req)?.reusedSocket !== true || res.headersSent || req.socket.destroyed) return false;
+    const bodiless = req.headers['transfer-encoding'] === undefined && (req.headers['content-length'] ?? '0') === '0';
+    return bodiless && resentMethods.has(req.method ?? '');
   }
 
   /** Passes an authorised WebSocket handshake to `upstream`. */
@@ -89,7 +119,10 @@ export class UpstreamProxy {
     const passes = server as unknown as { webPasses: ((...args: unknown[]) => unknown)[] };
     passes.webPasses = passes.webPasses.filter((pass) => pass.name !== 'deleteLength');
     const timeout = upstream.timeout;
-    server.on('proxyReq', (proxyReq: ClientRequest, _req: IncomingMessage, res: ServerResponse) => this.#watch(proxyReq, res, timeout));
+    server.on('proxyReq', (proxyReq: ClientRequest, req: IncomingMessage, res: ServerResponse) => {
+      this.#sent.set(req, proxyReq);
+      this.#watch(proxyReq, res, timeout);
+    });
     server.on('proxyReqWs', (proxyReq: ClientRequest, _req: IncomingMessage, socket: Socket) => this.#watchWs(proxyReq, socket, timeout));
     server.on('proxyRes', (proxyRes: IncomingMessage, _req: IncomingMessage, res: ServerResponse) => {
       cleanResponseHeaders(proxyRes.headers, res.shouldKeepAlive !== false);
