@@ -86,5 +86,5 @@ describe.runIf(run)('password change in Chromium', () => {
     await page.getByText('Your password was changed.').waitFor();
     await expect(page.getByRole('link', { name: 'Back to your settings' }).getAttribute('href')).resolves.toBe('/settings');
     await context.close();
-  });
+  }, 60_000);
 });

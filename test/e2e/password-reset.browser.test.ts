@@ -74,5 +74,5 @@ describe.runIf(run)('password reset in Chromium', () => {
     await page.waitForURL(/\/2fa|\/authenticated/);
     await context.close();
     await world.gateway.close();
-  });
+  }, 60_000);
 });

@@ -131,5 +131,5 @@ describe.runIf(run)('the settings page in Chromium', () => {
     await shot(phone, '07-mobile-two-factors');
     await laptopContext.close();
     await phoneContext.close();
-  });
+  }, 60_000);
 });

@@ -122,7 +122,7 @@ describe.runIf(run)('WebAuthn in Chromium with a virtual authenticator', () => {
     await page.waitForURL(secureUrl);
     await context.close();
     await world.gateway.close();
-  });
+  }, 60_000);
 
   it('counts a user-verified passkey as two factors with the experimental key; a cancelled ceremony leaves a message', async () => {
     const world = await startPortal({ webauthn: { enable_passkey_login: true, experimental_enable_passkey_uv_two_factors: true, timeout: '5s' } });
@@ -167,5 +167,5 @@ describe.runIf(run)('WebAuthn in Chromium with a virtual authenticator', () => {
     await bare.close();
     await context.close();
     await world.gateway.close();
-  });
+  }, 60_000);
 });

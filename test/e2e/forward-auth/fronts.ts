@@ -154,3 +154,32 @@ ${site.replace(/gatehouse:9091/g, `127.0.0.1:${ports.gatehouse}`).replace(/app:8
   const { child, output } = run('caddy', ['run', '--config', join(dir, 'Caddyfile'), '--adapter', 'caddyfile'], env);
   await waitForPort(ports.front, child, output);
 }
+
+/** `text` with every `from` replaced by `to`; throws when `from` is absent (the example changed shape). */
+function substitute(text: string, from: string, to: string): string {
+  if (!text.includes(from)) throw new Error(`the HAProxy example no longer contains ${JSON.stringify(from)}`);
+  return text.replaceAll(from, to);
+}
+
+/**
+ * examples/haproxy/haproxy.cfg on loopback ports: its own listener, Gatehouse and the app on the
+ * test's ports, the Lua script loaded from `lua`, `example.com` as the test's domain. HAProxy
+ * runs in the foreground (`-db`); a configuration it refuses fails here with its messages.
+ */
+export async function startHaproxy(
+  dir: string,
+  ports: { front: number; gatehouse: number; upstream: number },
+  example: { config: string; lua: string; domain: string },
+): Promise<void> {
+  let config = substitute(example.config, 'bind :443 ssl crt /etc/haproxy/certs/example.com.pem', `bind 127.0.0.1:${ports.front}`);
+  config = substitute(config, 'lua-load /etc/haproxy/gatehouse-auth-request.lua', `lua-load ${example.lua}`);
+  config = substitute(config, 'gatehouse:9091', `127.0.0.1:${ports.gatehouse}`);
+  config = substitute(config, 'app:8080', `127.0.0.1:${ports.upstream}`);
+  config = substitute(config, 'example.com', example.domain);
+  const file = join(dir, 'haproxy.cfg');
+  writeFileSync(file, config);
+  const check = spawnSync('haproxy', ['-c', '-q', '-f', file], { encoding: 'utf8' });
+  if (check.status !== 0) throw new Error(`haproxy refuses ${file}:\n${check.stdout}${check.stderr}`);
+  const { child, output } = run('haproxy', ['-db', '-f', file]);
+  await waitForPort(ports.front, child, output);
+}
