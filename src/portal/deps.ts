@@ -107,7 +107,7 @@ export interface PasswordResetPort {
   consume(token: string): Promise<string | undefined>;
   /** The enabled user named exactly `username`. */
   user(username: string): Promise<Identity | undefined>;
-  /** Whether a reset may start now for this IP and this (typed) login; each call counts as a start. */
+  /** Whether a reset may start now for this IP and this account (its username, else the login as typed); each call counts as a start. */
   allowStart(ip: string, login: string): 'ok' | 'ip-limited' | 'user-limited';
 }
 

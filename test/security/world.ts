@@ -25,6 +25,9 @@ export interface UserSpec {
   readonly groups: readonly string[];
   readonly email?: string;
   readonly displayname?: string;
+  /** The digest to write (default: a quick PBKDF2 digest of `password`). */
+  readonly digest?: string;
+  readonly disabled?: boolean;
 }
 
 /** john (admins, dev), bob (dev), harry (no group): each with an e-mail under the cookie domain. */
@@ -44,6 +47,8 @@ export interface WorldOptions {
   /** More cookie domains after the first (`{domain, portal_url}`). */
   readonly moreCookies?: readonly Record<string, unknown>[];
   readonly users?: Record<string, UserSpec>;
+  /** More keys of `authentication_backend.file` (`password`, `search`…) besides the users file's path. */
+  readonly usersFile?: Record<string, unknown>;
   /** `access_control` (default: {@link defaultRules}). */
   readonly rules?: Record<string, unknown>;
   /** Other top-level configuration sections, merged over the defaults. */
@@ -122,7 +127,7 @@ export async function openWorld(options: WorldOptions = {}): Promise<{ world: Wo
     const raw = minimalRaw(dir, {
       log: { level: 'debug', format: 'json' },
       session: { cookies: [{ domain, portal_url: portal }, ...(options.moreCookies ?? [])] },
-      authentication_backend: { file: { path: usersFile } },
+      authentication_backend: { file: { path: usersFile, ...options.usersFile } },
       notifier: { filesystem: { filename: notifications } },
       access_control: options.rules ?? defaultRules(domain),
       ...proxy,
@@ -182,10 +187,10 @@ export async function openWorld(options: WorldOptions = {}): Promise<{ world: Wo
  * A world shared by the cases of the enclosing `describe`: started before the first, closed after
  * the last. Returns a getter (the world does not exist yet when cases are declared).
  */
-export function sharedWorld(options: WorldOptions | (() => WorldOptions) = {}): () => World {
+export function sharedWorld(options: WorldOptions | (() => WorldOptions | Promise<WorldOptions>) = {}): () => World {
   let opened: Awaited<ReturnType<typeof openWorld>> | undefined;
   beforeAll(async () => {
-    opened = await openWorld(typeof options === 'function' ? options() : options);
+    opened = await openWorld(typeof options === 'function' ? await options() : options);
   });
   afterAll(async () => {
     await opened?.close();
@@ -201,7 +206,8 @@ function usersYaml(users: Record<string, UserSpec>): string {
   for (const [name, user] of Object.entries(users)) {
     lines.push(`  ${JSON.stringify(name)}:`);
     lines.push(`    displayname: ${JSON.stringify(user.displayname ?? name)}`);
-    lines.push(`    password: '${quickDigest(user.password)}'`);
+    lines.push(`    password: '${user.digest ?? quickDigest(user.password)}'`);
+    if (user.disabled) lines.push('    disabled: true');
     if (user.email) lines.push(`    email: ${JSON.stringify(user.email)}`);
     lines.push(`    groups: ${JSON.stringify(user.groups)}`);
   }

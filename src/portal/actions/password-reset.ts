@@ -42,12 +42,13 @@ export async function startPasswordReset(
 ): Promise<{ ok: true } | { ok: false; error: 'disabled' | 'too-many' }> {
   const reset = deps.passwordReset;
   if (!reset) return { ok: false, error: 'disabled' };
-  const allowed = reset.allowStart(ip, login.trim().toLowerCase());
+  const user = login.trim() === '' ? undefined : await deps.users.find(login.trim());
+  // One count per account however it was spelt (username or e-mail, any case), as regulation counts logins.
+  const allowed = reset.allowStart(ip, user?.username ?? login.trim().toLowerCase());
   if (allowed === 'ip-limited') {
     deps.logger.warn({ ip, login }, 'password reset: too many requests from this IP');
     return { ok: false, error: 'too-many' };
   }
-  const user = login.trim() === '' ? undefined : await deps.users.find(login.trim());
   const minted = reset.mint(user?.username ?? login);
   const email = user?.emails[0];
   const notifier = deps.notifier;
