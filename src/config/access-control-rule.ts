@@ -1,7 +1,7 @@
 import { readDomains, readMethods, readNetworks, readQuery, readRegexList, readSubjects, type RuleReadOptions } from './access-control-criteria.js';
 import type { Policy } from '../rules/policy.js';
 import { type AccessRuleConfig, type RegexConfig, policies } from './access-control-rule-config.js';
-import { keyPath } from './problems.js';
+import { describe, keyPath } from './problems.js';
 import { type ReadContext, readMapping } from './reader.js';
 
 const ruleKeys = ['domain', 'domain_regex', 'policy', 'subject', 'networks', 'resources', 'methods', 'query'];
@@ -42,7 +42,7 @@ export function readAccessRule(ctx: ReadContext, path: string, value: unknown, o
 
 function readPolicy(ctx: ReadContext, path: string, value: unknown): Policy | undefined {
   if (typeof value === 'string' && (policies as readonly string[]).includes(value)) return value as Policy;
-  const found = value === undefined || value === null ? 'absent' : typeof value === 'string' ? `'${value}'` : `${typeof value} ${String(value)}`;
+  const found = value === undefined || value === null ? 'absent' : describe(value);
   ctx.problems.error(path, `must be one of ${policies.map((p) => `'${p}'`).join(', ')} but is ${found}`);
   return undefined;
 }

@@ -1,4 +1,4 @@
-import { keyPath } from './problems.js';
+import { describe, keyPath } from './problems.js';
 import { type ReadContext, readList, readMapping, readString } from './reader.js';
 
 /** The claims each scope releases (OIDC Core §5.4; `groups` as Authelia): the provider's vocabulary, read by oidc/claims.ts. */
@@ -52,7 +52,7 @@ export function readClaimsPolicies(ctx: ReadContext, path: string, value: unknow
       ctx.problems.error(keyPath(at, 'custom_claims'), 'is not supported by this version of Gatehouse (claims come from the users file)');
     }
     if (raw.id_token_audience_mode !== undefined && raw.id_token_audience_mode !== 'specification') {
-      ctx.problems.error(keyPath(at, 'id_token_audience_mode'), `must be 'specification' but is '${String(raw.id_token_audience_mode)}'`);
+      ctx.problems.error(keyPath(at, 'id_token_audience_mode'), `must be 'specification' but is ${describe(raw.id_token_audience_mode)}`);
     }
     const claims = (key: string) =>
       readList(ctx, keyPath(at, key), raw[key], (claim, cat) => {

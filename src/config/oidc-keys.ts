@@ -1,5 +1,5 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
-import { keyPath } from './problems.js';
+import { describe, keyPath } from './problems.js';
 import { type ReadContext, readChoice, readList, readMapping, readSecret, readString } from './reader.js';
 
 /** Signing algorithms the provider signs with (ID tokens, signed userinfo). */
@@ -33,7 +33,7 @@ export function readOidcJwks(ctx: ReadContext, path: string, value: unknown): Oi
         ctx.problems.error(keyPath(at, 'key_id'), `must be unique but '${keyId}' is also the key_id of ${ids.get(keyId)}`);
       } else ids.set(keyId, at);
     }
-    if (raw.use !== undefined && raw.use !== 'sig') ctx.problems.error(keyPath(at, 'use'), `must be 'sig' but is '${String(raw.use)}'`);
+    if (raw.use !== undefined && raw.use !== 'sig') ctx.problems.error(keyPath(at, 'use'), `must be 'sig' but is ${describe(raw.use)}`);
     const pem = readSecret(ctx, keyPath(at, 'key'), raw.key, { required: true });
     const key = pem === undefined ? undefined : parsePrivateKey(ctx, keyPath(at, 'key'), pem);
     const guessed: OidcSigningAlgorithm = key?.asymmetricKeyType === 'ec' ? 'ES256' : 'RS256';

@@ -31,6 +31,8 @@ describe('access_control validation', () => {
   it.each<[string, Record<string, unknown>, string]>([
     ['bad policy', rule({ policy: 'allow' }), `${at}.policy: must be one of 'bypass', 'one_factor', 'two_factor', 'deny' but is 'allow'`],
     ['missing policy', rule({ policy: undefined }), `${at}.policy: must be one of 'bypass', 'one_factor', 'two_factor', 'deny' but is absent`],
+    // Found by test/fuzz/config-loader.test.ts: the message read "but is object [object Object]".
+    ['policy of another type', rule({ policy: { allow: true } }), `${at}.policy: must be one of 'bypass', 'one_factor', 'two_factor', 'deny' but is a mapping`],
     ['missing domain', rule({ domain: undefined }), `${at}: must set 'domain' or 'domain_regex' but sets neither`],
     ['bypass with subject', rule({ policy: 'bypass', subject: 'user:john' }), `${at}.subject: must not be set when policy is 'bypass' but is set`],
     [

@@ -12,6 +12,7 @@ const oidc = (o: Record<string, unknown>) => ({
 const withClient = (c: Record<string, unknown>, o: Record<string, unknown> = {}) => oidc({ clients: [{ ...client, ...c }], ...o });
 const at = 'identity_providers.oidc';
 const publicPem = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+const rsaPem = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 
 describe('identity_providers.oidc, part 2 keys', () => {
   it('reads custom lifespans with per-grant overrides and the client that names one', () => {
@@ -86,6 +87,17 @@ describe('identity_providers.oidc, part 2 keys', () => {
       'custom claims',
       oidc({ claims_policies: { p: { custom_claims: { x: {} } } } }),
       [`${at}.claims_policies.p.custom_claims: is not supported by this version of Gatehouse (claims come from the users file)`],
+    ],
+    // Found by test/fuzz/config-loader.test.ts: these two messages read "but is '[object Object]'".
+    [
+      'an audience mode of another type',
+      oidc({ claims_policies: { p: { id_token_audience_mode: { mode: 'specification' } } } }),
+      [`${at}.claims_policies.p.id_token_audience_mode: must be 'specification' but is a mapping`],
+    ],
+    [
+      "a signing key's use of another type",
+      oidc({ jwks: [{ key_id: 'main', algorithm: 'RS256', use: ['sig'], key: rsaPem }] }),
+      [`${at}.jwks[0].use: must be 'sig' but is a list`],
     ],
     [
       'unknown claim in a policy',
