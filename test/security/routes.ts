@@ -51,6 +51,18 @@ export function validBody(route: CapturedRoute): unknown {
   return created;
 }
 
+/** Whether the route's body schema accepts `value` (false when it has no body schema). */
+export function bodyAccepts(route: CapturedRoute, value: unknown): boolean {
+  const schema = schemaOf(route, 'body');
+  return schema !== undefined && Check(schema, value);
+}
+
+/** The names of the body schema's fields (those of the first alternative of a union). */
+export function bodyFields(route: CapturedRoute): string[] {
+  const schema = schemaOf(route, 'body') as (TSchema & { properties?: object; anyOf?: { properties?: object }[] }) | undefined;
+  return Object.keys(schema?.properties ?? schema?.anyOf?.[0]?.properties ?? {});
+}
+
 /** Whether every field of a body is a string (a form can carry it). */
 export function formCompatible(body: unknown): body is Record<string, string> {
   return typeof body === 'object' && body !== null && Object.values(body).every((v) => typeof v === 'string');
