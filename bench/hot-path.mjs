@@ -1,6 +1,7 @@
 // The hot path's table (issue 14): every row in one run, each against its baseline in the same
 // process tree, REPS interleaved repetitions (default 3), medians with min–max.
-//   node scripts/build.mjs && node bench/hot-path.mjs      (DURATION=10 REPS=3 CONNS=50 to tune)
+//   node scripts/build.mjs && node bench/hot-path.mjs      (DURATION=10 REPS=3 CONNS=50 to tune;
+//   METRICS=1 runs Gatehouse with telemetry.metrics enabled, to see what counting costs)
 // Server-side processes (Gatehouse, the bare server, nginx, the upstream) run on CPU 0
 // (`taskset -c 0`), the load generators (wrk, autocannon, the login loop) on CPU 1. Besides
 // requests per second, each HTTP row gives the server's CPU time per request (/proc utime+stime ÷
@@ -129,7 +130,7 @@ ${rules.join('\n')}
     - {domain: app.example.localhost, policy: one_factor}
 proxy:
   upstreams: [{domain: app.example.localhost, target: 'http://127.0.0.1:${papp}'}]
-`,
+${process.env.METRICS === '1' ? "telemetry: {metrics: {enabled: true, address: 'tcp://127.0.0.1:0'}}\n" : ''}`,
 );
 for (const t of ['t1', 't2', 't3', 't4', 't5']) mkdirSync(join(dir, t));
 const include = (file) => readFileSync(join(root, 'examples/nginx', file), 'utf8');

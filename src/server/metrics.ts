@@ -93,7 +93,6 @@ export async function createMetrics(): Promise<Metrics> {
     request(group, status, seconds) {
       const g = groupIndex[group];
       requests[g * codes + (status >= 100 && status < codes ? status : 0)]!++;
-      if (seconds <= 0) return;
       let slot = 0;
       while (slot < durationBuckets.length && seconds > durationBuckets[slot]!) slot++;
       buckets[g * slots + slot]!++;

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { onTestFinished } from 'vitest';
+import { appendProcessOutput } from '../setup/log-files.js';
 
 /** The built CLI (`npm test` builds dist/ first). */
 export const cliPath = fileURLToPath(new URL('../../bin/gatehouse.js', import.meta.url));
@@ -63,6 +64,8 @@ export function spawnServe(args: string[], env: Record<string, string> = {}): { 
   });
   let output = '';
   const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  // Its log joins the suite's, which is scanned for secrets at the end of the run (test/setup/log-capture.ts).
+  void exited.then(() => appendProcessOutput(output));
   const listening = new Promise<Served>((resolve, reject) => {
     const onData = (chunk: string) => {
       output += chunk;
