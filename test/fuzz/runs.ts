@@ -35,7 +35,10 @@ export function fuzzParameters<T>(defaultRuns: number, share = 1, extra: Paramet
   };
 }
 
-/** A vitest timeout for a property: the suite's default in CI, none to speak of in a long run. */
-export function fuzzTimeout(defaultMs = 20_000): number {
+/**
+ * A vitest timeout for a property: generous (a property's time is bounded by its run count, and a
+ * loaded machine must not turn it into a failure), none to speak of in a long run.
+ */
+export function fuzzTimeout(defaultMs = 120_000): number {
   return longRun ? 6 * 60 * 60 * 1000 : defaultMs;
 }
