@@ -6,7 +6,8 @@
  * mutations of its YAML text, `parseConfig` / `loadConfig` either accept the document (deep-frozen)
  * or throw ConfigError whose problems are non-empty strings, at least one naming the key (or
  * the file position) at fault, none showing `[object Object]`; never a TypeError or any other
- * exception.
+ * exception. A load costs milliseconds (the demo reads its rules files, the fuller document parses
+ * keys): a long run (`FUZZ_RUNS`) gives these properties a half, a fifth and a tenth of its count.
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,8 +22,8 @@ import { fuzzParameters, fuzzTimeout } from './runs.js';
 
 /**
  * A configuration that sets most sections the demo leaves out (Redis, PostgreSQL, SMTP, OpenID
- * Connect clients, claims policies, lifespans, CORS, WebAuthn, the proxy), valid once `jwks` with
- * generated keys is added: mutations of it reach the readers the demo does not use. (No
+ * Connect clients, claims policies, lifespans, CORS, WebAuthn, the proxy), valid as it is and with
+ * `jwks` of generated keys added: mutations of it reach the readers the demo does not use. (No
  * `rules_files`: the demo's mutations read those, and they cost most of a load.)
  */
 const extendedText = `
@@ -154,6 +155,8 @@ let dir = '';
 let exampleText = '';
 let example: Record<string, unknown> = {};
 let extended: Record<string, unknown> = {};
+/** `extended` with `identity_providers.oidc.jwks` (an RSA and an EC key): parsing the keys costs most of its load. */
+let extendedWithKeys: Record<string, unknown> = {};
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'gatehouse-fuzz-config-'));
@@ -168,13 +171,14 @@ beforeAll(() => {
       type: 'pkcs8',
       format: 'pem',
     });
-  const oidc = (extended.identity_providers as { oidc: Record<string, unknown> }).oidc;
+  extendedWithKeys = structuredClone(extended);
+  const oidc = (extendedWithKeys.identity_providers as { oidc: Record<string, unknown> }).oidc;
   oidc.jwks = [
     { key_id: 'main', algorithm: 'RS256', use: 'sig', key: pem('rsa') },
     { key_id: 'ec', algorithm: 'ES256', key: pem('ec') },
   ];
-  // Both bases are valid: mutations start from an accepted document.
-  for (const doc of [example, extended]) parseConfig(doc, { env: {}, baseDir: dir });
+  // Every base is valid: mutations start from an accepted document.
+  for (const doc of [example, extended, extendedWithKeys]) parseConfig(doc, { env: {}, baseDir: dir });
 });
 
 afterAll(() => {
@@ -349,9 +353,11 @@ type Mutation =
 
 const knownKeys = [
   ...new Set(
-    [yaml.load(readFileSync('config.example.yml', 'utf8'), { schema: yaml.CORE_SCHEMA }), yaml.load(extendedText, { schema: yaml.CORE_SCHEMA })].flatMap(
-      (doc) => pathsOf(doc).flatMap((p) => p.filter((k): k is string => typeof k === 'string')),
-    ),
+    [
+      yaml.load(readFileSync('config.example.yml', 'utf8'), { schema: yaml.CORE_SCHEMA }),
+      yaml.load(extendedText, { schema: yaml.CORE_SCHEMA }),
+      { jwks: [{ key_id: '', algorithm: '', use: '', key: '' }] },
+    ].flatMap((doc) => pathsOf(doc).flatMap((p) => p.filter((k): k is string => typeof k === 'string'))),
   ),
 ];
 const addedKey = fc.oneof(
@@ -456,7 +462,7 @@ describe('fuzz: the configuration loader accepts a document or refuses it with m
             () => JSON.stringify({ doc, env }).slice(0, 2000),
           );
         }),
-        fuzzParameters(2000),
+        fuzzParameters(1500, 0.5),
       );
       expect(tally.refused).toBeGreaterThan(0);
     },
@@ -468,17 +474,22 @@ describe('fuzz: the configuration loader accepts a document or refuses it with m
     () => {
       const tally: Tally = { accepted: 0, refused: 0 };
       fc.assert(
-        fc.property(fc.boolean(), fc.array(mutation, { minLength: 1, maxLength: 4 }), environment, (demo, mutations, env) => {
-          const doc = structuredClone(demo ? example : extended);
-          for (const m of mutations) mutate(doc, m);
-          outcome(
-            () => parseConfig(doc, { env, baseDir: dir }),
-            doc,
-            tally,
-            () => JSON.stringify({ base: demo ? 'config.example.yml' : 'extended', mutations, env }).slice(0, 2000),
-          );
-        }),
-        fuzzParameters(1500),
+        fc.property(
+          fc.constantFrom('config.example.yml', 'config.example.yml', 'extended', 'extended', 'extended with jwks'),
+          fc.array(mutation, { minLength: 1, maxLength: 4 }),
+          environment,
+          (base, mutations, env) => {
+            const doc = structuredClone(base === 'config.example.yml' ? example : base === 'extended' ? extended : extendedWithKeys);
+            for (const m of mutations) mutate(doc, m);
+            outcome(
+              () => parseConfig(doc, { env, baseDir: dir }),
+              doc,
+              tally,
+              () => JSON.stringify({ base, mutations, env }).slice(0, 2000),
+            );
+          },
+        ),
+        fuzzParameters(1200, 0.2),
       );
       // Some mutations are harmless (an optional key deleted): both outcomes were seen.
       expect(tally.accepted).toBeGreaterThan(0);
@@ -547,7 +558,7 @@ describe('fuzz: the configuration loader accepts a document or refuses it with m
             () => JSON.stringify(edits),
           );
         }),
-        fuzzParameters(1000),
+        fuzzParameters(800, 0.1),
       );
       expect(tally.accepted).toBeGreaterThan(0);
       expect(tally.refused).toBeGreaterThan(0);

@@ -1,8 +1,9 @@
 /**
  * How many cases each fuzzer runs. By default (CI, `npm test`) every property runs the few
  * thousand cases its file asks for, so that the whole folder stays well under a minute on two
- * cores; `npm run fuzz` sets `FUZZ_RUNS` (100,000) and every property runs that many, but the
- * end-to-end ones, which run `share` of it (their requests cross a real listener).
+ * cores; `npm run fuzz` sets `FUZZ_RUNS` (100,000) and every property runs that many, but those
+ * whose case costs milliseconds (a request over a real listener, a configuration load), which
+ * run the `share` of it their file gives.
  *
  * `FUZZ_SEED` (with `FUZZ_PATH`) replays a failure that fast-check reported: the seed and path
  * printed under "Counterexample".
