@@ -164,7 +164,7 @@ describe('malformed input on every endpoint: GHSA-qqff-5854-px68 (vouch-proxy co
 
     it('overlong, repeated and invalid query values are refused or ignored, never a 5xx', async () => {
       const url = concreteUrl(route);
-      for (const query of [
+      const queries = [
         `rd=${'a'.repeat(9000)}`,
         'rd=a&rd=b',
         'rd=%ff%fe%fd',
@@ -172,7 +172,9 @@ describe('malformed input on every endpoint: GHSA-qqff-5854-px68 (vouch-proxy co
         `${'x'.repeat(3000)}=1`,
         Array.from({ length: 2000 }, (_, i) => `p${i}=${i}`).join('&'),
         'flow_id=%00&client_id[]=x&token[a]=b',
-      ]) {
+      ];
+      // Routes that read no query get all of them at once.
+      for (const query of route.method === 'GET' ? queries : [queries.join('&')]) {
         expectNoServerError(
           route,
           await send(
