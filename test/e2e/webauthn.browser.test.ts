@@ -144,7 +144,7 @@ describe.runIf(run)('WebAuthn in Chromium with a virtual authenticator', () => {
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.getByLabel('Name').fill('Laptop');
     await page.getByRole('button', { name: 'Add the key' }).click();
-    await page.waitForURL(/\/settings/);
+    await page.waitForURL(`${portal}/settings?done=webauthn-added`);
     await page.goto(`${portal}/logout`);
     await page.getByRole('button', { name: 'Sign out' }).click();
 
