@@ -32,7 +32,7 @@ function due(ledger: Ledger): boolean {
   return enough && (strict ? inFlight.login > 0 && inFlight['code-exchange'] > 0 && inFlight.refresh > 0 : writes > 0);
 }
 
-/** Load, SIGKILL, inspection of what is left, restart, and the survival checks; returns what the inspections found. */
+/** Load, SIGKILL, inspection of what is left (`inspect`), restart, and the survival checks. */
 async function crashAndRestart(stores: Stores, inspect: () => Promise<Inspection[]>): Promise<void> {
   const file = writeConfig(tempDir(), stores);
   let gateway = await startGateway(file);

@@ -34,7 +34,9 @@ export type Stores =
  * The configuration file of a run: storage as `stores` says (sessions in Redis when asked), the
  * users file, a one_factor site, and one confidential OpenID Connect client with explicit consent
  * and refresh tokens. The reuse grace is a minute (its maximum): a refresh whose answer the kill
- * swallowed can be retried after the restart, which the checks rely on and state.
+ * swallowed can be retried after the restart, which the checks rely on and state. Codes live 5
+ * minutes and sessions idle 5 minutes, so that a slow machine's restart does not expire what the
+ * checks use.
  */
 export function writeConfig(dir: string, stores: Stores): string {
   const usersFile = join(dir, 'users.yml');
@@ -58,7 +60,7 @@ export function writeConfig(dir: string, stores: Stores): string {
     session: {
       secret: sessionSecret,
       expiration: '1h',
-      inactivity: '1m',
+      inactivity: '5m',
       cookies: [{ domain, portal_url: issuer }],
       ...(stores.kind === 'postgres' && stores.redis ? { redis: { host: testRedis.host, port: testRedis.port, database_index: redisDatabase } } : {}),
     },
@@ -75,7 +77,7 @@ export function writeConfig(dir: string, stores: Stores): string {
     identity_providers: {
       oidc: {
         hmac_secret: 'a-very-long-crash-safety-hmac-secret',
-        lifespans: { refresh_token_reuse_grace: '1m' },
+        lifespans: { refresh_token_reuse_grace: '1m', authorize_code: '5m' },
         clients: [
           {
             client_id: clientId,
