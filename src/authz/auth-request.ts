@@ -1,5 +1,5 @@
 /**
- * `GET|HEAD /api/authz/auth-request` — nginx `auth_request` (and HAProxy, Skipper).
+ * `GET|HEAD /api/authz/auth-request` — nginx `auth_request` (and Skipper; HAProxy uses forward-auth, examples/haproxy/).
  *
  * Enforces:
  * - forwarded headers are read only from a peer in `server.trusted_proxies` (else 400);

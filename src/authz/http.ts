@@ -46,8 +46,8 @@ const legacyEndpoint: AuthzEndpoint = { flavour: 'legacy', read: legacyVerify };
 
 /**
  * The endpoint a request is for, or undefined (then the framework answers, 404 included):
- * `GET|HEAD /api/authz/forward-auth` (Traefik, Caddy), `GET|HEAD /api/authz/auth-request`
- * (nginx, HAProxy), `ANY /api/authz/ext-authz[/…]` (Envoy), `ANY /api/verify` (Authelia's legacy
+ * `GET|HEAD /api/authz/forward-auth` (Traefik, Caddy, HAProxy), `GET|HEAD /api/authz/auth-request`
+ * (nginx), `ANY /api/authz/ext-authz[/…]` (Envoy), `ANY /api/verify` (Authelia's legacy
  * endpoint). Paths match byte for byte; a percent-encoded spelling is not one of them.
  */
 export function authzEndpointOf(method: string | undefined, target: string | undefined): AuthzEndpoint | undefined {

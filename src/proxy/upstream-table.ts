@@ -1,4 +1,5 @@
 import type { UpstreamConfig } from '../config/proxy.js';
+import { normalizePath } from '../rules/normalize-path.js';
 
 /**
  * The configured upstreams, looked up by host and path: the longest `path_prefix` of the host's
@@ -24,12 +25,19 @@ export class UpstreamTable {
     return this.#byDomain.size;
   }
 
-  /** The upstream for a canonical `hostname` (an Authority's) and the raw request target. */
+  /**
+   * The upstream for a canonical `hostname` (an Authority's) and the raw origin-form request target.
+   * The path is matched in the normal form the rules judge (rules/normalize-path.ts), so that
+   * `/%61pp/x` and `//app/x` go where the rules' `/app/x` says, never to a neighbour judged by
+   * other rules. A path that has no normal form matches as sent: the rules refuse it anyway.
+   */
   match(hostname: string, target: string): UpstreamConfig | undefined {
     const list = this.#byDomain.get(hostname);
     if (list === undefined) return undefined;
     const query = target.indexOf('?');
-    const path = query < 0 ? target : target.slice(0, query);
+    const raw = query < 0 ? target : target.slice(0, query);
+    const normal = normalizePath(raw);
+    const path = normal.ok ? normal.path : raw;
     return list.find((u) => path.startsWith(u.pathPrefix) || path === u.pathPrefix.slice(0, -1));
   }
 }

@@ -6,7 +6,7 @@ import type { Random } from '../shared/random.js';
 import { AesGcmCipher } from '../storage/cipher.js';
 import type { DeletedSession } from '../storage/storage.js';
 import { deleteScript, deleteUserScript, purgeScript, saveScript } from './redis-scripts.js';
-import type { SessionState } from './session.js';
+import { type SessionState, toSessionState } from './session.js';
 import { SessionStoreUnavailableError } from './store-error.js';
 import type { SessionStore } from './store.js';
 
@@ -143,8 +143,11 @@ export class RedisSessionStore implements SessionStore {
     return out;
   }
 
+  /** The sealed session and its expiry; undefined when it does not open, or holds no session of this version's shape. */
   #open(idHash: string, value: string): Sealed | undefined {
-    return this.#unseal<Sealed>(`session:${idHash}`, value);
+    const sealed = this.#unseal<{ s?: unknown; e?: unknown }>(`session:${idHash}`, value);
+    const state = toSessionState(sealed?.s);
+    return state === undefined || typeof sealed?.e !== 'number' ? undefined : { s: state, e: sealed.e };
   }
 
   #seal(context: string, value: unknown): string {

@@ -95,3 +95,54 @@ export function anonymousState(cookieDomain: string, now: number): SessionState 
     flows: {},
   };
 }
+
+const isString = (value: unknown): value is string => typeof value === 'string';
+const isTime = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
+const isStrings = (value: unknown): value is string[] => Array.isArray(value) && value.every(isString);
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const levels: readonly unknown[] = Object.values(AuthLevel);
+
+/**
+ * Whether a stored value is a session this version can serve: the fields every session has had
+ * since sessions were stored, with their types. Fields added later (`refreshedAt`,
+ * `passwordFingerprint`, `sid`, `device`) may be absent, as in older sessions, but are checked when
+ * present; `flows` absent reads as none. A value that fails is treated as no session (its user signs
+ * in again) instead of failing every request that carries its cookie.
+ */
+export function toSessionState(value: unknown): SessionState | undefined {
+  if (!isRecord(value)) return undefined;
+  const v = value;
+  const ok =
+    isString(v.username) &&
+    isString(v.displayName) &&
+    isStrings(v.groups) &&
+    isStrings(v.emails) &&
+    isString(v.cookieDomain) &&
+    isTime(v.createdAt) &&
+    isTime(v.lastActivity) &&
+    typeof v.keepMeLoggedIn === 'boolean' &&
+    levels.includes(v.level) &&
+    isStrings(v.amr) &&
+    (v.firstFactorAt === undefined || v.firstFactorAt === null || isTime(v.firstFactorAt)) &&
+    (v.secondFactorAt === undefined || v.secondFactorAt === null || isTime(v.secondFactorAt)) &&
+    (v.flows === undefined || isRecord(v.flows)) &&
+    (v.refreshedAt === undefined || isTime(v.refreshedAt)) &&
+    (v.passwordFingerprint === undefined || isString(v.passwordFingerprint)) &&
+    (v.sid === undefined || isString(v.sid)) &&
+    (v.device === undefined || (isRecord(v.device) && isString(v.device.userAgent) && isString(v.device.ip)));
+  if (!ok) return undefined;
+  const state = value as unknown as SessionState;
+  if (v.flows === undefined) state.flows = {};
+  if (v.firstFactorAt === null) state.firstFactorAt = undefined;
+  if (v.secondFactorAt === null) state.secondFactorAt = undefined;
+  return state;
+}
+
+/** {@link toSessionState} of a JSON text; undefined when it is not JSON or not a session. */
+export function parseSessionState(json: string): SessionState | undefined {
+  try {
+    return toSessionState(JSON.parse(json));
+  } catch {
+    return undefined;
+  }
+}

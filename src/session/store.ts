@@ -1,5 +1,5 @@
 import type { DeletedSession, SessionRepository } from '../storage/storage.js';
-import type { SessionState } from './session.js';
+import { type SessionState, parseSessionState } from './session.js';
 
 /**
  * Where sessions live: SQLite (through the storage provider) by default, Redis (redis-store.ts)
@@ -37,12 +37,10 @@ export class StorageSessionStore implements SessionStore {
   async get(idHash: string): Promise<SessionState | undefined> {
     const row = await this.repository.get(idHash);
     if (!row) return undefined;
-    try {
-      return JSON.parse(row.data) as SessionState;
-    } catch {
-      await this.repository.delete(idHash);
-      return undefined;
-    }
+    const state = parseSessionState(row.data);
+    // A row that is not a session (not JSON, or not a session's shape) is no session: dropped.
+    if (state === undefined) await this.repository.delete(idHash);
+    return state;
   }
 
   async set(idHash: string, state: SessionState, expiresAt: number): Promise<void> {
@@ -70,11 +68,8 @@ export class StorageSessionStore implements SessionStore {
   async listUser(username: string): Promise<{ idHash: string; state: SessionState; expiresAt: number }[]> {
     const rows = await this.repository.listByUsername(username);
     return rows.flatMap((row) => {
-      try {
-        return [{ idHash: row.idHash, state: JSON.parse(row.data) as SessionState, expiresAt: row.expiresAt }];
-      } catch {
-        return [];
-      }
+      const state = parseSessionState(row.data);
+      return state === undefined ? [] : [{ idHash: row.idHash, state, expiresAt: row.expiresAt }];
     });
   }
 }

@@ -5,7 +5,10 @@
  */
 export const errorCodes = {
   GH_CONFIG_INVALID: { status: 500, meaning: 'The configuration file has problems; each is printed with its dotted path.' },
-  GH_LISTEN: { status: 500, meaning: 'server.address cannot be listened on (port in use, no privilege, not an address of this machine).' },
+  GH_LISTEN: {
+    status: 500,
+    meaning: 'server.address (or telemetry.metrics.address) cannot be listened on (port in use, no privilege, not an address of this machine).',
+  },
   GH_USERS_FILE: { status: 500, meaning: 'The users file (authentication_backend.file.path) cannot be read or has problems.' },
   GH_USERS_FILE_WRITE: {
     status: 500,

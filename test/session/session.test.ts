@@ -42,3 +42,37 @@ describe('SessionState: the stored JSON shape', () => {
     expect((await storage.sessions.get('h2'))?.data).toBe(json);
   });
 });
+
+describe('SessionState: a stored value that is not a session', () => {
+  /** A session as the first wave stored it: none of the fields added since (refreshedAt, passwordFingerprint, sid, device, flows). */
+  const { refreshedAt: _r, passwordFingerprint: _p, flows: _f, ...older } = stored;
+
+  it.each([
+    ['not JSON', '{"username":'],
+    ['JSON but not an object', '[1,2]'],
+    ['an object without the identity fields', '{"username":"john","level":1}'],
+    ['groups that are not a list of names', JSON.stringify({ ...stored, groups: 'admins' })],
+    ['a level that does not exist', JSON.stringify({ ...stored, level: 7 })],
+    ['amr that is not a list', JSON.stringify({ ...stored, amr: null })],
+    ['a device without its fields', JSON.stringify({ ...stored, device: {} })],
+  ])('%s reads as no session and the row is dropped; the cookie that names it never fails a request', async (_name, data) => {
+    const clock = new ManualClock();
+    const storage = memoryStorage(clock);
+    await storage.sessions.put({ idHash: 'bad', username: 'john', data, createdAt: 1000, expiresAt: clock.now() + 60_000 });
+    const store = new StorageSessionStore(storage.sessions);
+    expect(await store.get('bad')).toBeUndefined();
+    expect(await storage.sessions.get('bad')).toBeUndefined();
+    expect(await store.listUser('john')).toEqual([]);
+  });
+
+  it('an older session without the fields added since still loads (no flows reads as none)', async () => {
+    const clock = new ManualClock();
+    const storage = memoryStorage(clock);
+    await storage.sessions.put({ idHash: 'old', username: 'john', data: JSON.stringify(older), createdAt: 1000, expiresAt: clock.now() + 60_000 });
+    const store = new StorageSessionStore(storage.sessions);
+    const state = await store.get('old');
+    expect(state).toMatchObject({ username: 'john', level: 1, flows: {} });
+    expect(state?.refreshedAt).toBeUndefined();
+    expect((await store.listUser('john')).map((s) => s.idHash)).toEqual(['old']);
+  });
+});
