@@ -120,7 +120,7 @@ export function readDuration(ctx: ReadContext, path: string, value: unknown, fal
   const ms = parseDuration(value);
   if (ms === undefined) {
     const hint = opts.disableWith === -1 ? ', or -1 to disable' : '';
-    ctx.problems.error(path, `must be a duration such as '90s', '5m', '1h', '2d', '1w', '1M', '1y' or a number of seconds${hint} but is ${describe(value)}`);
+    ctx.problems.error(path, `must be a duration such as '90s', '1h30m', '5 minutes', '2 days' or a number of seconds${hint} but is ${describe(value)}`);
     return fallback;
   }
   if (opts.min !== undefined && ms < opts.min) {

@@ -63,7 +63,7 @@ describe('gatehouse CLI', () => {
         `configuration '${file}' has 5 problems:`,
         "  - sesion: is not a known key, did you mean 'session'?",
         "  - server.address: must be 'tcp://HOST:PORT', 'tcp://:PORT' or 'unix:///PATH' but is 'tcp://:99999'",
-        "  - session.expiration: must be a duration such as '90s', '5m', '1h', '2d', '1w', '1M', '1y' or a number of seconds but is 'soon'",
+        "  - session.expiration: must be a duration such as '90s', '1h30m', '5 minutes', '2 days' or a number of seconds but is 'soon'",
         "  - session.cookies[0].domain: must not start with '*.' but is '*.example.com'",
         '  - storage.encryption_key: must be at least 20 characters but is 5 characters',
         '',

@@ -147,7 +147,7 @@ describe('authentication_backend, totp, regulation, notifier: exact messages', (
       { ...base, identity_validation: { reset_password: { jwt_lifespan: 'soon' }, credential_management: {} } },
       [
         'identity_validation.credential_management: is an Authelia option that Gatehouse does not support',
-        "identity_validation.reset_password.jwt_lifespan: must be a duration such as '90s', '5m', '1h', '2d', '1w', '1M', '1y' or a number of seconds but is 'soon'",
+        "identity_validation.reset_password.jwt_lifespan: must be a duration such as '90s', '1h30m', '5 minutes', '2 days' or a number of seconds but is 'soon'",
       ],
     ],
     [
@@ -223,7 +223,7 @@ describe('authentication_backend, totp, regulation, notifier: exact messages', (
     [
       'regulation duration',
       { ...base, regulation: { ban_time: 'long' } },
-      ["regulation.ban_time: must be a duration such as '90s', '5m', '1h', '2d', '1w', '1M', '1y' or a number of seconds but is 'long'"],
+      ["regulation.ban_time: must be a duration such as '90s', '1h30m', '5 minutes', '2 days' or a number of seconds but is 'long'"],
     ],
     ['notifier with none', { ...base, notifier: {} }, ["notifier: must configure exactly one of 'filesystem', 'smtp' but configures none"]],
     [

@@ -23,7 +23,7 @@ describe('configuration problems: exact messages', () => {
       [
         "server.timeouts.idel: is not a known key, did you mean 'idle'?",
         "server.timeouts.read: must be at least 1 seconds but is '0s'",
-        "server.timeouts.write: must be a duration such as '90s', '5m', '1h', '2d', '1w', '1M', '1y' or a number of seconds but is 'soon'",
+        "server.timeouts.write: must be a duration such as '90s', '1h30m', '5 minutes', '2 days' or a number of seconds but is 'soon'",
         'server.max_connections: must be at least 1 but is 0',
       ],
     ],
@@ -60,14 +60,14 @@ describe('configuration problems: exact messages', () => {
     ['bad log format', { ...base, log: { format: 'xml' } }, ["log.format: must be one of 'text', 'json' but is 'xml'"]],
     [
       'bad duration',
-      withSession({ expiration: '1 hour', cookies: [{ domain: 'example.com', portal_url: 'https://auth.example.com' }] }),
-      ["session.expiration: must be a duration such as '90s', '5m', '1h', '2d', '1w', '1M', '1y' or a number of seconds but is '1 hour'"],
+      withSession({ expiration: '1 hr', cookies: [{ domain: 'example.com', portal_url: 'https://auth.example.com' }] }),
+      ["session.expiration: must be a duration such as '90s', '1h30m', '5 minutes', '2 days' or a number of seconds but is '1 hr'"],
     ],
     [
       'bad remember_me mentions -1',
       withCookie({ remember_me: 'forever' }),
       [
-        "session.cookies[0].remember_me: must be a duration such as '90s', '5m', '1h', '2d', '1w', '1M', '1y' or a number of seconds, or -1 to disable but is 'forever'",
+        "session.cookies[0].remember_me: must be a duration such as '90s', '1h30m', '5 minutes', '2 days' or a number of seconds, or -1 to disable but is 'forever'",
       ],
     ],
     ['zero inactivity', withCookie({ inactivity: 0 }), ['session.cookies[0].inactivity: must be at least 1 seconds but is number 0']],

@@ -39,7 +39,7 @@ describe('proxy.upstreams', () => {
       "proxy.upstreams[4].path_prefx: is not a known key, did you mean 'path_prefix'?",
       "proxy.upstreams[4].target: must be an http or https origin such as 'http://127.0.0.1:8080' (no path, query or user name) but is 'ftp://x'",
       "proxy.upstreams[4].websocket: must be true or false but is 'yes'",
-      "proxy.upstreams[4].timeout: must be a duration such as '90s', '5m', '1h', '2d', '1w', '1M', '1y' or a number of seconds but is 'soon'",
+      "proxy.upstreams[4].timeout: must be a duration such as '90s', '1h30m', '5 minutes', '2 days' or a number of seconds but is 'soon'",
       "proxy.upstreams[6].path_prefix: must not repeat the domain and path prefix of proxy.upstreams[5] but is '/'",
       "proxy.upstreams[7]: must be a mapping but is 'app.example.com'",
     ]);

@@ -190,7 +190,7 @@ describe('storage.postgres: problems, with their exact messages', () => {
     [
       'a timeout that is no duration',
       withPostgres({ ...minimal, timeout: 'soon' }),
-      ["storage.postgres.timeout: must be a duration such as '90s', '5m', '1h', '2d', '1w', '1M', '1y' or a number of seconds but is 'soon'"],
+      ["storage.postgres.timeout: must be a duration such as '90s', '1h30m', '5 minutes', '2 days' or a number of seconds but is 'soon'"],
     ],
     ['a timeout under a second', withPostgres({ ...minimal, timeout: '0s' }), ["storage.postgres.timeout: must be at least 1 seconds but is '0s'"]],
     ['tls that is no mapping', withPostgres({ ...minimal, tls: true }), ['storage.postgres.tls: must be a mapping but is boolean true']],

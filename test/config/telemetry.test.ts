@@ -56,7 +56,7 @@ describe('telemetry.metrics (Authelia keys and defaults)', () => {
       "telemetry.metrics.enabled: must be true or false but is 'yes'",
       'telemetry.metrics.buffers.read: must be at least 1024 but is 10',
       "telemetry.metrics.buffers.write: must be a whole number but is 'big'",
-      "telemetry.metrics.timeouts.read: must be a duration such as '90s', '5m', '1h', '2d', '1w', '1M', '1y' or a number of seconds but is 'soon'",
+      "telemetry.metrics.timeouts.read: must be a duration such as '90s', '1h30m', '5 minutes', '2 days' or a number of seconds but is 'soon'",
       "telemetry.metrics.timeouts.idle: must be at least 1 seconds but is '0s'",
     ]);
     expect(problemsOf({ ...base, telemetry: { traces: {} } })).toEqual(['telemetry.traces: is not a known key']);
