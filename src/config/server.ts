@@ -4,6 +4,7 @@ import ipaddr from 'ipaddr.js';
 import { defaults } from './defaults.js';
 import { keyPath } from './problems.js';
 import { type ReadContext, readDuration, readInteger, readList, readMapping, readPath, readString } from './reader.js';
+import { type ServerEndpointsConfig, readServerEndpoints } from './server-endpoints.js';
 
 export type ListenAddress = { readonly kind: 'tcp'; readonly host: string; readonly port: number } | { readonly kind: 'unix'; readonly path: string };
 
@@ -18,6 +19,8 @@ export interface ServerConfig {
   readonly maxConnections: number;
   /** Password hashes at once, and attempts that may wait for a turn (auth/password/hash-limiter.ts). */
   readonly passwordHashing: { readonly concurrency: number; readonly queue: number };
+  /** `server.endpoints`: authorization endpoints and rate limits (server-endpoints.ts). */
+  readonly endpoints: ServerEndpointsConfig;
 }
 
 export interface ServerTimeouts {
@@ -32,7 +35,7 @@ export interface ServerTimeouts {
 /** Reads `server`. */
 export function readServer(ctx: ReadContext, value: unknown): ServerConfig {
   const path = 'server';
-  const raw = readMapping(ctx, path, value, ['address', 'trusted_proxies', 'tls', 'timeouts', 'max_connections', 'password_hashing']) ?? {};
+  const raw = readMapping(ctx, path, value, ['address', 'trusted_proxies', 'tls', 'timeouts', 'max_connections', 'password_hashing', 'endpoints']) ?? {};
   const addressText = readString(ctx, keyPath(path, 'address'), raw.address) ?? defaults.server.address;
   const address = parseListenAddress(addressText);
   if (!address) {
@@ -49,6 +52,7 @@ export function readServer(ctx: ReadContext, value: unknown): ServerConfig {
     timeouts: readTimeouts(ctx, keyPath(path, 'timeouts'), raw.timeouts),
     maxConnections: readInteger(ctx, keyPath(path, 'max_connections'), raw.max_connections, defaults.server.maxConnections, { min: 1 }),
     passwordHashing: readPasswordHashingLimits(ctx, keyPath(path, 'password_hashing'), raw.password_hashing),
+    endpoints: readServerEndpoints(ctx, keyPath(path, 'endpoints'), raw.endpoints),
   };
 }
 
