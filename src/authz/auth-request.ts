@@ -1,5 +1,5 @@
 /**
- * `GET|HEAD /api/authz/auth-request` — nginx `auth_request` (and Skipper; HAProxy uses forward-auth, examples/haproxy/).
+ * `AuthRequest` (`GET|HEAD /api/authz/auth-request` by default) — nginx `auth_request` (and Skipper; HAProxy uses forward-auth, examples/haproxy/).
  *
  * Enforces:
  * - forwarded headers are read only from a peer in `server.trusted_proxies` (else 400);
@@ -8,18 +8,17 @@
  *   shared/authority.ts, userinfo refused); method = `X-Original-Method`
  *   (required); missing, repeated or garbled → 400 naming the header in the log;
  * - client IP = `X-Forwarded-For` walked back over trusted hops (proxy-addr), for `networks`;
- * - `Authorization: Basic` (one factor, regulated) or `Authorization: Bearer` (an access token
- *   of the OpenID Connect provider, authz/bearer-strategy.ts) before the session cookie;
+ * - credentials as the endpoint's strategies read them (authz/strategies.ts; by default
+ *   `Authorization: Basic` or `Bearer`, then the session cookie);
  * - login needed → always 401 **with** `Location` (nginx: `error_page 401 =302 $redirection_url`);
  *   otherwise answers per authz/respond.ts.
  */
-import { credentials, type QueryReader, portalOverride } from './endpoint.js';
+import { type QueryReader, portalOverride } from './endpoint.js';
 
-export const authRequest: QueryReader = ({ headers, view, params, cookie }) => ({
+export const authRequest: QueryReader = ({ headers, view, params }, credentials) => ({
   url: headers.url('X-Original-URL'),
   method: headers.method('X-Original-Method'),
   ip: view.ip,
-  cookie,
-  ...credentials(headers.optional('Authorization')),
+  ...credentials,
   portalUrl: portalOverride(params),
 });

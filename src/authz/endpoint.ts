@@ -3,7 +3,6 @@ import { parse as parseCookies } from 'cookie';
 import { parse as parseQuery } from 'fast-querystring';
 import type { Authority } from '../shared/authority.js';
 import type { RequestView } from '../shared/http/request-view.js';
-import { parseBasic } from './basic-strategy.js';
 import type { Authorizer, AuthzQuery } from './evaluate.js';
 import { ForwardedHeaderError, type ForwardedHeaders } from './headers.js';
 
@@ -76,8 +75,17 @@ export interface AuthzInput {
   readonly cookie: (name: string) => string | undefined;
 }
 
-/** Reads one flavour's headers into a query; throws ForwardedHeaderError naming a bad header. */
-export type QueryReader = (input: AuthzInput) => AuthzQuery;
+/** What an endpoint's strategies read from a request (authz/strategies.ts). */
+export interface Credentials extends Pick<AuthzQuery, 'basic' | 'authorization' | 'cookie'> {
+  /** The credentials came from `HeaderProxyAuthorization`: a challenge is a 407 `Proxy-Authenticate`. */
+  readonly proxyChallenge: boolean;
+}
+
+/**
+ * Reads one implementation's headers into a query, with the credentials its strategies read
+ * (authz/strategies.ts); throws ForwardedHeaderError naming a bad header.
+ */
+export type QueryReader = (input: AuthzInput, credentials: Credentials) => AuthzQuery;
 
 /** The authority a flavour requires (`X-Forwarded-Host` or `Host`), already parsed by the listener. */
 export function requiredHost(name: string, authority: Authority | undefined): Authority {
@@ -95,14 +103,6 @@ export function cookiesOf(req: Pick<IncomingMessage, 'headers'>): (name: string)
     }
     return jar[name];
   };
-}
-
-/**
- * What an `Authorization` header carries: Basic credentials (one factor), or — any other
- * scheme — the header itself, which the Authorizer reads for a `Bearer` access token.
- */
-export function credentials(authorization: string | undefined): Pick<AuthzQuery, 'basic' | 'authorization'> {
-  return { basic: parseBasic(authorization), authorization };
 }
 
 /** The `authelia_url` / `portal_url` query override. */

@@ -1,5 +1,5 @@
 /**
- * `GET|HEAD /api/authz/forward-auth` — Traefik `ForwardAuth`, Caddy `forward_auth`.
+ * `ForwardAuth` (`GET|HEAD /api/authz/forward-auth` by default) — Traefik `ForwardAuth`, Caddy `forward_auth`.
  *
  * Enforces:
  * - forwarded headers are read only from a peer in `server.trusted_proxies` (else 400);
@@ -8,22 +8,21 @@
  *   each read once (the host and proto by the listener, shared/http/request-view.ts) — missing,
  *   repeated or garbled → 400 naming the header in the log;
  * - client IP = `X-Forwarded-For` walked back over trusted hops (proxy-addr), for `networks`;
- * - `Authorization: Basic` (one factor, regulated) or `Authorization: Bearer` (an access token
- *   of the OpenID Connect provider, authz/bearer-strategy.ts) before the session cookie;
+ * - credentials as the endpoint's strategies read them (authz/strategies.ts; by default
+ *   `Authorization: Basic` or `Bearer`, then the session cookie);
  * - `authelia_url` / `portal_url` query overrides the portal, only within the cookie domain;
  * - answers per authz/respond.ts: 200 + `Remote-*`, 302/303/401 to log in, 403, 400.
  */
 import { requestUrl } from '../shared/request-url.js';
-import { credentials, type QueryReader, portalOverride, requiredHost } from './endpoint.js';
+import { type QueryReader, portalOverride, requiredHost } from './endpoint.js';
 
-export const forwardAuth: QueryReader = ({ headers, view, params, cookie }) => {
+export const forwardAuth: QueryReader = ({ headers, view, params }, credentials) => {
   const host = requiredHost('X-Forwarded-Host', view.forwardedHost);
   return {
     url: requestUrl(view.proto, host, headers.uri('X-Forwarded-URI', '/')),
     method: headers.method('X-Forwarded-Method'),
     ip: view.ip,
-    cookie,
-    ...credentials(headers.optional('Authorization')),
+    ...credentials,
     portalUrl: portalOverride(params),
   };
 };

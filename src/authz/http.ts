@@ -1,6 +1,7 @@
 /**
  * The forward-auth endpoints on the raw `node:http` listener (the fast path): the listener hands
- * over a request whose path and method are one of them, with the view it already read
+ * over a request whose path and method are one of them (`match`, the table of
+ * `server.endpoints.authz` built once: authz/endpoint-table.ts), with the view it already read
  * (shared/http/request-view.ts); no framework lifecycle, hooks, body parsing or header copies.
  *
  * Enforces, for every flavour (the flavours' own rules are in their files):
@@ -24,41 +25,18 @@ import { errorAnswer } from '../shared/http/error-answer.js';
 import { koBody } from '../shared/http/ko.js';
 import type { RequestView } from '../shared/http/request-view.js';
 import { type Observer, silentObserver } from '../shared/observe.js';
-import { authRequest } from './auth-request.js';
-import { type AuthzDeps, type AuthzInput, cookiesOf, type QueryReader, readParams, splitTarget } from './endpoint.js';
+import type { AuthzEndpointConfig } from '../config/server-endpoints.js';
+import { type AuthzDeps, type AuthzInput, cookiesOf, readParams, splitTarget } from './endpoint.js';
+import { type AuthzEndpoint, AuthzEndpointTable, defaultEndpointTable } from './endpoint-table.js';
 import type { AuthzQuery, Verdict } from './evaluate.js';
-import { extAuthz, extAuthzPrefix } from './ext-authz.js';
-import { forwardAuth } from './forward-auth.js';
 import { ForwardedHeaderError, ForwardedHeaders } from './headers.js';
-import { legacyVerify } from './legacy.js';
-import { type Flavour, refuse, respond, type VerdictReply } from './respond.js';
+import { refuse, respond, type VerdictReply } from './respond.js';
 
-/** One endpoint: its flavour and how it reads a query. */
-export interface AuthzEndpoint {
-  readonly flavour: Flavour;
-  readonly read: QueryReader;
-}
+export type { AuthzEndpoint } from './endpoint-table.js';
 
-const forwardAuthEndpoint: AuthzEndpoint = { flavour: 'forward-auth', read: forwardAuth };
-const authRequestEndpoint: AuthzEndpoint = { flavour: 'auth-request', read: authRequest };
-const extAuthzEndpoint: AuthzEndpoint = { flavour: 'ext-authz', read: extAuthz };
-const legacyEndpoint: AuthzEndpoint = { flavour: 'legacy', read: legacyVerify };
-
-/**
- * The endpoint a request is for, or undefined (then the framework answers, 404 included):
- * `GET|HEAD /api/authz/forward-auth` (Traefik, Caddy, HAProxy), `GET|HEAD /api/authz/auth-request`
- * (nginx), `ANY /api/authz/ext-authz[/…]` (Envoy), `ANY /api/verify` (Authelia's legacy
- * endpoint). Paths match byte for byte; a percent-encoded spelling is not one of them.
- */
+/** The endpoint of Authelia's four defaults a request is for, or undefined (see {@link AuthzEndpoints.match}). */
 export function authzEndpointOf(method: string | undefined, target: string | undefined): AuthzEndpoint | undefined {
-  if (target === undefined || !target.startsWith('/api/')) return undefined;
-  const { path } = splitTarget(target);
-  const get = method === 'GET' || method === 'HEAD';
-  if (path === '/api/authz/forward-auth') return get ? forwardAuthEndpoint : undefined;
-  if (path === '/api/authz/auth-request') return get ? authRequestEndpoint : undefined;
-  if (path === '/api/verify') return legacyEndpoint;
-  if (path.startsWith(extAuthzPrefix) && (path.length === extAuthzPrefix.length || path[extAuthzPrefix.length] === '/')) return extAuthzEndpoint;
-  return undefined;
+  return defaultEndpointTable.match(method, target);
 }
 
 /** What the fast path needs from server/. */
@@ -68,6 +46,8 @@ export interface AuthzHttpOptions extends AuthzDeps {
   readonly requestId: () => string;
   /** Counts decisions and requests (default: nobody). */
   readonly observer?: Observer | undefined;
+  /** `server.endpoints.authz` (default: Authelia's four endpoints). */
+  readonly endpoints?: readonly AuthzEndpointConfig[] | undefined;
 }
 
 /** fastify's answer to a request that arrives while the server closes (`return503OnClosing`). */
@@ -77,11 +57,21 @@ const closingBody = '{"error":"Service Unavailable","message":"Service Unavailab
 export class AuthzEndpoints {
   readonly authorizer: AuthzDeps['authorizer'];
   readonly #observer: Observer;
+  readonly #table: AuthzEndpointTable;
   #draining = false;
 
   constructor(private readonly options: AuthzHttpOptions) {
     this.authorizer = options.authorizer;
     this.#observer = options.observer ?? silentObserver;
+    this.#table = options.endpoints === undefined ? defaultEndpointTable : new AuthzEndpointTable(options.endpoints);
+  }
+
+  /**
+   * The endpoint a request is for, or undefined (then the framework answers, 404 included): see
+   * authz/endpoint-table.ts for the methods and paths each implementation answers.
+   */
+  match(method: string | undefined, target: string | undefined): AuthzEndpoint | undefined {
+    return this.#table.match(method, target);
   }
 
   /** From now on answers close their connection; requests arriving from now on get 503. */
@@ -114,10 +104,13 @@ export class AuthzEndpoints {
       return;
     }
     let query: AuthzQuery;
+    let proxyChallenge: boolean;
     let verdict: Verdict | Promise<Verdict>;
     try {
       const input: AuthzInput = { method: req.method ?? 'GET', target, params, headers: new ForwardedHeaders(req), view, cookie: cookiesOf(req) };
-      query = endpoint.read(input);
+      const credentials = endpoint.credentials(input);
+      proxyChallenge = credentials.proxyChallenge;
+      query = endpoint.read(input, credentials);
       verdict = this.authorizer.check(query);
     } catch (error) {
       if (error instanceof ForwardedHeaderError) refuse(exchange, flavour, error.message);
@@ -126,10 +119,10 @@ export class AuthzEndpoints {
     }
     const method = query.method;
     // A cached session answers at once: no promise on the common path.
-    if (!(verdict instanceof Promise)) respond(exchange, flavour, verdict, method);
+    if (!(verdict instanceof Promise)) respond(exchange, flavour, verdict, method, proxyChallenge);
     else
       verdict.then(
-        (decided) => respond(exchange, flavour, decided, method),
+        (decided) => respond(exchange, flavour, decided, method, proxyChallenge),
         (error: unknown) => exchange.fail(error),
       );
   }

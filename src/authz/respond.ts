@@ -27,21 +27,22 @@ const plain = 'text/plain; charset=utf-8';
  * - allow → 200 with `Remote-User/-Groups/-Name/-Email` when a user is known;
  * - forbidden → 403 `403 Forbidden`;
  * - invalid → 400 `400 Bad Request` (legacy: 401), reason in the log only;
- * - login through a header (Basic, Bearer) → 401 with the verdict's `WWW-Authenticate` challenge;
+ * - login through a header (Basic, Bearer) → 401 with the verdict's `WWW-Authenticate` challenge,
+ *   or 407 with it as `Proxy-Authenticate` when `HeaderProxyAuthorization` read the credentials;
  * - login, auth-request → 401 **with** `Location` (nginx turns it into a 302);
  * - login, others → 401 for XHR or a non-HTML `Accept`, else 302 (GET/HEAD/OPTIONS) or 303 to the portal;
  *   legacy without a portal URL → plain 401.
  */
-export function respond(reply: VerdictReply, flavour: Flavour, verdict: Verdict, method: string): void {
+export function respond(reply: VerdictReply, flavour: Flavour, verdict: Verdict, method: string, proxyChallenge = false): void {
   reply.observer.authz(flavour, verdict.kind, verdict.kind === 'invalid' ? undefined : verdict.policy);
-  const [status, headers, type, body] = answerOf(reply, flavour, verdict, method);
+  const [status, headers, type, body] = answerOf(reply, flavour, verdict, method, proxyChallenge);
   reply.send(status, headers, type, body);
 }
 
 /** A status, headers (flat name, value pairs), and a body with its type. */
 type Answer = readonly [status: number, headers: string[], type?: string, body?: string];
 
-function answerOf(reply: VerdictReply, flavour: Flavour, verdict: Verdict, method: string): Answer {
+function answerOf(reply: VerdictReply, flavour: Flavour, verdict: Verdict, method: string, proxyChallenge: boolean): Answer {
   switch (verdict.kind) {
     case 'allow': {
       if (!verdict.identity) return [200, []];
@@ -68,7 +69,10 @@ function answerOf(reply: VerdictReply, flavour: Flavour, verdict: Verdict, metho
       return flavour === 'legacy' ? [401, [], plain, '401 Unauthorized'] : [400, [], plain, '400 Bad Request'];
     case 'login': {
       reply.log.debug({ reason: verdict.reason, ip: reply.ip }, 'authentication required');
-      if (verdict.challenge !== undefined) return [401, ['www-authenticate', verdict.challenge], plain, '401 Unauthorized'];
+      if (verdict.challenge !== undefined) {
+        if (proxyChallenge) return [407, ['proxy-authenticate', verdict.challenge], plain, '407 Proxy Authentication Required'];
+        return [401, ['www-authenticate', verdict.challenge], plain, '401 Unauthorized'];
+      }
       const location = verdict.redirect?.href;
       if (location === undefined) return [401, [], plain, '401 Unauthorized'];
       if (flavour === 'auth-request') return [401, ['location', location], plain, '401 Unauthorized'];

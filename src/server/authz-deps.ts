@@ -56,7 +56,7 @@ export function authzServices(
     basic: basicChecker({ users: s.users, regulator: s.regulator }),
     bearer: bearerAuthorisation(s.oidc, s.users),
   });
-  const authz = new AuthzEndpoints({ authorizer, logger: s.logger, requestId: s.requestId, observer: s.observer });
+  const authz = new AuthzEndpoints({ authorizer, logger: s.logger, requestId: s.requestId, observer: s.observer, endpoints: s.config.server.endpoints.authz });
   const table = new UpstreamTable(s.config.proxy.upstreams);
   if (table.size === 0) return { authz, proxy: undefined };
   const server = new ReverseProxy({

@@ -2,10 +2,11 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer, type ServerOptions as HttpsOptions } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { type AuthzEndpoints, authzEndpointOf } from '../authz/http.js';
+import type { AuthzEndpoints } from '../authz/http.js';
 import type { ServerTimeouts } from '../config/server.js';
 import { refuseUpgrade, sendPage } from '../proxy/pages.js';
 import type { ReverseProxy } from '../proxy/reverse-proxy.js';
+import { stripBasePath } from '../shared/base-path.js';
 import { isRequestViewError, readRequestView, type RequestViewError, type TrustFunction } from '../shared/http/request-view.js';
 import { isTemporarilyUnavailable } from '../shared/errors.js';
 import { StoreUnavailableError } from '../shared/store-unavailable.js';
@@ -23,6 +24,10 @@ export interface ListenerOptions {
   readonly proxy: { readonly server: ReverseProxy; readonly websocket: boolean } | undefined;
   /** The forward-auth endpoints, answered here (the fast path), never by fastify. */
   readonly authz: AuthzEndpoints;
+  /** The path Gatehouse's own routes are served under (`server.path`): `''` (the default) or `/auth`. */
+  readonly basePath?: string;
+  /** `server.buffers.read`: the largest request head accepted (Node's `maxHeaderSize`, 16 KiB by default); a larger one is answered 431. */
+  readonly maxHeaderSize?: number;
 }
 
 /**
@@ -34,9 +39,13 @@ export interface ListenerOptions {
  *   target naming another host → 400 naming the header, before routing or deciding;
  * - a forward-auth question from a trusted peer (`/api/authz/…`, `/api/verify`) is answered by
  *   Gatehouse whatever its `Host`, even when that host is also a proxied upstream's;
+ * - `server.path` (`/auth`): a request for Gatehouse itself (not for a proxied upstream) must be
+ *   under it, and has it stripped here, once, before forward-auth or fastify see it
+ *   (`/auth/api/state` → `/api/state`); any other target → 404. Proxied requests keep their path;
+ * - a request head larger than `server.buffers.read` → 431 (Node's `maxHeaderSize`);
  * - requests for a `proxy.upstreams` host go to the reverse proxy, and the forward-auth endpoints
- *   (`GET|HEAD /api/authz/forward-auth|auth-request`, `ANY /api/authz/ext-authz[/…]`,
- *   `ANY /api/verify`) to authz/http.ts: neither passes through fastify's routing, hooks or body
+ *   of `server.endpoints.authz` (by default `GET|HEAD /api/authz/forward-auth|auth-request`,
+ *   `ANY /api/authz/ext-authz[/…]`, `ANY /api/verify`) to authz/http.ts: neither passes through fastify's routing, hooks or body
  *   parsing. Everything else (portal, OpenID Connect, health, unknown paths) goes to fastify;
  * - `server.timeouts`: headers within `read`; the body of a request to Gatehouse itself within
  *   `read` of its headers; Gatehouse's own answer may stall at most `write`; a keep-alive
@@ -46,15 +55,20 @@ export interface ListenerOptions {
  */
 export function serverFactory(options: ListenerOptions) {
   const { trust, timeouts, logger } = options;
+  const basePath = options.basePath ?? '';
   const proxy = options.proxy?.server;
   const authz = options.authz;
   return (fastifyHandler: Handler): Server => {
     const dispatch: Handler = (req, res) => {
       const view = readRequestView(req, trust);
       if (isRequestViewError(view)) return refuse(req, res, view, logger);
-      const route = proxy !== undefined && !(view.trusted && isAuthzPath(req.url)) ? proxy.route(req, view) : undefined;
+      // Gatehouse's own target: the request's under server.path, the path stripped; undefined: outside it.
+      const own = req.url === undefined ? undefined : stripBasePath(basePath, req.url);
+      const route = proxy !== undefined && !(view.trusted && isAuthzPath(own)) ? proxy.route(req, view) : undefined;
       if (route === undefined) {
-        const endpoint = authzEndpointOf(req.method, req.url);
+        if (own === undefined) return notFound(req, res);
+        req.url = own;
+        const endpoint = authz.match(req.method, req.url);
         if (endpoint !== undefined) return authz.handle(req, res, view, endpoint);
         if (hasBody(req)) bodyDeadline(req, res, timeouts.read);
         return fastifyHandler(req, res);
@@ -77,6 +91,7 @@ export function serverFactory(options: ListenerOptions) {
       requestTimeout: 0,
       keepAliveTimeout: timeouts.idle,
       connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(timeouts.read / 4))),
+      ...(options.maxHeaderSize === undefined ? {} : { maxHeaderSize: options.maxHeaderSize }),
     };
     const server = tls ? createHttpsServer({ ...tls, ...http }, dispatch) : createHttpServer(http, dispatch);
     server.keepAliveTimeout = timeouts.idle;
@@ -125,6 +140,12 @@ function bodyDeadline(req: IncomingMessage, res: ServerResponse, ms: number): vo
   req.once('end', clear);
   req.once('close', clear);
   res.once('finish', clear);
+}
+
+/** The 404 answer to a request for Gatehouse itself outside `server.path`. */
+function notFound(req: IncomingMessage, res: ServerResponse): void {
+  res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' });
+  res.end(req.method === 'HEAD' ? undefined : '404 Not Found\n');
 }
 
 /** The 400 answer to a request whose host or forwarding headers cannot be read. */

@@ -15,12 +15,10 @@
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { authRequest } from '../../src/authz/auth-request.js';
-import { cookiesOf, type QueryReader, readParams, splitTarget } from '../../src/authz/endpoint.js';
-import { extAuthz } from '../../src/authz/ext-authz.js';
-import { forwardAuth } from '../../src/authz/forward-auth.js';
+import { cookiesOf, readParams, splitTarget } from '../../src/authz/endpoint.js';
+import type { AuthzEndpoint } from '../../src/authz/endpoint-table.js';
 import { ForwardedHeaderError, ForwardedHeaders } from '../../src/authz/headers.js';
-import { legacyVerify } from '../../src/authz/legacy.js';
+import { authzEndpointOf } from '../../src/authz/http.js';
 import { compileRules } from '../../src/rules/index.js';
 import { trustFunction } from '../../src/server/trust.js';
 import { canonicalIp } from '../../src/shared/client-ip.js';
@@ -139,12 +137,10 @@ function build(r: Generated, headers: readonly (readonly [string, string])[] = r
   return incoming({ method: r.method, url: r.url, headers, remoteAddress: r.peer, encrypted: r.encrypted });
 }
 
-const readers: readonly [string, QueryReader][] = [
-  ['forward-auth', forwardAuth],
-  ['auth-request', authRequest],
-  ['ext-authz', extAuthz],
-  ['legacy', legacyVerify],
-];
+/** Authelia's four default endpoints, each with its default strategies. */
+const readers: readonly [string, AuthzEndpoint][] = ['/api/authz/forward-auth', '/api/authz/auth-request', '/api/authz/ext-authz', '/api/verify'].map(
+  (path) => [path, authzEndpointOf('GET', path)!],
+);
 
 /** The view without its memo symbol, comparable. */
 function plain(view: RequestView | RequestViewError): unknown {
@@ -195,9 +191,10 @@ describe('fuzz: forwarded headers and trusted proxies', () => {
           viewed++;
           const params = readParams(splitTarget(r.url).query);
           if (typeof params === 'string') return;
-          for (const [, reader] of readers) {
+          for (const [, endpoint] of readers) {
             try {
-              const query = reader({ method: r.method, target: r.url, params, headers: new ForwardedHeaders(req), view, cookie: cookiesOf(req) });
+              const input = { method: r.method, target: r.url, params, headers: new ForwardedHeaders(req), view, cookie: cookiesOf(req) };
+              const query = endpoint.read(input, endpoint.credentials(input));
               expect(query.ip).toBe(view.ip);
               query.cookie('gatehouse_session');
               read++;
