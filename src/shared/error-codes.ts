@@ -50,6 +50,7 @@ export const errorCodes = {
     meaning: 'The PostgreSQL server (storage.postgres) is unreachable or not answering while running: requests that need storage are refused until it is back.',
   },
   GH_NOTIFIER_STARTUP: { status: 500, meaning: 'The notifier (filesystem or SMTP) failed its start-up check.' },
+  GH_NTP_DESYNC: { status: 500, meaning: 'The clock differs from the NTP server by more than ntp.max_desync at start.' },
   GH_NOTIFIER_SEND: { status: 500, meaning: 'A notification (an identity-check code) could not be handed over.' },
   GH_DIGEST_UNSUPPORTED: { status: 500, meaning: 'A password digest is in a format Gatehouse cannot verify.' },
   GH_USAGE: { status: 400, meaning: 'A command-line mistake (unknown command or option): printed with a hint, exit code 2.' },
