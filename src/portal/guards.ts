@@ -21,15 +21,30 @@ export function sameOriginOnly(deps: PortalDeps): preHandlerHookHandler {
   };
 }
 
-/** Adds the portal's security headers to every answer of a portal route. */
+/**
+ * Adds the portal's security headers to every answer of a portal route. With
+ * `server.headers.csp_template` the Content-Security-Policy is the template, each `${NONCE}`
+ * replaced by a fresh nonce for this answer (Authelia's placeholder; the portal's pages carry no
+ * inline code, so the nonce permits nothing of ours).
+ */
 export function portalHeaders(deps: PortalDeps): onSendHookHandler {
   const headers = portalSecurityHeaders(deps.cookies, deps.formTargets);
+  const template = deps.cspTemplate;
   return (_request, reply, payload, done) => {
     for (const [name, value] of Object.entries(headers)) {
       if (!reply.hasHeader(name) || name !== 'cache-control') void reply.header(name, value);
     }
+    if (template !== undefined) void reply.header('content-security-policy', withNonce(template, deps.nonce));
     done(null, payload);
   };
+}
+
+/** Authelia's nonce placeholder in `csp_template`. */
+const noncePlaceholder = '$' + '{NONCE}';
+
+/** `template` with every `${NONCE}` replaced by one fresh nonce. */
+function withNonce(template: string, nonce: () => string): string {
+  return template.includes(noncePlaceholder) ? template.replaceAll(noncePlaceholder, nonce()) : template;
 }
 
 /** `https://auth.example.com` as the browser names it in `Origin` (default port left out). */

@@ -51,6 +51,7 @@ export async function oidcDeps(s: {
     random: s.random,
     logger: s.logger,
     observer: s.observer ?? silentObserver,
-    chrome: { productName: s.config.portal.title, theme: s.config.portal.theme },
+    chrome: { productName: s.config.portal.title, theme: s.config.portal.theme, base: s.config.server.path },
+    basePath: s.config.server.path,
   };
 }

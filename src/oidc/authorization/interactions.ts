@@ -79,7 +79,8 @@ async function interact(ctx: AuthorizationContext, page: '/' | '/2fa' | 'consent
   });
   if (page === 'consent') return { redirect: `${ctx.issuer}${endpoints.consent}?flow_id=${flowId}` };
   const resume = `${ctx.issuer}${endpoints.authorization}?flow_id=${flowId}`;
-  const target = new URL(page, ctx.issuer);
+  // The issuer ends with server.path (`https://example.com/auth`): the page is under it.
+  const target = new URL(`${ctx.issuer}${page}`);
   target.searchParams.set('rd', resume);
   if (forceLogin) target.searchParams.set('prompt', 'login');
   return { redirect: target.href };

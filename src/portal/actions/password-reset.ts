@@ -1,6 +1,7 @@
 import { UsersFileWriteError } from '../../auth/users/users-file-writer.js';
 import type { PortalDeps } from '../deps.js';
 import type { PortalRequest } from '../request-context.js';
+import { ownPath } from '../../shared/base-path.js';
 
 /**
  * "Forgot password?" (Authelia's reset-password identity verification, file backend):
@@ -56,7 +57,7 @@ export async function startPasswordReset(
     deps.logger.info({ ip, login, reason: !user ? 'unknown or disabled user' : !email ? 'no e-mail' : 'too many requests' }, 'password reset: nothing sent');
     return { ok: true };
   }
-  const link = new URL('/reset-password/step2', request.cookie.portalUrl);
+  const link = new URL(ownPath(deps.basePath, '/reset-password/step2'), request.cookie.portalUrl);
   link.searchParams.set('token', minted.token);
   const send = async () => {
     await reset.store(user.username, minted.hash);

@@ -12,13 +12,14 @@ import type {
 } from 'fastify';
 import { sendKo } from '../../shared/http/ko.js';
 import { Type } from 'typebox';
+import { ownPath } from '../../shared/base-path.js';
 import { requestViewOf } from '../../shared/http/request-view.js';
 import type { PortalDeps } from '../deps.js';
 import type { PageChrome } from '../html/pages.js';
 import type { NextStep } from '../actions/next-step.js';
 import type { RequestMeta } from '../actions/first-factor.js';
 
-export const chrome = (deps: PortalDeps): PageChrome => ({ productName: deps.productName, theme: deps.theme });
+export const chrome = (deps: PortalDeps): PageChrome => ({ productName: deps.productName, theme: deps.theme, base: deps.basePath });
 
 export function meta(request: Pick<FastifyRequest, 'raw' | 'method' | 'url'>): RequestMeta {
   const agent = request.raw.headers['user-agent'] ?? '';
@@ -34,15 +35,23 @@ export function withTarget(path: string, rd: string | undefined, rm?: string | u
   return text ? `${path}?${text}` : path;
 }
 
+/**
+ * The portal's own page `path` (`/2fa`) under `server.path` (shared/base-path.ts), with
+ * `?rd=…&rm=…` when given: every redirect of the portal to itself is built here.
+ */
+export function own(deps: Pick<PortalDeps, 'basePath'>, path: string, rd?: string | undefined, rm?: string | undefined): string {
+  return withTarget(ownPath(deps.basePath, path), rd, rm);
+}
+
 /** Where a form post goes next (303, so the browser follows with GET). */
-export function nextLocation(next: NextStep, rm?: string): string {
+export function nextLocation(deps: Pick<PortalDeps, 'basePath'>, next: NextStep, rm?: string): string {
   switch (next.kind) {
     case 'redirect':
       return next.url.href;
     case 'second-factor':
-      return withTarget('/2fa', next.target?.href, rm);
+      return own(deps, '/2fa', next.target?.href, rm);
     case 'authenticated':
-      return '/authenticated';
+      return own(deps, '/authenticated');
   }
 }
 

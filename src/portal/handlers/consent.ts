@@ -5,7 +5,7 @@ import type { PortalDeps } from '../deps.js';
 import { consentPage } from '../html/consent-page.js';
 import { messagePage } from '../html/pages.js';
 import { portalRequest, userOf } from '../request-context.js';
-import { type Handler, chrome, sendPage, withTarget } from './common.js';
+import { type Handler, chrome, own, sendPage } from './common.js';
 
 export const consentQuerySchema = Type.Object({ flow_id: Type.String({ minLength: 1, maxLength: 128 }) });
 
@@ -24,8 +24,12 @@ export function consentPageGET(deps: PortalDeps, consent: ConsentPort): Handler<
     const { flow_id: flowId } = request.query;
     const ctx = await portalRequest(deps, request);
     const state = userOf(ctx.session);
-    const resume = `${ctx.origin}/api/oidc/authorization?flow_id=${encodeURIComponent(flowId)}`;
-    if (!state) return reply.status(302).header('location', withTarget('/', resume)).send();
+    const resume = `${ctx.root}/api/oidc/authorization?flow_id=${encodeURIComponent(flowId)}`;
+    if (!state)
+      return reply
+        .status(302)
+        .header('location', own(deps, '/', resume))
+        .send();
     const described = await consent.describe(flowId);
     if (!described)
       return sendPage(
@@ -44,8 +48,8 @@ export function consentFormPOST(deps: PortalDeps, consent: ConsentPort): Handler
     const form = request.body;
     const ctx = await portalRequest(deps, request);
     const state = userOf(ctx.session);
-    if (!state) return reply.status(303).header('location', '/').send();
-    const next = await consent.decide(form.flow_id, state.username, form.decision === 'accept', form.remember === 'true', ctx.origin);
+    if (!state) return reply.status(303).header('location', own(deps, '/')).send();
+    const next = await consent.decide(form.flow_id, state.username, form.decision === 'accept', form.remember === 'true', ctx.root);
     if (!next)
       return sendPage(
         reply,

@@ -12,7 +12,7 @@ import { notAuthenticated } from '../actions/messages.js';
 import type { PortalDeps } from '../deps.js';
 import { consentsPage } from '../html/consents-page.js';
 import { portalRequest, userOf } from '../request-context.js';
-import { type Handler, chrome, ko, sendPage, withTarget } from './common.js';
+import { type Handler, chrome, own, ko, sendPage } from './common.js';
 
 const clientIdSchema = Type.String({ minLength: 1, maxLength: 256 });
 
@@ -30,7 +30,7 @@ export function consentsPageGET(deps: PortalDeps, apps: AuthorizedAppsPort): Han
     if (!state || !ctx.session)
       return reply
         .status(302)
-        .header('location', withTarget('/', `${ctx.origin}/consents`))
+        .header('location', own(deps, '/', `${ctx.root}/consents`))
         .send();
     await deps.sessions.touch(ctx.cookie, ctx.session);
     const list = await apps.list(state.username);
@@ -43,12 +43,12 @@ export function consentsRevokeFormPOST(deps: PortalDeps, apps: AuthorizedAppsPor
   return async (request, reply) => {
     const ctx = await portalRequest(deps, request);
     const state = userOf(ctx.session);
-    if (!state) return reply.status(303).header('location', '/').send();
+    if (!state) return reply.status(303).header('location', own(deps, '/')).send();
     const clientId = request.body.client_id;
     await apps.revoke(state.username, clientId);
     return reply
       .status(303)
-      .header('location', `/consents?revoked=${encodeURIComponent(clientId)}`)
+      .header('location', own(deps, `/consents?revoked=${encodeURIComponent(clientId)}`))
       .send();
   };
 }

@@ -22,7 +22,7 @@ import type { PortalDeps } from '../deps.js';
 import { endSessionConfirmPage, signedOutPage } from '../html/logout-pages.js';
 import { type PortalRequest, portalRequest, userOf } from '../request-context.js';
 import { widenForSignOut } from '../security-headers.js';
-import { type Handler, chrome, sendPage } from './common.js';
+import { type Handler, chrome, own, sendPage } from './common.js';
 
 /** How long the signed-out page leaves the front-channel iframes before continuing (seconds). */
 export const frontChannelDelay = 2;
@@ -39,13 +39,13 @@ export function endSessionPOST(deps: PortalDeps, port: EndSessionPort): Handler<
 
 async function endSession(deps: PortalDeps, port: EndSessionPort, request: FastifyRequest, reply: FastifyReply, params: EndSessionParameters) {
   const ctx = await portalRequest(deps, request);
-  const logout = await port.check(params, ctx.cookie.portalUrl.origin);
+  const logout = await port.check(params, `${ctx.cookie.portalUrl.origin}${deps.basePath}`);
   const user = userOf(ctx.session);
   const withheld = user ? undefined : withheldCookie(request, ctx.cookie.sameSite);
   if (withheld === 'lax')
     return reply
       .status(303)
-      .header('location', `${port.path}?${new URLSearchParams(definedOf(params))}`)
+      .header('location', own(deps, `${port.path}?${new URLSearchParams(definedOf(params))}`))
       .send();
   if (withheld === 'strict' || (user && !(await port.tiedTo(logout, user)))) {
     // The confirmation's redirect chain may end at the post_logout_redirect_uri (CSP form-action).
@@ -122,7 +122,7 @@ export function sendSignedOut(
   if (frames.length === 0)
     return reply
       .status(303)
-      .header('location', continueTo ?? '/logout')
+      .header('location', continueTo ?? own(deps, '/logout'))
       .send();
   policies.set(request, { frames: frames.map((f) => f.origin), formTargets: [] });
   deps.observer.event({ event: 'frontchannel_logout', clientIds: frames.map((f) => f.clientId) });

@@ -64,7 +64,10 @@ export function loginFormPOST(deps: PortalDeps): Handler<{ body: typeof loginFor
       return sendPage(reply, 401, body);
     }
     void reply.header('set-cookie', deps.sessions.setCookie(ctx.cookie, result.session));
-    return reply.status(303).header('location', nextLocation(result.next, form.rm)).send();
+    return reply
+      .status(303)
+      .header('location', nextLocation(deps, result.next, form.rm))
+      .send();
   };
 }
 
@@ -81,7 +84,10 @@ export function loginPageGET(deps: PortalDeps): PageHandler {
       const next: NextStep = safeRedirect(rd, deps.cookies)
         ? nextStep(deps, ctx.cookie, state, { targetURL: rd, requestMethod: rm, ip: meta(request).ip })
         : { kind: 'authenticated' };
-      return reply.status(302).header('location', nextLocation(next, rm)).send();
+      return reply
+        .status(302)
+        .header('location', nextLocation(deps, next, rm))
+        .send();
     }
     return sendPage(
       reply,

@@ -4,7 +4,7 @@ import { type ChangeError, changeMessage, changePassword, startPasswordChangeIde
 import type { PortalDeps } from '../deps.js';
 import { type PasswordChangePageOptions, passwordChangeMessagePage, passwordChangePage, passwordChangedPage } from '../html/password-change-page.js';
 import { type PortalRequest, portalRequest, userOf } from '../request-context.js';
-import { type Handler, chrome, ko, meta, sendPage, withTarget } from './common.js';
+import { type Handler, chrome, own, ko, meta, sendPage } from './common.js';
 import type { emptyBodySchema } from './enrolment.js';
 
 /**
@@ -57,15 +57,15 @@ function notAvailable(deps: PortalDeps, reply: FastifyReply) {
   return sendPage(
     reply,
     404,
-    passwordChangeMessagePage(chrome(deps), { title: 'Change your password', message, link: { href: '/settings', text: 'Back to your settings' } }),
+    passwordChangeMessagePage(chrome(deps), { title: 'Change your password', message, link: { href: own(deps, '/settings'), text: 'Back to your settings' } }),
   );
 }
 
 /** Sign in first, then back here. */
-function signInFirst(reply: FastifyReply, ctx: PortalRequest, status: 302 | 303) {
+function signInFirst(deps: PortalDeps, reply: FastifyReply, ctx: PortalRequest, status: 302 | 303) {
   return reply
     .status(status)
-    .header('location', withTarget('/', `${ctx.origin}${here}`))
+    .header('location', own(deps, '/', `${ctx.root}${here}`))
     .send();
 }
 
@@ -86,7 +86,7 @@ export function passwordChangePageGET(deps: PortalDeps): Handler {
   return async (request, reply) => {
     if (!deps.passwords || !deps.passwordChange) return notAvailable(deps, reply);
     const ctx = await portalRequest(deps, request);
-    if (!userOf(ctx.session) || !ctx.session) return signInFirst(reply, ctx, 302);
+    if (!userOf(ctx.session) || !ctx.session) return signInFirst(deps, reply, ctx, 302);
     await deps.sessions.touch(ctx.cookie, ctx.session);
     return sendPage(reply, 200, passwordChangePage(chrome(deps), formOptions(deps, ctx, 'password')));
   };
@@ -104,7 +104,7 @@ export function passwordChangeFormPOST(deps: PortalDeps): Handler<{ body: typeof
     }
     const { error } = result;
     if (error === 'disabled') return notAvailable(deps, reply);
-    if (error === 'not-authenticated') return signInFirst(reply, ctx, 303);
+    if (error === 'not-authenticated') return signInFirst(deps, reply, ctx, 303);
     const message = changeMessage(error, result.reasons);
     if (error === 'write-failed') {
       const link = { href: here, text: 'Try again' };
@@ -123,7 +123,7 @@ export function passwordChangeIdentityFormPOST(deps: PortalDeps): Handler<{ body
     const result = await startPasswordChangeIdentity(deps, ctx, meta(request));
     if (result.ok) return sendPage(reply, 200, passwordChangePage(chrome(deps), formOptions(deps, ctx, { kind: 'code', sentTo: result.sentTo })));
     if (result.error === 'disabled') return notAvailable(deps, reply);
-    if (result.error === 'not-authenticated') return signInFirst(reply, ctx, 303);
+    if (result.error === 'not-authenticated') return signInFirst(deps, reply, ctx, 303);
     return sendPage(reply, errorStatus[result.error], passwordChangePage(chrome(deps), formOptions(deps, ctx, 'password', changeMessage(result.error))));
   };
 }

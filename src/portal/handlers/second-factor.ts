@@ -7,7 +7,7 @@ import type { SessionState } from '../../session/session.js';
 import type { PortalDeps } from '../deps.js';
 import { type SecondFactorChoices, messagePage, secondFactorPage } from '../html/pages.js';
 import { type PortalRequest, portalRequest, userOf } from '../request-context.js';
-import { type Handler, type PageHandler, chrome, ko, meta, nextLocation, okJson, sendPage, withTarget } from './common.js';
+import { type Handler, type PageHandler, chrome, own, ko, meta, nextLocation, okJson, sendPage } from './common.js';
 
 export const totpBodySchema = Type.Object({
   token: Type.String({ minLength: 1, maxLength: 16 }),
@@ -41,13 +41,16 @@ export function secondFactorFormPOST(deps: PortalDeps): Handler<{ body: typeof t
     const result = await secondFactorTotp(deps, ctx, { token: form.token, targetURL: form.rd, requestMethod: form.rm }, meta(request));
     if (result.ok) {
       void reply.header('set-cookie', deps.sessions.setCookie(ctx.cookie, result.session));
-      return reply.status(303).header('location', nextLocation(result.next, form.rm)).send();
+      return reply
+        .status(303)
+        .header('location', nextLocation(deps, result.next, form.rm))
+        .send();
     }
     const state = userOf(ctx.session);
     if (!state)
       return reply
         .status(303)
-        .header('location', withTarget('/', form.rd, form.rm))
+        .header('location', own(deps, '/', form.rd, form.rm))
         .send();
     return sendPage(reply, 401, await secondFactorPageFor(deps, ctx, state, { rd: form.rd, rm: form.rm, error: authenticationFailed }));
   };
@@ -67,13 +70,16 @@ export function passwordFormPOST(deps: PortalDeps): Handler<{ body: typeof passw
     const result = await secondFactorPassword(deps, ctx, { password: form.password, targetURL: form.rd, requestMethod: form.rm }, meta(request));
     if (result.ok) {
       void reply.header('set-cookie', deps.sessions.setCookie(ctx.cookie, result.session));
-      return reply.status(303).header('location', nextLocation(result.next, form.rm)).send();
+      return reply
+        .status(303)
+        .header('location', nextLocation(deps, result.next, form.rm))
+        .send();
     }
     const state = userOf(ctx.session);
     if (!state)
       return reply
         .status(303)
-        .header('location', withTarget('/', form.rd, form.rm))
+        .header('location', own(deps, '/', form.rd, form.rm))
         .send();
     return sendPage(reply, 401, await secondFactorPageFor(deps, ctx, state, { rd: form.rd, rm: form.rm, error: authenticationFailed }));
   };
@@ -133,14 +139,14 @@ export function secondFactorPageGET(deps: PortalDeps): PageHandler {
     if (!state || !ctx.session)
       return reply
         .status(302)
-        .header('location', withTarget('/', rd, rm))
+        .header('location', own(deps, '/', rd, rm))
         .send();
     await deps.sessions.touch(ctx.cookie, ctx.session);
     if (state.level >= 2) {
       const target = safeRedirect(rd, deps.cookies);
       return reply
         .status(302)
-        .header('location', target ? target.href : '/authenticated')
+        .header('location', target ? target.href : own(deps, '/authenticated'))
         .send();
     }
     if (!deps.totp && !deps.webauthn)

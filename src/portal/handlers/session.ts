@@ -6,7 +6,7 @@ import { preferredMethodOf, secondFactorsOf } from '../actions/settings.js';
 import type { PortalDeps } from '../deps.js';
 import { authenticatedPage, logoutPage } from '../html/pages.js';
 import { portalRequest, userOf } from '../request-context.js';
-import { type Handler, type PageHandler, chrome, ko, sendPage } from './common.js';
+import { type Handler, type PageHandler, chrome, own, ko, sendPage } from './common.js';
 import { sendSignedOut } from './end-session.js';
 
 /** `GET /api/state` (Authelia-compatible): who is signed in and how far. */
@@ -103,7 +103,7 @@ export function authenticatedPageGET(deps: PortalDeps): PageHandler {
   return async (request, reply) => {
     const ctx = await portalRequest(deps, request);
     const state = userOf(ctx.session);
-    if (!state || !ctx.session) return reply.status(302).header('location', '/').send();
+    if (!state || !ctx.session) return reply.status(302).header('location', own(deps, '/')).send();
     await deps.sessions.touch(ctx.cookie, ctx.session);
     return sendPage(
       reply,

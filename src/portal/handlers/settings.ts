@@ -25,7 +25,7 @@ import {
 import type { PortalDeps } from '../deps.js';
 import { settingsPage } from '../html/settings-page.js';
 import { type PortalRequest, portalRequest, userOf } from '../request-context.js';
-import { type Handler, chrome, sendPage, withTarget } from './common.js';
+import { type Handler, chrome, own, sendPage } from './common.js';
 import type { revokeConsentSchema } from './consents.js';
 import type { emptyBodySchema } from './enrolment.js';
 
@@ -55,7 +55,7 @@ export function settingsPageGET(deps: PortalDeps, apps?: AuthorizedAppsPort): Ha
   return async (request, reply) => {
     const ctx = await portalRequest(deps, request);
     const state = userOf(ctx.session);
-    if (!state || !ctx.session) return toSignIn(reply, ctx, 302);
+    if (!state || !ctx.session) return toSignIn(deps, reply, ctx, 302);
     await deps.sessions.touch(ctx.cookie, ctx.session);
     return sendPage(reply, 200, await render(deps, ctx, state, apps, { notice: notices.get(request.query.done ?? '') }));
   };
@@ -118,10 +118,10 @@ export function revokeAppFormPOST(deps: PortalDeps, apps?: AuthorizedAppsPort): 
   return async (request, reply) => {
     const ctx = await portalRequest(deps, request);
     const state = userOf(ctx.session);
-    if (!state) return toSignIn(reply, ctx, 303);
+    if (!state) return toSignIn(deps, reply, ctx, 303);
     if (!apps) return sendPage(reply, 404, await render(deps, ctx, state, apps, { error: 'No app can sign in with this server.' }));
     await apps.revoke(state.username, request.body.client_id);
-    return reply.status(303).header('location', '/settings?done=app-revoked').send();
+    return reply.status(303).header('location', own(deps, '/settings?done=app-revoked')).send();
   };
 }
 
@@ -134,16 +134,20 @@ async function answer(
   done: string,
 ): Promise<FastifyReply> {
   const state = userOf(ctx.session);
-  if (result.ok) return reply.status(303).header('location', `/settings?done=${done}`).send();
-  if (result.error === 'not-authenticated' || !state) return toSignIn(reply, ctx, 303);
+  if (result.ok)
+    return reply
+      .status(303)
+      .header('location', own(deps, `/settings?done=${done}`))
+      .send();
+  if (result.error === 'not-authenticated' || !state) return toSignIn(deps, reply, ctx, 303);
   const { status, message } = settingsErrors[result.error];
   return sendPage(reply, status, await render(deps, ctx, state, apps, { error: message }));
 }
 
-function toSignIn(reply: FastifyReply, ctx: PortalRequest, status: 302 | 303): FastifyReply {
+function toSignIn(deps: PortalDeps, reply: FastifyReply, ctx: PortalRequest, status: 302 | 303): FastifyReply {
   return reply
     .status(status)
-    .header('location', withTarget('/', `${ctx.origin}/settings`))
+    .header('location', own(deps, '/', `${ctx.root}/settings`))
     .send();
 }
 
@@ -164,7 +168,8 @@ async function render(
   return settingsPage(chrome(deps), {
     username,
     displayName: state.displayName || username,
-    origin: ctx.origin,
+    root: ctx.root,
+    base: deps.basePath,
     passwordChange: deps.passwords !== undefined && deps.passwordChange,
     totp: { enabled: deps.totp !== undefined, present: factors.totp },
     webauthn: { enabled: deps.webauthn !== undefined, credentials: factors.credentials },

@@ -24,13 +24,13 @@ export function consentPage(
     title: 'Allow access?',
     body: html`<p><strong id="client-name">${options.clientName}</strong> <span class="muted">(${options.clientId})</span> asks to use your account <strong>${options.username}</strong>:</p>
 <ul id="scopes">${items}</ul>
-<form method="post" action="/consent" class="stack">
+<form method="post" action="${chrome.base}/consent" class="stack">
   <input type="hidden" name="flow_id" value="${options.flowId}">
   <input type="hidden" name="decision" value="accept">
   ${options.rememberable ? html`<label class="check"><input type="checkbox" name="remember" value="true"> Remember this decision</label>` : ''}
   <button type="submit" id="accept">Accept</button>
 </form>
-<form method="post" action="/consent" class="stack">
+<form method="post" action="${chrome.base}/consent" class="stack">
   <input type="hidden" name="flow_id" value="${options.flowId}">
   <input type="hidden" name="decision" value="deny">
   <button type="submit" id="deny" class="secondary">Deny</button>

@@ -16,7 +16,7 @@ export function consentsPage(chrome: PageChrome, options: { username: string; ap
   <p>Authorised ${shownTime(app.authorizedAt)}: <span class="scopes">${app.scopes.join(', ')}</span>.</p>
   ${app.offline ? html`<p>It stays connected while you are away (it holds a refresh token).</p>` : ''}
   ${app.rememberedUntil !== undefined ? html`<p>It signs you in without asking until ${shownTime(app.rememberedUntil)}.</p>` : ''}
-  <form method="post" action="/consents/revoke" class="stack">
+  <form method="post" action="${chrome.base}/consents/revoke" class="stack">
     <input type="hidden" name="client_id" value="${app.clientId}">
     <button type="submit" class="secondary">Revoke access</button>
   </form>
@@ -28,6 +28,6 @@ export function consentsPage(chrome: PageChrome, options: { username: string; ap
     body: html`${alertBox(options.revoked && `Access revoked for ${options.revoked}: its tokens no longer work, and it will ask for your consent again.`, 'info')}
 <p>These applications can use your account <strong>${options.username}</strong> through sign-in with ${chrome.productName}.</p>
 ${items.length > 0 ? html`<ul id="apps">${items}</ul>` : html`<p id="no-apps">No application has access to your account.</p>`}
-<p class="links"><a href="/authenticated">Back</a></p>`,
+<p class="links"><a href="${chrome.base}/authenticated">Back</a></p>`,
   });
 }

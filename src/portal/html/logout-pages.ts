@@ -21,7 +21,7 @@ export function endSessionConfirmPage(
   ${fields}
   <button type="submit" id="confirm-sign-out">Sign out</button>
 </form>
-<p class="links"><a href="/authenticated" id="stay-signed-in">Stay signed in</a></p>`,
+<p class="links"><a href="${chrome.base}/authenticated" id="stay-signed-in">Stay signed in</a></p>`,
   });
 }
 
@@ -41,7 +41,7 @@ export function signedOutPage(chrome: PageChrome, options: { frames: readonly Si
   const frames = options.frames.map((f) => html`<iframe class="frontchannel-logout" src="${f.uri}" title="Signing out of ${f.clientName}" hidden></iframe>`);
   const next = options.continueTo
     ? html`<p class="links"><a href="${options.continueTo}" id="continue">Continue</a></p>`
-    : html`<p class="links"><a href="/">Sign in</a></p>`;
+    : html`<p class="links"><a href="${chrome.base}/">Sign in</a></p>`;
   return layout({
     ...chrome,
     title: 'Signed out',

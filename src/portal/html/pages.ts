@@ -5,6 +5,8 @@ import { alertBox, layout } from '../../shared/html/layout.js';
 export interface PageChrome {
   readonly productName: string;
   readonly theme: string;
+  /** The path Gatehouse is served under (`''` or `/auth`): every link and form action of ours starts with it (shared/base-path.ts). */
+  readonly base: string;
 }
 
 /** Hidden fields that carry the target through a form post. */
@@ -30,7 +32,7 @@ export function loginPage(
 ): string {
   const passkey = options.passkey
     ? html`<p class="or"><span>or</span></p>
-<form method="post" action="/login/passkey" class="stack" data-webauthn="passkey">
+<form method="post" action="${chrome.base}/login/passkey" class="stack" data-webauthn="passkey">
   <input type="hidden" name="credential" value="">
   <input type="hidden" name="keepMeLoggedIn" value="">
   ${targetFields(options.rd, options.rm)}
@@ -43,7 +45,7 @@ export function loginPage(
     title: 'Sign in',
     ...(options.passkey ? { scripts: webauthnScripts } : {}),
     body: html`${alertBox(options.error)}
-<form method="post" action="/login" class="stack">
+<form method="post" action="${chrome.base}/login" class="stack">
   <label for="username">Username</label>
   <input id="username" name="username" type="text" autocomplete="username" autocapitalize="none" spellcheck="false" required autofocus value="${options.username ?? ''}"${options.error ? html` aria-describedby="form-message"` : ''}>
   <label for="password">Password</label>
@@ -64,12 +66,12 @@ export function resetRequestPage(chrome: PageChrome, options: { notice?: string 
     'Reset your password',
     html`${alertBox(options.error)}${alertBox(options.notice, 'info')}
 <p>Enter your username. If the account has an e-mail address, a link to choose a new password is sent to it.</p>
-<form method="post" action="/reset-password" class="stack">
+<form method="post" action="${chrome.base}/reset-password" class="stack">
   <label for="username">Username</label>
   <input id="username" name="username" type="text" autocomplete="username" autocapitalize="none" spellcheck="false" required autofocus>
   <button type="submit">Send the link</button>
 </form>
-<p class="links"><a href="/">Back to sign-in</a></p>`,
+<p class="links"><a href="${chrome.base}/">Back to sign-in</a></p>`,
   );
 }
 
@@ -80,7 +82,7 @@ export function newPasswordPage(chrome: PageChrome, options: { token: string; po
     'Choose a new password',
     html`${alertBox(options.error)}
 ${options.policy ? html`<p class="hint policy" id="policy">The password must be ${options.policy}.</p>` : ''}
-<form method="post" action="/reset-password/step2" class="stack">
+<form method="post" action="${chrome.base}/reset-password/step2" class="stack">
   <input type="hidden" name="token" value="${options.token}">
   <label for="password">New password</label>
   <input id="password" name="password" type="password" autocomplete="new-password" required autofocus${options.policy ? html` aria-describedby="policy"` : ''}>
@@ -124,20 +126,20 @@ export function secondFactorPage(
 <p>Hello ${options.displayName}. This site needs a second factor, and you have none set up yet.</p>
 ${
   choices.canEnrol.totp
-    ? html`<form method="post" action="/2fa/enroll/start" class="stack">
+    ? html`<form method="post" action="${chrome.base}/2fa/enroll/start" class="stack">
   ${targetFields(options.rd, options.rm)}
   <button type="submit">Set up an authenticator app</button>
 </form>`
     : ''
 }
 ${setUpKey}
-<p class="links"><a href="/logout">Sign out</a></p>`,
+<p class="links"><a href="${chrome.base}/logout">Sign out</a></p>`,
     );
   }
   const sections: SafeHtml[] = [];
   if (choices.password) {
     sections.push(html`<p>You signed in with a passkey. This site also needs your password.</p>
-<form method="post" action="/2fa/password" class="stack">
+<form method="post" action="${chrome.base}/2fa/password" class="stack">
   <label for="password">Password</label>
   <input id="password" name="password" type="password" autocomplete="current-password" required autofocus${options.error ? html` aria-describedby="form-message"` : ''}>
   ${targetFields(options.rd, options.rm)}
@@ -146,7 +148,7 @@ ${setUpKey}
   }
   const key = choices.webauthn
     ? html`<p>Use your security key or passkey.</p>
-<form method="post" action="/2fa/webauthn" class="stack" data-webauthn="second-factor">
+<form method="post" action="${chrome.base}/2fa/webauthn" class="stack" data-webauthn="second-factor">
   <input type="hidden" name="credential" value="">
   ${targetFields(options.rd, options.rm)}
   <button type="submit">Use your security key</button>
@@ -155,7 +157,7 @@ ${setUpKey}
     : undefined;
   const app = choices.totp
     ? html`<p>Enter the code your authenticator app shows.</p>
-<form method="post" action="/2fa" class="stack">
+<form method="post" action="${chrome.base}/2fa" class="stack">
   <label for="token">One-time code</label>
   <input id="token" name="token" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6,8}" maxlength="8" required${choices.password ? '' : html` autofocus`}${options.error && !choices.password ? html` aria-describedby="form-message"` : ''}>
   ${targetFields(options.rd, options.rm)}
@@ -167,7 +169,7 @@ ${setUpKey}
   const body = html`${error}
 <p>Hello ${options.displayName}.</p>
 ${sections.map((section, i) => html`${i > 0 ? html`<p class="or"><span>or</span></p>` : ''}${section}`)}
-<p class="links"><a href="/logout">Sign out</a></p>`;
+<p class="links"><a href="${chrome.base}/logout">Sign out</a></p>`;
   return layout({ ...chrome, title: 'Two-factor sign-in', body, ...(key ? { scripts: webauthnScripts } : {}) });
 }
 
@@ -182,7 +184,7 @@ export function enrolIdentityPage(chrome: PageChrome, options: { sentTo: string 
     'Confirm it is you',
     html`${alertBox(options.error)}
 ${options.sentTo ? html`<p>We sent a one-time code to <strong>${options.sentTo}</strong>. Enter it to continue.</p>` : ''}
-<form method="post" action="/2fa/enroll/verify" class="stack">
+<form method="post" action="${chrome.base}/2fa/enroll/verify" class="stack">
   <label for="code">Code from the e-mail</label>
   <input id="code" name="code" type="text" autocomplete="off" autocapitalize="characters" spellcheck="false" required autofocus>
   ${targetFields(options.rd, undefined)}
@@ -206,7 +208,7 @@ export function enrolSecretPage(
   <li>Or enter this key by hand: <code class="secret" id="secret">${options.secret}</code></li>
   <li>Enter the code the app now shows:</li>
 </ol>
-<form method="post" action="/2fa/enroll/confirm" class="stack">
+<form method="post" action="${chrome.base}/2fa/enroll/confirm" class="stack">
   <label for="token">One-time code</label>
   <input id="token" name="token" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6,8}" maxlength="8" required autofocus>
   ${targetFields(options.rd, undefined)}
@@ -217,31 +219,31 @@ export function enrolSecretPage(
 
 export function authenticatedPage(chrome: PageChrome, options: { displayName: string; username: string; level: number; connectedApps: boolean }): string {
   const level = options.level >= 2 ? 'with two factors' : 'with a password';
-  const apps = options.connectedApps ? html`<p class="links"><a href="/consents">Apps you have signed in to</a></p>` : '';
+  const apps = options.connectedApps ? html`<p class="links"><a href="${chrome.base}/consents">Apps you have signed in to</a></p>` : '';
   return page(
     chrome,
     'Signed in',
     html`<p>You are signed in as <strong>${options.displayName}</strong> (${options.username}), ${level}.</p>
-<p class="links"><a href="/settings">Settings</a></p>
+<p class="links"><a href="${chrome.base}/settings">Settings</a></p>
 ${apps}
-<form method="post" action="/logout" class="stack"><button type="submit" class="secondary">Sign out</button></form>
-<form method="post" action="/logout/everywhere" class="stack"><button type="submit" class="secondary">Sign out everywhere</button>
+<form method="post" action="${chrome.base}/logout" class="stack"><button type="submit" class="secondary">Sign out</button></form>
+<form method="post" action="${chrome.base}/logout/everywhere" class="stack"><button type="submit" class="secondary">Sign out everywhere</button>
 <p class="hint">Ends your sessions in every browser and on every device, and signs you out of the apps you signed in to with ${chrome.productName}.</p></form>`,
   );
 }
 
 export function logoutPage(chrome: PageChrome, options: { signedIn: boolean; rd?: string | undefined }): string {
   if (!options.signedIn) {
-    return page(chrome, 'Signed out', html`<p>You are signed out.</p><p class="links"><a href="/">Sign in</a></p>`);
+    return page(chrome, 'Signed out', html`<p>You are signed out.</p><p class="links"><a href="${chrome.base}/">Sign in</a></p>`);
   }
   return page(
     chrome,
     'Sign out',
     html`<p>Sign out of every site behind ${chrome.productName}?</p>
-<form method="post" action="/logout" class="stack">${targetFields(options.rd, undefined)}<button type="submit">Sign out</button></form>`,
+<form method="post" action="${chrome.base}/logout" class="stack">${targetFields(options.rd, undefined)}<button type="submit">Sign out</button></form>`,
   );
 }
 
 export function messagePage(chrome: PageChrome, title: string, message: string): string {
-  return page(chrome, title, html`<p>${message}</p><p class="links"><a href="/">Back to sign-in</a></p>`);
+  return page(chrome, title, html`<p>${message}</p><p class="links"><a href="${chrome.base}/">Back to sign-in</a></p>`);
 }

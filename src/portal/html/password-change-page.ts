@@ -32,7 +32,7 @@ export function passwordChangePage(chrome: PageChrome, options: PasswordChangePa
       : '';
   const switcher =
     proof.kind === 'password' && proof.codeOffered
-      ? html`<form method="post" action="/settings/password/identity" class="stack links" id="use-code">
+      ? html`<form method="post" action="${chrome.base}/settings/password/identity" class="stack links" id="use-code">
   <p class="hint">Forgot your current password?</p>
   <button type="submit" class="secondary">Confirm with an e-mailed code instead</button>
 </form>`
@@ -42,7 +42,7 @@ export function passwordChangePage(chrome: PageChrome, options: PasswordChangePa
     title: 'Change your password',
     body: html`${alertBox(options.error)}${sent}
 <p>Signed in as <strong>${options.username}</strong>.</p>
-<form method="post" action="/settings/password" class="stack" id="change-password">
+<form method="post" action="${chrome.base}/settings/password" class="stack" id="change-password">
   ${proofField}
   <label for="password">New password</label>
   <input id="password" name="password" type="password" autocomplete="new-password" required${policy ? html` aria-describedby="policy"` : ''}>
@@ -52,7 +52,7 @@ export function passwordChangePage(chrome: PageChrome, options: PasswordChangePa
   <button type="submit">Change the password</button>
 </form>
 ${switcher}
-<p class="links"><a href="/settings">Back to your settings</a></p>`,
+<p class="links"><a href="${chrome.base}/settings">Back to your settings</a></p>`,
   });
 }
 
@@ -63,7 +63,7 @@ export function passwordChangedPage(chrome: PageChrome): string {
     title: 'Password changed',
     body: html`<p class="alert info" role="status" id="form-message">Your password was changed.</p>
 <p>You are still signed in here; your other sessions, in other browsers and on other devices, were signed out. Use the new password from now on.</p>
-<p class="links"><a href="/settings">Back to your settings</a></p>`,
+<p class="links"><a href="${chrome.base}/settings">Back to your settings</a></p>`,
   });
 }
 

@@ -12,8 +12,10 @@ import type { PageChrome } from './pages.js';
 export interface SettingsView {
   readonly username: string;
   readonly displayName: string;
-  /** The portal's origin: where the TOTP set-up and the second-factor check come back to. */
-  readonly origin: string;
+  /** The portal's root URL (origin and `server.path`): where the TOTP set-up and the second-factor check come back to. */
+  readonly root: string;
+  /** `server.path` (`''` or `/auth`): the start of every link and form action. */
+  readonly base: string;
   /** A "Change password" link (`/settings/password`). */
   readonly passwordChange: boolean;
   /** `enabled`: TOTP is on for this server; `present`: the user has an authenticator app. */
@@ -44,11 +46,11 @@ export function settingsPage(chrome: PageChrome, view: SettingsView): string {
   const body = html`<div class="settings">
 ${alertBox(view.error)}${alertBox(view.notice, 'info')}
 <p>Signed in as <strong>${view.displayName}</strong> (${view.username}).</p>
-${view.passwordChange ? html`<section id="password"><h2>Password</h2><p><a href="/settings/password">Change password</a></p></section>` : ''}
+${view.passwordChange ? html`<section id="password"><h2>Password</h2><p><a href="${view.base}/settings/password">Change password</a></p></section>` : ''}
 ${secondFactorsSection(view)}
 ${sessionsSection(view)}
-${view.apps ? appsSection(view.apps) : ''}
-<p class="links"><a href="/authenticated">Back</a></p>
+${view.apps ? appsSection(view.apps, view.base) : ''}
+<p class="links"><a href="${view.base}/authenticated">Back</a></p>
 </div>`;
   return layout({ ...chrome, title: 'Settings', body });
 }
@@ -59,7 +61,7 @@ function secondFactorsSection(view: SettingsView): SafeHtml {
   }
   const confirm = view.mayChange
     ? ''
-    : html`<p class="alert info" id="confirm-first">To change these, first <a href="/2fa?${new URLSearchParams({ rd: `${view.origin}/settings` }).toString()}">confirm it is you with your second factor</a>.</p>`;
+    : html`<p class="alert info" id="confirm-first">To change these, first <a href="${view.base}/2fa?${new URLSearchParams({ rd: `${view.root}/settings` }).toString()}">confirm it is you with your second factor</a>.</p>`;
   return html`<section id="second-factors">
 <h2>Two-factor sign-in</h2>
 ${confirm}
@@ -73,7 +75,7 @@ function totpPart(view: SettingsView): SafeHtml {
   if (!view.totp.present) {
     // Setting one up counts as the second factor at once: offered only where changes are allowed.
     const setUp = view.mayChange
-      ? html`<form method="post" action="/2fa/enroll/start">${hiddenField('rd', `${view.origin}/settings?done=totp-added`)}<button type="submit" class="secondary">Set up an authenticator app</button></form>`
+      ? html`<form method="post" action="${view.base}/2fa/enroll/start">${hiddenField('rd', `${view.root}/settings?done=totp-added`)}<button type="submit" class="secondary">Set up an authenticator app</button></form>`
       : '';
     return html`<h3>Authenticator app</h3>
 <div class="item" id="totp"><p class="hint">Not set up.</p>
@@ -83,7 +85,7 @@ ${setUp}</div>`;
 <div class="item" id="totp"><p>Set up: its one-time codes are a second factor.</p>
 ${
   view.mayChange
-    ? html`<form method="post" action="/settings/totp/remove"><button type="submit" class="secondary danger">Remove${spoken('the authenticator app')}</button></form>`
+    ? html`<form method="post" action="${view.base}/settings/totp/remove"><button type="submit" class="secondary danger">Remove${spoken('the authenticator app')}</button></form>`
     : ''
 }</div>`;
 }
@@ -93,13 +95,13 @@ function webauthnPart(view: SettingsView): SafeHtml {
     const kind = c.discoverable ? 'Passkey' : 'Security key';
     const used = c.lastUsedAt === undefined ? 'never used' : `last used ${shownTime(c.lastUsedAt)}`;
     const forms = view.mayChange
-      ? html`<form method="post" action="/settings/webauthn/rename" class="row">
+      ? html`<form method="post" action="${view.base}/settings/webauthn/rename" class="row">
   ${hiddenField('id', c.credentialId)}
   <label class="visually-hidden" for="key-name-${i}">New name for ${c.description}</label>
   <input id="key-name-${i}" name="description" type="text" maxlength="${credentialNameMaxLength}" required value="${c.description}">
   <button type="submit" class="secondary">Rename${spoken(c.description)}</button>
 </form>
-<form method="post" action="/settings/webauthn/remove">${hiddenField('id', c.credentialId)}<button type="submit" class="secondary danger">Remove${spoken(c.description)}</button></form>`
+<form method="post" action="${view.base}/settings/webauthn/remove">${hiddenField('id', c.credentialId)}<button type="submit" class="secondary danger">Remove${spoken(c.description)}</button></form>`
       : '';
     return html`<li class="item credential">
 <p class="item-title"><strong class="name">${c.description}</strong> <span class="badge">${kind}</span></p>
@@ -109,7 +111,7 @@ ${forms}
   });
   return html`<h3>Security keys and passkeys</h3>
 ${items.length > 0 ? html`<ul class="items" id="credentials">${items}</ul>` : html`<p class="hint" id="no-credentials">None yet.</p>`}
-<p class="links start"><a href="/settings/webauthn">Add a security key or passkey</a></p>`;
+<p class="links start"><a href="${view.base}/settings/webauthn">Add a security key or passkey</a></p>`;
 }
 
 function preferredPart(view: SettingsView): SafeHtml {
@@ -123,7 +125,7 @@ function preferredPart(view: SettingsView): SafeHtml {
     (m) => html`<label class="check"><input type="radio" name="method" value="${m}"${m === view.preferred ? html` checked` : ''}> ${methodNames[m]}</label>`,
   );
   return html`<h3>Preferred method</h3>
-<form method="post" action="/settings/method" id="preferred">
+<form method="post" action="${view.base}/settings/method" id="preferred">
 <fieldset><legend>Offered first when you sign in:</legend>${choices}</fieldset>
 <button type="submit" class="secondary">Save</button>
 </form>`;
@@ -140,13 +142,13 @@ function sessionsSection(view: SettingsView): SafeHtml {
 ${
   s.current
     ? ''
-    : html`<form method="post" action="/settings/sessions/end">${hiddenField('id', s.id)}<button type="submit" class="secondary">Sign out${spoken(s.device)}</button></form>`
+    : html`<form method="post" action="${view.base}/settings/sessions/end">${hiddenField('id', s.id)}<button type="submit" class="secondary">Sign out${spoken(s.device)}</button></form>`
 }
 </li>`;
   });
   const everywhere =
     others > 0
-      ? html`<form method="post" action="/settings/sessions/end-others" class="stack"><button type="submit" class="secondary">Sign out everywhere else</button>
+      ? html`<form method="post" action="${view.base}/settings/sessions/end-others" class="stack"><button type="submit" class="secondary">Sign out everywhere else</button>
 <p class="hint">Ends your ${others === 1 ? 'other session' : `${others} other sessions`}; this one stays signed in.</p></form>`
       : html`<p class="hint">You are signed in nowhere else.</p>`;
   return html`<section id="sessions">
@@ -156,12 +158,12 @@ ${everywhere}
 </section>`;
 }
 
-function appsSection(apps: readonly AuthorizedApp[]): SafeHtml {
+function appsSection(apps: readonly AuthorizedApp[], base: string): SafeHtml {
   const items = apps.map(
     (app) => html`<li class="item app">
 <p class="item-title"><strong class="client-name">${app.clientName}</strong> <span class="hint">(${app.clientId})</span></p>
 <p class="hint">Authorised ${shownTime(app.authorizedAt)}: ${app.scopes.join(', ')}.</p>
-<form method="post" action="/settings/apps/revoke">${hiddenField('client_id', app.clientId)}<button type="submit" class="secondary danger">Revoke${spoken(app.clientName)}</button></form>
+<form method="post" action="${base}/settings/apps/revoke">${hiddenField('client_id', app.clientId)}<button type="submit" class="secondary danger">Revoke${spoken(app.clientName)}</button></form>
 </li>`,
   );
   return html`<section id="apps">

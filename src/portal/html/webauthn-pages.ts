@@ -23,7 +23,7 @@ export function webauthnRegisterPage(
     description?: string | undefined;
   },
 ): string {
-  const back = html`<p class="links"><a href="/settings">Back to settings</a></p>`;
+  const back = html`<p class="links"><a href="${chrome.base}/settings">Back to settings</a></p>`;
   const error = alertBox(options.error);
   switch (options.step) {
     case 'blocked':
@@ -34,7 +34,7 @@ export function webauthnRegisterPage(
         title,
         body: html`${error}
 <p>First, confirm it is you: we send a one-time code to your e-mail address.</p>
-<form method="post" action="/settings/webauthn/identity" class="stack">
+<form method="post" action="${chrome.base}/settings/webauthn/identity" class="stack">
   ${targetField(options.rd)}
   <button type="submit">Send the code</button>
 </form>
@@ -46,7 +46,7 @@ ${back}`,
         title,
         body: html`${error}
 ${options.sentTo ? html`<p>We sent a one-time code to <strong>${options.sentTo}</strong>. Enter it to continue.</p>` : ''}
-<form method="post" action="/settings/webauthn/verify" class="stack">
+<form method="post" action="${chrome.base}/settings/webauthn/verify" class="stack">
   <label for="code">Code from the e-mail</label>
   <input id="code" name="code" type="text" autocomplete="off" autocapitalize="characters" spellcheck="false" required autofocus>
   ${targetField(options.rd)}
@@ -61,7 +61,7 @@ ${back}`,
         scripts: webauthnScripts,
         body: html`${error}
 <p>Name the key so you can tell it apart later, then follow your browser's prompts: touch the key, or confirm with your device's screen lock to make a passkey.</p>
-<form method="post" action="/settings/webauthn/register" class="stack" data-webauthn="register">
+<form method="post" action="${chrome.base}/settings/webauthn/register" class="stack" data-webauthn="register">
   <label for="description">Name</label>
   <input id="description" name="description" type="text" maxlength="64" required autofocus value="${options.description ?? ''}" placeholder="e.g. YubiKey, Laptop">
   <input type="hidden" name="credential" value="">

@@ -3,13 +3,16 @@
 // form's `credential` field and submits the form. The ceremony's options come from the JSON API.
 // Uses @simplewebauthn/browser's bundle (served as /static/simplewebauthn.js, loaded first).
 
+// The path Gatehouse is served under (server.path: '' or '/auth'), told by the page (layout's data-base).
+const base = document.documentElement.dataset.base || '';
+
 const optionsRequest = {
   register: (form) => ({
-    url: '/api/secondfactor/webauthn/credential/register',
+    url: `${base}/api/secondfactor/webauthn/credential/register`,
     init: { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ description: form.elements.description.value }) },
   }),
-  'second-factor': () => ({ url: '/api/secondfactor/webauthn', init: { method: 'GET' } }),
-  passkey: () => ({ url: '/api/firstfactor/passkey', init: { method: 'GET' } }),
+  'second-factor': () => ({ url: `${base}/api/secondfactor/webauthn`, init: { method: 'GET' } }),
+  passkey: () => ({ url: `${base}/api/firstfactor/passkey`, init: { method: 'GET' } }),
 };
 
 /** What to tell the user when the browser's ceremony fails. */
