@@ -112,7 +112,7 @@ async function signInto(cookie, clientId) {
     redirect_uri: redirectUri,
     response_type: 'code',
     scope: 'openid',
-    state: 'st',
+    state: 'state-st',
     code_challenge: challenge,
     code_challenge_method: 'S256',
   });

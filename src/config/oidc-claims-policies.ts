@@ -1,5 +1,6 @@
 import { describe, keyPath } from './problems.js';
 import { type ReadContext, readList, readMapping, readString } from './reader.js';
+import { unsupportedAuthelia } from './oidc-unsupported.js';
 
 /** The claims each scope releases (OIDC Core §5.4; `groups` as Authelia): the provider's vocabulary, read by oidc/claims.ts. */
 export const scopeClaims: Readonly<Record<string, readonly string[]>> = {
@@ -49,9 +50,12 @@ export function readClaimsPolicies(ctx: ReadContext, path: string, value: unknow
     const at = keyPath(path, name);
     const raw = readMapping(ctx, at, entry, ['id_token', 'access_token', 'id_token_audience_mode', 'custom_claims']) ?? {};
     if (raw.custom_claims !== undefined) {
-      ctx.problems.error(keyPath(at, 'custom_claims'), 'is not supported by this version of Gatehouse (claims come from the users file)');
+      const none = raw.custom_claims === null || (typeof raw.custom_claims === 'object' && Object.keys(raw.custom_claims).length === 0);
+      unsupportedAuthelia(ctx, keyPath(at, 'custom_claims'), 'custom claims from user attributes; claims come from the users file', none);
     }
-    if (raw.id_token_audience_mode !== undefined && raw.id_token_audience_mode !== 'specification') {
+    if (raw.id_token_audience_mode === 'experimental-merged') {
+      unsupportedAuthelia(ctx, keyPath(at, 'id_token_audience_mode'), "the 'experimental-merged' ID token audience");
+    } else if (raw.id_token_audience_mode !== undefined && raw.id_token_audience_mode !== 'specification') {
       ctx.problems.error(keyPath(at, 'id_token_audience_mode'), `must be 'specification' but is ${describe(raw.id_token_audience_mode)}`);
     }
     const claims = (key: string) =>

@@ -1,6 +1,7 @@
 import { createPublicKey } from 'node:crypto';
 import { describe, keyPath } from './problems.js';
 import { type ReadContext, readChoice, readList, readMapping, readString } from './reader.js';
+import { unsupportedAuthelia } from './oidc-unsupported.js';
 
 /** One public key a client signs `private_key_jwt` assertions with. */
 export interface ClientJwkConfig {
@@ -9,13 +10,31 @@ export interface ClientJwkConfig {
   readonly key: string;
 }
 
-/** A list of names from `known`; `ignored` names are accepted with a warning; absent → `fallback`. */
-export function readNames(ctx: ReadContext, path: string, value: unknown, known: readonly string[], ignored: readonly string[], fallback: string[]): string[] {
+/** Values Authelia accepts that Gatehouse does not implement yet: what each is, and whether leaving it out is harmless. */
+export interface AutheliaValues {
+  readonly what: Readonly<Record<string, string>>;
+  /** Dropping such a value only allows less (e.g. a response mode): a warning, not an error. */
+  readonly harmless: boolean;
+}
+
+/**
+ * A list of names from `known`; a name of `authelia` is reported as an Authelia option Gatehouse
+ * does not support yet (and left out); absent → `fallback`.
+ */
+export function readNames(
+  ctx: ReadContext,
+  path: string,
+  value: unknown,
+  known: readonly string[],
+  authelia: AutheliaValues | undefined,
+  fallback: string[],
+): string[] {
   if (value === undefined || value === null) return fallback;
   const names = readList(ctx, path, value, (entry, at) => {
     if (typeof entry === 'string' && known.includes(entry)) return entry;
-    if (typeof entry === 'string' && ignored.includes(entry)) {
-      ctx.problems.warn(at, `'${entry}' is not implemented by this version of Gatehouse yet and is ignored`);
+    const what = typeof entry === 'string' && authelia !== undefined && Object.hasOwn(authelia.what, entry) ? authelia.what[entry] : undefined;
+    if (what !== undefined) {
+      unsupportedAuthelia(ctx, at, what, authelia!.harmless);
       return undefined;
     }
     ctx.problems.error(at, `must be one of ${known.map((k) => `'${k}'`).join(', ')} but is ${describe(entry)}`);
@@ -54,14 +73,20 @@ export function readRedirectUris(ctx: ReadContext, path: string, value: unknown,
 
 export function readClientJwks(ctx: ReadContext, path: string, value: unknown): ClientJwkConfig[] {
   return readList(ctx, path, value, (entry, at) => {
-    const raw = readMapping(ctx, at, entry, ['key_id', 'algorithm', 'use', 'key']);
+    const raw = readMapping(ctx, at, entry, ['key_id', 'algorithm', 'use', 'key', 'certificate_chain']);
     if (!raw) return undefined;
+    if (raw.use === 'enc') unsupportedAuthelia(ctx, keyPath(at, 'use'), 'encryption keys of clients: Gatehouse encrypts no response');
+    else if (raw.use !== undefined && raw.use !== 'sig') ctx.problems.error(keyPath(at, 'use'), `must be 'sig' but is ${describe(raw.use)}`);
+    if (raw.certificate_chain !== undefined) {
+      const none = raw.certificate_chain === null || raw.certificate_chain === '';
+      unsupportedAuthelia(ctx, keyPath(at, 'certificate_chain'), "checking a client key's certificate chain", none);
+    }
     const key = readString(ctx, keyPath(at, 'key'), raw.key, { required: true });
     const algorithm = readChoice(
       ctx,
       keyPath(at, 'algorithm'),
       raw.algorithm,
-      ['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384', 'EdDSA'] as const,
+      ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const,
       'RS256',
     );
     if (key === undefined) return undefined;

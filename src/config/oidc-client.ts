@@ -1,10 +1,12 @@
 import { isSupportedDigest } from '../shared/password-digest.js';
-import { type ClientJwkConfig, readClientJwks, readNames, readRedirectUris } from './oidc-client-parts.js';
-import { type OidcSigningAlgorithm, oidcSigningAlgorithms } from './oidc-keys.js';
+import { type AutheliaValues, type ClientJwkConfig, readClientJwks, readNames, readRedirectUris } from './oidc-client-parts.js';
+import { authEndpoints, readAuthSigningAlg, readClientResponseSigning } from './oidc-client-signing.js';
+import type { OidcSigningAlgorithm } from './oidc-keys.js';
 
 export type { ClientJwkConfig };
 import { keyPath } from './problems.js';
 import { type ReadContext, readBoolean, readChoice, readDuration, readList, readMapping, readSecret, readString } from './reader.js';
+import { unsupportedAuthelia } from './oidc-unsupported.js';
 
 export const clientAuthMethods = ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none'] as const;
 export type ClientAuthMethod = (typeof clientAuthMethods)[number];
@@ -28,6 +30,23 @@ export const supportedGrantTypes = ['authorization_code', 'refresh_token', 'clie
 export const consentModes = ['auto', 'explicit', 'implicit', 'pre-configured'] as const;
 /** Algorithms a client may sign request objects with. */
 export const requestObjectAlgorithms = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
+
+const implicitFlow = 'the implicit and hybrid flows (RFC 9700 §2.1.2 advises against them)';
+/** Grant types, response types and modes Authelia has and Gatehouse not yet (readNames). */
+const autheliaGrantTypes: AutheliaValues = {
+  what: { implicit: implicitFlow, 'urn:ietf:params:oauth:grant-type:device_code': 'the device authorization grant (RFC 8628)' },
+  harmless: false,
+};
+const autheliaResponseTypes: AutheliaValues = {
+  what: Object.fromEntries(['id_token', 'token', 'id_token token', 'code id_token', 'code token', 'code id_token token'].map((t) => [t, implicitFlow])),
+  harmless: false,
+};
+const jarm = 'JWT-secured authorization responses (JARM)';
+/** Leaving a response mode out only refuses requests for it: a warning. */
+const autheliaResponseModes: AutheliaValues = {
+  what: { fragment: 'the fragment response mode', jwt: jarm, 'query.jwt': jarm, 'fragment.jwt': jarm, 'form_post.jwt': jarm },
+  harmless: true,
+};
 
 /** A client secret as configured: a digest (verified like a password) or the plain value. */
 export type ClientSecret = { readonly kind: 'digest'; readonly digest: string } | { readonly kind: 'plain'; readonly value: string };
@@ -55,6 +74,10 @@ export interface OidcClientConfig {
   readonly audience: readonly string[];
   readonly idTokenSignedResponseAlg: OidcSigningAlgorithm;
   readonly userinfoSignedResponseAlg: OidcSigningAlgorithm | 'none';
+  /** `<what>_signed_response_key_id`: the configured key that signs it; undefined: the algorithm's first key. */
+  readonly signingKeyIds: { readonly idToken?: string | undefined; readonly userinfo?: string | undefined; readonly accessToken?: string | undefined };
+  /** `<endpoint>_endpoint_auth_signing_alg`: the one algorithm the client's assertions may use there; absent: any of the method's. */
+  readonly authSigningAlgs: { readonly token?: string | undefined; readonly introspection?: string | undefined; readonly revocation?: string | undefined };
   /** Copy the scope claims (profile, email, groups …) into the ID token too. */
   readonly claimsInIdToken: boolean;
   readonly jwks: readonly ClientJwkConfig[];
@@ -108,7 +131,14 @@ const clientKeys = [
   'pkce_challenge_method',
   'audience',
   'id_token_signed_response_alg',
+  'id_token_signed_response_key_id',
   'userinfo_signed_response_alg',
+  'userinfo_signed_response_key_id',
+  'access_token_signed_response_key_id',
+  'token_endpoint_auth_signing_alg',
+  'introspection_endpoint_auth_signing_alg',
+  'revocation_endpoint_auth_signing_alg',
+  'requested_audience_mode',
   'claims_in_id_token',
   'jwks',
   'jwks_uri',
@@ -144,10 +174,10 @@ export function readOidcClient(ctx: ReadContext, at: string, value: unknown, pla
       ? undefined
       : readChoice(ctx, p('token_endpoint_auth_method'), raw.token_endpoint_auth_method, clientAuthMethods, 'none');
   checkAuth(ctx, at, isPublic, secret ?? (raw.client_secret !== undefined ? { kind: 'plain', value: '' } : undefined), method);
-  const scopes = readNames(ctx, p('scopes'), raw.scopes, knownScopes, [], ['openid', 'groups', 'profile', 'email']);
-  const grantTypes = readNames(ctx, p('grant_types'), raw.grant_types, [...supportedGrantTypes], [], ['authorization_code']);
-  const responseTypes = readNames(ctx, p('response_types'), raw.response_types, ['code'], [], ['code']);
-  const responseModes = readNames(ctx, p('response_modes'), raw.response_modes, ['query', 'form_post'], [], ['form_post', 'query']) as (
+  const scopes = readNames(ctx, p('scopes'), raw.scopes, knownScopes, undefined, ['openid', 'groups', 'profile', 'email']);
+  const grantTypes = readNames(ctx, p('grant_types'), raw.grant_types, [...supportedGrantTypes], autheliaGrantTypes, ['authorization_code']);
+  const responseTypes = readNames(ctx, p('response_types'), raw.response_types, ['code'], autheliaResponseTypes, ['code']);
+  const responseModes = readNames(ctx, p('response_modes'), raw.response_modes, ['query', 'form_post'], autheliaResponseModes, ['form_post', 'query']) as (
     | 'query'
     | 'form_post'
   )[];
@@ -156,13 +186,14 @@ export function readOidcClient(ctx: ReadContext, at: string, value: unknown, pla
     ctx.problems.error(p('pkce_challenge_method'), "must be 'S256' unless enable_pkce_plain_challenge is true but is 'plain'");
   }
   const consent = readChoice(ctx, p('consent_mode'), raw.consent_mode, consentModes, 'auto');
-  const userinfoAlg = readChoice(ctx, p('userinfo_signed_response_alg'), raw.userinfo_signed_response_alg, ['none', ...oidcSigningAlgorithms], 'none');
+  const signing = readClientResponseSigning(ctx, at, raw);
+  readAudienceMode(ctx, p('requested_audience_mode'), raw.requested_audience_mode);
   const config: OidcClientConfig = {
     id: id ?? '',
     name: readString(ctx, p('client_name'), raw.client_name) ?? id ?? '',
     secret,
     public: isPublic,
-    authorizationPolicy: readChoice(ctx, p('authorization_policy'), raw.authorization_policy, ['one_factor', 'two_factor'] as const, 'two_factor'),
+    authorizationPolicy: readPolicy(ctx, p('authorization_policy'), raw.authorization_policy),
     consentMode: consent === 'auto' ? (raw.pre_configured_consent_duration !== undefined ? 'pre-configured' : 'explicit') : consent,
     preConfiguredConsentDuration: readDuration(ctx, p('pre_configured_consent_duration'), raw.pre_configured_consent_duration, 7 * 86_400_000, { min: 1000 }),
     // A client that only uses client_credentials never redirects anyone.
@@ -175,20 +206,16 @@ export function readOidcClient(ctx: ReadContext, at: string, value: unknown, pla
     requirePkce: readBoolean(ctx, p('require_pkce'), raw.require_pkce, false) || pkceMethod !== '',
     pkceChallengeMethod: pkceMethod === '' ? undefined : pkceMethod,
     audience: readList(ctx, p('audience'), raw.audience, (entry, entryAt) => readString(ctx, entryAt, entry, { required: true })),
-    idTokenSignedResponseAlg: readChoice(ctx, p('id_token_signed_response_alg'), raw.id_token_signed_response_alg, oidcSigningAlgorithms, 'RS256'),
-    userinfoSignedResponseAlg: userinfoAlg,
+    idTokenSignedResponseAlg: signing.idToken.alg,
+    userinfoSignedResponseAlg: signing.userinfo.alg,
+    signingKeyIds: { idToken: signing.idToken.keyId, userinfo: signing.userinfo.keyId, accessToken: signing.accessToken.keyId },
+    authSigningAlgs: readAuthSigningAlgs(ctx, at, raw, method, isPublic),
     claimsInIdToken: readBoolean(ctx, p('claims_in_id_token'), raw.claims_in_id_token, false),
     jwks: readClientJwks(ctx, p('jwks'), raw.jwks),
     jwksUri: readClientUrl(ctx, p('jwks_uri'), raw.jwks_uri, true),
-    accessTokenSignedResponseAlg: readChoice(
-      ctx,
-      p('access_token_signed_response_alg'),
-      raw.access_token_signed_response_alg,
-      ['none', ...oidcSigningAlgorithms],
-      'none',
-    ),
-    lifespan: readString(ctx, p('lifespan'), raw.lifespan),
-    claimsPolicy: readString(ctx, p('claims_policy'), raw.claims_policy),
+    accessTokenSignedResponseAlg: signing.accessToken.alg,
+    lifespan: readName(ctx, p('lifespan'), raw.lifespan),
+    claimsPolicy: readName(ctx, p('claims_policy'), raw.claims_policy),
     subjectType: readChoice(ctx, p('subject_type'), raw.subject_type, ['public', 'pairwise'] as const, 'public'),
     sectorIdentifierUri: readClientUrl(ctx, p('sector_identifier_uri'), raw.sector_identifier_uri, false),
     introspectionEndpointAuthMethod: readMethod(ctx, p('introspection_endpoint_auth_method'), raw.introspection_endpoint_auth_method, isPublic),
@@ -206,6 +233,46 @@ export function readOidcClient(ctx: ReadContext, at: string, value: unknown, pla
   };
   checkKeysAndGrants(ctx, at, config, method);
   return config;
+}
+
+/** A name of a provider-level map (`lifespan`, `claims_policy`); empty is absent, as Authelia's examples write it. */
+function readName(ctx: ReadContext, path: string, value: unknown): string | undefined {
+  const name = readString(ctx, path, value);
+  return name === '' ? undefined : name;
+}
+
+/** `authorization_policy`: `one_factor` or `two_factor`; any other name is one of Authelia's `authorization_policies`. */
+function readPolicy(ctx: ReadContext, path: string, value: unknown): 'one_factor' | 'two_factor' {
+  if (typeof value === 'string' && value !== '' && value !== 'one_factor' && value !== 'two_factor') {
+    unsupportedAuthelia(ctx, path, `the custom authorization policy '${value}' of authorization_policies; use one_factor or two_factor`);
+    return 'two_factor';
+  }
+  return readChoice(ctx, path, value === '' ? undefined : value, ['one_factor', 'two_factor'] as const, 'two_factor');
+}
+
+/**
+ * `requested_audience_mode`: Gatehouse grants a client every audience of its `audience` list without
+ * the client asking (Authelia's `implicit`); Authelia's `explicit` (only the audiences a request
+ * names) is not implemented yet.
+ */
+function readAudienceMode(ctx: ReadContext, path: string, value: unknown): void {
+  if (value === 'explicit') {
+    unsupportedAuthelia(ctx, path, "the 'explicit' mode: Gatehouse grants every audience of the client's list, Authelia's 'implicit' mode");
+    return;
+  }
+  readChoice(ctx, path, value, ['implicit'] as const, 'implicit');
+}
+
+/** Each endpoint's `<endpoint>_endpoint_auth_signing_alg`, against the method used there. */
+function readAuthSigningAlgs(ctx: ReadContext, at: string, raw: Record<string, unknown>, method: ClientAuthMethod | undefined, isPublic: boolean) {
+  const out: Record<string, string | undefined> = {};
+  for (const endpoint of authEndpoints) {
+    const own = endpoint === 'token' ? undefined : raw[`${endpoint}_endpoint_auth_method`];
+    const used = typeof own === 'string' ? (own as ClientAuthMethod) : (method ?? (isPublic ? 'none' : undefined));
+    const key = `${endpoint}_endpoint_auth_signing_alg`;
+    out[endpoint] = readAuthSigningAlg(ctx, keyPath(at, key), raw[key], used);
+  }
+  return out as OidcClientConfig['authSigningAlgs'];
 }
 
 /** What must hold between a client's keys, grants, scopes and subject type. */

@@ -1,9 +1,9 @@
 import { type ClaimsPolicy, readClaimsPolicies } from './oidc-claims-policies.js';
 import { type OidcClientConfig, readOidcClient } from './oidc-client.js';
 import { type OidcLifespans, readLifespans } from './oidc-lifespans.js';
-import { type OidcJwkConfig, type OidcSigningAlgorithm, oidcSigningAlgorithms, readOidcJwks } from './oidc-keys.js';
+import { jwkKeyId, type OidcJwkConfig, type OidcSigningAlgorithm, oidcSigningAlgorithms, readOidcJwks } from './oidc-keys.js';
 import { keyPath } from './problems.js';
-import { type ReadContext, readBoolean, readChoice, readList, readMapping, readSecret, readString } from './reader.js';
+import { type ReadContext, readBoolean, readChoice, readInteger, readList, readMapping, readSecret, readString } from './reader.js';
 
 export type { ClientAuthMethod, ClientSecret, OidcClientConfig } from './oidc-client.js';
 export type { OidcJwkConfig, OidcSigningAlgorithm } from './oidc-keys.js';
@@ -23,6 +23,13 @@ export interface OidcConfig {
   readonly claimsPolicies: ReadonlyMap<string, ClaimsPolicy>;
   /** What a sign-out does to tokens: `revoke_offline_access` (default true) revokes `offline_access` grants too. */
   readonly logout: { readonly revokeOfflineAccess: boolean };
+  /** `enable_client_debug_messages`: error answers also carry `error_debug`, the detail otherwise only logged. */
+  readonly enableClientDebugMessages: boolean;
+  /**
+   * `minimum_parameter_entropy`: the fewest characters a `state` or `nonce` sent may have (Authelia's
+   * default 8); 0 when disabled (`-1`).
+   */
+  readonly minimumParameterEntropy: number;
   readonly enforcePkce: 'never' | 'public_clients_only' | 'always';
   readonly enablePkcePlainChallenge: boolean;
   readonly cors: {
@@ -35,6 +42,7 @@ export interface OidcConfig {
 
 export const oidcDefaults = {
   hmacSecretMinLength: 20,
+  minimumParameterEntropy: 8,
 } as const;
 
 /** Reads `identity_providers` (only `oidc` so far); undefined when absent. */
@@ -49,6 +57,8 @@ function readOidc(ctx: ReadContext, path: string, value: unknown): OidcConfig | 
   const raw = readMapping(ctx, path, value, [
     'hmac_secret',
     'jwks',
+    'enable_client_debug_messages',
+    'minimum_parameter_entropy',
     'lifespans',
     'claims_policies',
     'enforce_pkce',
@@ -66,9 +76,8 @@ function readOidc(ctx: ReadContext, path: string, value: unknown): OidcConfig | 
   const jwks = readOidcJwks(ctx, p('jwks'), raw.jwks);
   const plain = readBoolean(ctx, p('enable_pkce_plain_challenge'), raw.enable_pkce_plain_challenge, false);
   const clientsAt = p('clients');
-  if (!Array.isArray(raw.clients) || raw.clients.length === 0) {
-    if (raw.clients === undefined || Array.isArray(raw.clients)) ctx.problems.error(clientsAt, 'must list at least one client but is absent');
-  }
+  if (raw.clients === undefined || raw.clients === null) ctx.problems.error(clientsAt, 'must list at least one client but is absent');
+  else if (Array.isArray(raw.clients) && raw.clients.length === 0) ctx.problems.error(clientsAt, 'must list at least one client but is empty');
   const clients = readList(ctx, clientsAt, raw.clients, (entry, at) => readOidcClient(ctx, at, entry, plain));
   const lifespans = readLifespans(ctx, p('lifespans'), raw.lifespans);
   const claimsPolicies = readClaimsPolicies(ctx, p('claims_policies'), raw.claims_policies);
@@ -78,12 +87,32 @@ function readOidc(ctx: ReadContext, path: string, value: unknown): OidcConfig | 
     jwks,
     lifespans,
     claimsPolicies,
+    enableClientDebugMessages: readBoolean(ctx, p('enable_client_debug_messages'), raw.enable_client_debug_messages, false),
+    minimumParameterEntropy: readEntropy(ctx, p('minimum_parameter_entropy'), raw.minimum_parameter_entropy),
     enforcePkce: readChoice(ctx, p('enforce_pkce'), raw.enforce_pkce, ['never', 'public_clients_only', 'always'] as const, 'public_clients_only'),
     enablePkcePlainChallenge: plain,
     cors: readCors(ctx, p('cors'), raw.cors),
     logout: readLogout(ctx, p('logout'), raw.logout),
-    clients,
+    clients: clients.map((client) => withKeyAlgorithms(client, jwks)),
   };
+}
+
+/**
+ * `minimum_parameter_entropy` as Authelia reads it: absent or 0 → 8; -1 disables the check (a
+ * warning); 1 to 7 are accepted with a warning — a `state` that short can be guessed, which
+ * weakens the CSRF protection it gives (RFC 6749 §10.12, RFC 9700 §4.7).
+ */
+function readEntropy(ctx: ReadContext, path: string, value: unknown): number {
+  const n = readInteger(ctx, path, value, 0, { min: -1 });
+  if (n === 0) return oidcDefaults.minimumParameterEntropy;
+  if (n === -1) {
+    ctx.problems.warn(path, 'is -1: state and nonce of any length are accepted, so a short, guessable state weakens CSRF protection (RFC 6749 §10.12)');
+    return 0;
+  }
+  if (n < oidcDefaults.minimumParameterEntropy) {
+    ctx.problems.warn(path, `is ${n}, below the default 8: a state that short can be guessed, which weakens CSRF protection (RFC 6749 §10.12)`);
+  }
+  return n;
 }
 
 function readLogout(ctx: ReadContext, path: string, value: unknown): OidcConfig['logout'] {
@@ -146,13 +175,40 @@ function checkClients(
     if (client.claimsPolicy !== undefined && !named.claimsPolicies.has(client.claimsPolicy)) {
       ctx.problems.error(keyPath(at, 'claims_policy'), `must name an entry of identity_providers.oidc.claims_policies but is '${client.claimsPolicy}'`);
     }
-    for (const [key, alg] of [
-      ['id_token_signed_response_alg', client.idTokenSignedResponseAlg],
-      ['userinfo_signed_response_alg', client.userinfoSignedResponseAlg],
-      ['access_token_signed_response_alg', client.accessTokenSignedResponseAlg],
-    ] as const) {
-      if (alg !== 'none' && !algs.has(alg))
-        ctx.problems.error(keyPath(at, key), `must be an algorithm of a key in identity_providers.oidc.jwks but is '${alg}'`);
-    }
+    checkSigning(ctx, at, client, jwks, algs);
   });
+}
+
+/** The client with each `*_signed_response_alg` replaced by the algorithm of the key its `*_key_id` names (Authelia's rule). */
+function withKeyAlgorithms(client: OidcClientConfig, jwks: readonly OidcJwkConfig[]): OidcClientConfig {
+  const algOf = (keyId: string | undefined) => jwks.find((k) => keyId !== undefined && jwkKeyId(k) === keyId)?.algorithm;
+  const { idToken, userinfo, accessToken } = client.signingKeyIds;
+  return {
+    ...client,
+    idTokenSignedResponseAlg: algOf(idToken) ?? client.idTokenSignedResponseAlg,
+    userinfoSignedResponseAlg: algOf(userinfo) ?? client.userinfoSignedResponseAlg,
+    accessTokenSignedResponseAlg: algOf(accessToken) ?? client.accessTokenSignedResponseAlg,
+  };
+}
+
+/**
+ * Each response a client has signed: a `*_key_id` must name a configured key (its algorithm then
+ * is the one used, Authelia's rule); otherwise the algorithm must have a key.
+ */
+function checkSigning(ctx: ReadContext, at: string, client: OidcClientConfig, jwks: readonly OidcJwkConfig[], algs: ReadonlySet<OidcSigningAlgorithm>): void {
+  const ids = new Map(jwks.map((k) => [jwkKeyId(k), k.algorithm]));
+  for (const [what, alg, keyId] of [
+    ['id_token', client.idTokenSignedResponseAlg, client.signingKeyIds.idToken],
+    ['userinfo', client.userinfoSignedResponseAlg, client.signingKeyIds.userinfo],
+    ['access_token', client.accessTokenSignedResponseAlg, client.signingKeyIds.accessToken],
+  ] as const) {
+    if (keyId !== undefined) {
+      if (!ids.has(keyId)) {
+        const known = jwks.length === 0 ? 'none is configured (generated keys have no fixed key_id)' : `the key ids are ${[...ids.keys()].join(', ')}`;
+        ctx.problems.error(keyPath(at, `${what}_signed_response_key_id`), `must name a key of identity_providers.oidc.jwks but is '${keyId}'; ${known}`);
+      }
+    } else if (alg !== 'none' && !algs.has(alg)) {
+      ctx.problems.error(keyPath(at, `${what}_signed_response_alg`), `must be an algorithm of a key in identity_providers.oidc.jwks but is '${alg}'`);
+    }
+  }
 }

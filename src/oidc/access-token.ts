@@ -69,7 +69,7 @@ export async function issueAccessToken(deps: OidcDeps, input: AccessTokenInput):
 
 async function signAccessToken(deps: OidcDeps, input: AccessTokenInput, algorithm: OidcSigningAlgorithm, jti: string): Promise<string> {
   const { client, grant, now } = input;
-  const key = deps.keys.signer(algorithm);
+  const key = deps.keys.signer(algorithm, client.signingKeyIds.accessToken);
   const seconds = Math.floor(now / 1000);
   const audience = grant.data.audience.length > 0 ? grant.data.audience : [client.id];
   const claims: Record<string, unknown> = { client_id: client.id, scope: input.scopes.join(' ') };

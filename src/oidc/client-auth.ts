@@ -86,7 +86,7 @@ export async function authenticateClient(
   if (used === 'client_secret_basic' || used === 'client_secret_post') {
     if (!(await deps.secrets.verify(client, secret ?? ''))) throw new InvalidClient('Client authentication failed (wrong client secret).');
   } else if (used !== 'none') {
-    await verifyAssertion(deps, client, used, assertion!, audiences);
+    await verifyAssertion(deps, client, used, assertion!, audiences, client.authSigningAlgs[endpoint]);
   }
   return client;
 }
@@ -112,7 +112,15 @@ function safeIssuer(assertion: string): string | undefined {
   }
 }
 
-async function verifyAssertion(deps: OidcDeps, client: OidcClientConfig, method: ClientAuthMethod, assertion: string, audiences: string[]): Promise<void> {
+/** Verifies an assertion; `only`: the one algorithm the client registered for the endpoint (`<endpoint>_endpoint_auth_signing_alg`). */
+async function verifyAssertion(
+  deps: OidcDeps,
+  client: OidcClientConfig,
+  method: ClientAuthMethod,
+  assertion: string,
+  audiences: string[],
+  only: string | undefined,
+): Promise<void> {
   const options = {
     issuer: client.id,
     subject: client.id,
@@ -125,14 +133,16 @@ async function verifyAssertion(deps: OidcDeps, client: OidcClientConfig, method:
   try {
     if (method === 'client_secret_jwt') {
       if (client.secret?.kind !== 'plain') throw new Error('no plain secret');
-      ({ payload } = await jwtVerify(assertion, new TextEncoder().encode(client.secret.value), { ...options, algorithms: ['HS256', 'HS384', 'HS512'] }));
+      const algorithms = only ? [only] : ['HS256', 'HS384', 'HS512'];
+      ({ payload } = await jwtVerify(assertion, new TextEncoder().encode(client.secret.value), { ...options, algorithms }));
     } else {
       // The client's `jwks`, or its `jwks_uri` (client-keys.ts: fetched with limits, cached); a failed fetch lands in the log below.
-      ({ payload } = await jwtVerify(assertion, deps.clientKeys.resolverFor(client), options));
+      ({ payload } = await jwtVerify(assertion, deps.clientKeys.resolverFor(client), { ...options, ...(only ? { algorithms: [only] } : {}) }));
     }
   } catch (error) {
-    deps.logger.info({ clientId: client.id, reason: (error as Error).message }, 'client assertion refused');
-    throw new InvalidClient(`Client authentication failed: the ${method} assertion is invalid (signature, iss, sub, aud or exp).`);
+    const reason = (error as Error).message;
+    deps.logger.info({ clientId: client.id, reason }, 'client assertion refused');
+    throw new InvalidClient(`Client authentication failed: the ${method} assertion is invalid (signature, iss, sub, aud or exp).`).withDebug(reason);
   }
   const expiresAt = (payload.exp ?? 0) * 1000;
   if (expiresAt - deps.clock.now() > 3_600_000) throw new InvalidClient('Client authentication failed: the assertion expires more than an hour from now.');

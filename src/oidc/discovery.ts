@@ -67,9 +67,9 @@ export function discoveryGET(deps: OidcDeps): NoParametersHandler {
   return async (request, reply) => {
     void reply.header('access-control-allow-origin', '*');
     try {
-      return reply.header('cache-control', 'public, max-age=300').send(providerMetadata(deps, issuerOf(deps.sessions, request).issuer));
+      return reply.header('cache-control', 'public, max-age=300').send(providerMetadata(deps, issuerOf(deps.sessions, request, deps.basePath).issuer));
     } catch (error) {
-      return sendOAuthErrorJson(reply, error, request);
+      return sendOAuthErrorJson(reply, error, request, deps.config.enableClientDebugMessages);
     }
   };
 }

@@ -8,11 +8,22 @@ import { GatehouseError, isTemporarilyUnavailable } from '../shared/errors.js';
 export class OAuthError extends GatehouseError {
   readonly error: string;
   readonly description: string;
+  /**
+   * The technical detail behind the error (a library's reason, an internal failure's message):
+   * logged, and sent as `error_debug` only with `enable_client_debug_messages` (render.ts).
+   */
+  debug: string | undefined;
 
   constructor(error: string, description: string, status = 400) {
     super('GH_OAUTH', `${error}: ${description}`, { status });
     this.error = error;
     this.description = description;
+  }
+
+  /** Attaches the detail `error_debug` may carry; returns the error, to be thrown. */
+  withDebug(detail: string): this {
+    this.debug = detail;
+    return this;
   }
 }
 
@@ -71,5 +82,5 @@ export function asOAuthError(error: unknown): OAuthError {
   if (error instanceof OAuthError) return error;
   // A lost store, or password hashing at its limit (client secrets are password digests).
   if (isTemporarilyUnavailable(error)) return new TemporarilyUnavailable(error.message);
-  return new ServerError('The server could not complete the request.');
+  return new ServerError('The server could not complete the request.').withDebug(error instanceof Error ? error.message : String(error));
 }

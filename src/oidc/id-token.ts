@@ -38,7 +38,7 @@ export function idTokenAudience(client: OidcClientConfig): string[] {
  * `nonce` (§12.2).
  */
 export async function signIdToken(keys: KeyStore, input: IdTokenInput): Promise<string> {
-  const key = keys.signer(input.client.idTokenSignedResponseAlg);
+  const key = keys.signer(input.client.idTokenSignedResponseAlg, input.client.signingKeyIds.idToken);
   const audience = input.audience ?? idTokenAudience(input.client);
   const seconds = Math.floor(input.now / 1000);
   const claims: Record<string, unknown> = {

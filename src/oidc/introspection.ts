@@ -34,7 +34,7 @@ export function introspectionPOST(deps: OidcDeps): OidcHandler<TokenCheckSchema>
   return async (request, reply) => {
     void reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
     try {
-      const { issuer } = issuerOf(deps.sessions, request);
+      const { issuer } = issuerOf(deps.sessions, request, deps.basePath);
       const { body } = request;
       const audiences = [`${issuer}${endpoints.introspection}`, `${issuer}${endpoints.token}`, issuer];
       const client = await authenticateClient(deps, { authorization: request.headers.authorization, body }, audiences, 'introspection');
@@ -47,7 +47,7 @@ export function introspectionPOST(deps: OidcDeps): OidcHandler<TokenCheckSchema>
       }
       return reply.send(await describe(deps, found, issuer));
     } catch (error) {
-      return sendOAuthErrorJson(reply, error, request);
+      return sendOAuthErrorJson(reply, error, request, deps.config.enableClientDebugMessages);
     }
   };
 }

@@ -87,10 +87,16 @@ export class KeyStore {
   }
 
   /**
-   * The key to sign with for `algorithm` now (`signerOf`).
+   * The key to sign with for `algorithm` now (`signerOf`), or the key `keyId` names (a client's
+   * `*_signed_response_key_id`, checked against the configured keys at load).
    * @throws Error when there is none.
    */
-  signer(algorithm: OidcSigningAlgorithm): SigningKey {
+  signer(algorithm: OidcSigningAlgorithm, keyId?: string): SigningKey {
+    if (keyId !== undefined) {
+      const named = this.#published().find((e) => e.key.kid === keyId);
+      if (!named) throw new Error(`no signing key '${keyId}'`);
+      return named.key;
+    }
     const kid = signerOf(
       this.#entries.map((e) => e.schedule),
       algorithm,

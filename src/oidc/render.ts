@@ -23,8 +23,11 @@ export function toOAuthError(error: unknown, request: FastifyRequest): OAuthErro
   return oauth;
 }
 
-/** JSON error answer with `no-store`; Bearer and Basic challenges where they apply. */
-export function sendOAuthErrorJson(reply: FastifyReply, error: unknown, request: FastifyRequest): FastifyReply {
+/**
+ * JSON error answer with `no-store`; Bearer and Basic challenges where they apply. With `debug`
+ * (`enable_client_debug_messages`) the error's technical detail goes along as `error_debug`.
+ */
+export function sendOAuthErrorJson(reply: FastifyReply, error: unknown, request: FastifyRequest, debug = false): FastifyReply {
   const e = toOAuthError(error, request);
   void reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
   if (e instanceof InvalidToken || e instanceof InsufficientScope) {
@@ -32,12 +35,12 @@ export function sendOAuthErrorJson(reply: FastifyReply, error: unknown, request:
   } else if (e instanceof InvalidClient && request.headers.authorization !== undefined) {
     void reply.header('www-authenticate', 'Basic realm="gatehouse"');
   }
-  return reply.status(e.status).send({ error: e.error, error_description: e.description });
+  return reply.status(e.status).send(errorParameters(e, debug));
 }
 
-/** The parameters of an error authorization response (state and iss are added by the responder). */
-export function errorParameters(e: OAuthError): Record<string, string> {
-  return { error: e.error, error_description: e.description };
+/** The parameters of an error response (state and iss are added by the authorization responder); `error_debug` only with `debug`. */
+export function errorParameters(e: OAuthError, debug = false): Record<string, string> {
+  return { error: e.error, error_description: e.description, ...(debug && e.debug !== undefined ? { error_debug: e.debug } : {}) };
 }
 
 /** What the error page says besides the error: its title and the sentence under the error. */
@@ -71,10 +74,11 @@ export function sendOAuthErrorPage(
     .send(layout({ ...chrome, title: wording.title, body }));
 }
 
-/** Chrome of the error page: the product name and theme. */
+/** Chrome of the error page: the product name, theme, and the path Gatehouse is served under (its stylesheet's). */
 export interface PageChrome {
   readonly productName: string;
   readonly theme: string;
+  readonly base: string;
 }
 
 /** Route `errorHandler` of the token, userinfo, discovery and keys routes: every failure as a JSON OAuth error. */

@@ -28,7 +28,7 @@ export function revocationPOST(deps: OidcDeps): OidcHandler<TokenCheckSchema> {
   return async (request, reply) => {
     void reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
     try {
-      const { issuer } = issuerOf(deps.sessions, request);
+      const { issuer } = issuerOf(deps.sessions, request, deps.basePath);
       const { body } = request;
       const audiences = [`${issuer}${endpoints.revocation}`, `${issuer}${endpoints.token}`, issuer];
       const client = await authenticateClient(deps, { authorization: request.headers.authorization, body }, audiences, 'revocation');
@@ -55,7 +55,7 @@ export function revocationPOST(deps: OidcDeps): OidcHandler<TokenCheckSchema> {
       deps.observer.event({ event: 'token_revoked', reason: 'revocation_endpoint', username: token.username, clientId: client.id, count: revoked });
       return reply.status(200).send();
     } catch (error) {
-      return sendOAuthErrorJson(reply, error, request);
+      return sendOAuthErrorJson(reply, error, request, deps.config.enableClientDebugMessages);
     }
   };
 }

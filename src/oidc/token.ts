@@ -54,7 +54,7 @@ export function tokenPOST(deps: OidcDeps): OidcHandler<TokenSchema> {
   return async (request, reply) => {
     void reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
     try {
-      const { issuer } = issuerOf(deps.sessions, request);
+      const { issuer } = issuerOf(deps.sessions, request, deps.basePath);
       const { body } = request;
       const client = await authenticateClient(deps, { authorization: request.headers.authorization, body }, [`${issuer}${endpoints.token}`, issuer]);
       const grantType = body.grant_type;
@@ -64,7 +64,7 @@ export function tokenPOST(deps: OidcDeps): OidcHandler<TokenSchema> {
       if (!client.grantTypes.includes(grantType)) throw new UnauthorizedClient(`The grant_type '${grantType}' is not allowed for this client.`);
       return reply.send(await grant(deps, client, body, { issuer }));
     } catch (error) {
-      return sendOAuthErrorJson(reply, error, request);
+      return sendOAuthErrorJson(reply, error, request, deps.config.enableClientDebugMessages);
     }
   };
 }

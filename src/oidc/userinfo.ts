@@ -35,7 +35,7 @@ export function userinfoPOST(deps: OidcDeps): OidcHandler<{ headers: typeof user
 async function userinfo(deps: OidcDeps, request: FastifyRequest, reply: FastifyReply, header: string | undefined, fromBody: string | undefined) {
   void reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
   try {
-    const { issuer } = issuerOf(deps.sessions, request);
+    const { issuer } = issuerOf(deps.sessions, request, deps.basePath);
     const token = bearerToken(header, fromBody);
     const now = deps.clock.now();
     const stored = (await findActiveToken(deps, token, ['access']))?.token;
@@ -46,7 +46,7 @@ async function userinfo(deps: OidcDeps, request: FastifyRequest, reply: FastifyR
     if (!user || !client) throw new InvalidToken('The access token is no longer valid.');
     const claims = { ...claimsFor(user, stored.scopes), sub: stored.subject };
     if (client.userinfoSignedResponseAlg === 'none') return reply.send(claims);
-    const key = deps.keys.signer(client.userinfoSignedResponseAlg);
+    const key = deps.keys.signer(client.userinfoSignedResponseAlg, client.signingKeyIds.userinfo);
     const jwt = await new SignJWT(claims)
       .setProtectedHeader({ alg: key.algorithm, kid: key.kid, typ: 'JWT' })
       .setIssuer(issuer)
@@ -55,7 +55,7 @@ async function userinfo(deps: OidcDeps, request: FastifyRequest, reply: FastifyR
       .sign(key.privateKey);
     return reply.type('application/jwt').send(jwt);
   } catch (error) {
-    return sendOAuthErrorJson(reply, error, request);
+    return sendOAuthErrorJson(reply, error, request, deps.config.enableClientDebugMessages);
   }
 }
 

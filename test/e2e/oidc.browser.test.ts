@@ -32,7 +32,7 @@ describe.runIf(run)('OpenID Connect login and consent in Chromium', () => {
       landed = new URL(route.request().url());
       await route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>RP</title><h1>Signed in at the app</h1>' });
     });
-    const authorize = `${portal}/api/oidc/authorization?${new URLSearchParams({ client_id: 'explicit', redirect_uri: callback, response_type: 'code', scope: 'openid profile email', state: 'browser-state', nonce: 'n1' })}`;
+    const authorize = `${portal}/api/oidc/authorization?${new URLSearchParams({ client_id: 'explicit', redirect_uri: callback, response_type: 'code', scope: 'openid profile email', state: 'browser-state', nonce: 'nonce-n1' })}`;
     await page.goto(authorize);
     await page.fill('#username', 'john');
     await page.fill('#password', 'password');

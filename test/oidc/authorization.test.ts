@@ -56,8 +56,10 @@ describe('authorization endpoint: responses', () => {
     expect(ok.searchParams.get('state')).toBe(state);
     expect(ok.searchParams.get('iss')).toBe(issuer);
     expect(ok.searchParams.get('code')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    // Shorter than minimum_parameter_entropy (8): refused, the state still echoed (test/oidc/authelia-keys.test.ts).
     const short = redirectedTo(await authorize({ state: 'x' }));
     expect(short.searchParams.get('state')).toBe('x');
+    expect(short.searchParams.get('error')).toBe('invalid_request');
     const none = redirectedTo(await authorize({}));
     expect(none.searchParams.has('state')).toBe(false);
     const error = redirectedTo(await authorize({ response_type: 'token', state }));
@@ -83,7 +85,7 @@ describe('authorization endpoint: responses', () => {
         ui_locales: 'fr',
         claims_locales: 'de',
         acr_values: 'x',
-        nonce: 'n-0S6',
+        nonce: 'n-0S6iYWa',
       },
       { origin: 'https://rp.example', 'sec-fetch-site': 'cross-site' },
     );
@@ -93,11 +95,11 @@ describe('authorization endpoint: responses', () => {
 
   it('answers form_post with an auto-submitting form to the redirect URI', async () => {
     const { authorize } = await signedIn();
-    const response = await authorize({ response_mode: 'form_post', state: '"><script>' });
+    const response = await authorize({ response_mode: 'form_post', state: '"><script>alert(1)</script>' });
     expect(response.status).toBe(200);
     const page = await response.text();
     expect(page).toContain(`action="${callback}"`);
-    expect(page).toContain('name="state" value="&quot;&gt;&lt;script&gt;"');
+    expect(page).toContain('name="state" value="&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"');
     expect(page).toContain(`name="iss" value="${issuer}"`);
     expect(response.headers.get('cache-control')).toBe('no-store');
   });

@@ -39,8 +39,8 @@ async function flow(w: World, clientId: string, extra: Record<string, string> = 
   const url = client.buildAuthorizationUrl(config, {
     redirect_uri: callback,
     scope: 'openid profile email groups',
-    state: 'st',
-    nonce: 'nn',
+    state: 'state-12',
+    nonce: 'nonce-12',
     code_challenge: await client.calculatePKCECodeChallenge(verifier),
     code_challenge_method: 'S256',
     ...extra,
@@ -48,7 +48,7 @@ async function flow(w: World, clientId: string, extra: Record<string, string> = 
   const answer = await browser.get(url);
   const location = new URL(answer.headers.get('location')!, portalOrigin);
   if (location.searchParams.get('error')) return { error: location.searchParams.get('error'), config, browser };
-  const tokens = await client.authorizationCodeGrant(config, location, { pkceCodeVerifier: verifier, expectedState: 'st', expectedNonce: 'nn' });
+  const tokens = await client.authorizationCodeGrant(config, location, { pkceCodeVerifier: verifier, expectedState: 'state-12', expectedNonce: 'nonce-12' });
   return { tokens, config, browser, claims: decodeJwt(tokens.id_token!) };
 }
 

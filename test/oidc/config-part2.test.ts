@@ -86,7 +86,9 @@ describe('identity_providers.oidc, part 2 keys', () => {
     [
       'custom claims',
       oidc({ claims_policies: { p: { custom_claims: { x: {} } } } }),
-      [`${at}.claims_policies.p.custom_claims: is not supported by this version of Gatehouse (claims come from the users file)`],
+      [
+        `${at}.claims_policies.p.custom_claims: is an Authelia option that Gatehouse does not support yet (custom claims from user attributes; claims come from the users file)`,
+      ],
     ],
     // Found by test/fuzz/config-loader.test.ts: these two messages read "but is '[object Object]'".
     [

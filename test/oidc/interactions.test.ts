@@ -20,14 +20,14 @@ describe('authorization endpoint: the user steps', () => {
   it('answers prompt=none without a session with login_required, and sends others to the login page to resume', async () => {
     const w = await startProvider();
     const browser = new Browser(w.fetch);
-    expect(location(await browser.get(authUrl({ prompt: 'none', state: 's1' }))).searchParams.get('error')).toBe('login_required');
-    const toLogin = location(await browser.get(authUrl({ state: 's2' })));
+    expect(location(await browser.get(authUrl({ prompt: 'none', state: 'state-01' }))).searchParams.get('error')).toBe('login_required');
+    const toLogin = location(await browser.get(authUrl({ state: 'state-02' })));
     expect(toLogin.origin + toLogin.pathname).toBe(`${portalOrigin}/`);
     const resume = toLogin.searchParams.get('rd')!;
     expect(resume).toMatch(new RegExp(`^${issuer}/api/oidc/authorization\\?flow_id=[A-Za-z0-9_-]{43}$`));
     await browser.login();
     const done = location(await browser.get(resume));
-    expect([done.searchParams.get('state'), done.searchParams.has('code')]).toEqual(['s2', true]);
+    expect([done.searchParams.get('state'), done.searchParams.has('code')]).toEqual(['state-02', true]);
     // The pending request is gone once answered.
     expect((await browser.get(resume)).status).toBe(400);
   });
@@ -76,7 +76,7 @@ describe('authorization endpoint: the user steps', () => {
     const browser = new Browser(w.fetch);
     await browser.login();
     expect(location(await browser.get(authUrl({ client_id: 'explicit', prompt: 'none' }))).searchParams.get('error')).toBe('consent_required');
-    const consent = location(await browser.get(authUrl({ client_id: 'explicit', state: 'c' })));
+    const consent = location(await browser.get(authUrl({ client_id: 'explicit', state: 'state-c1' })));
     expect(consent.pathname).toBe('/consent');
     const page = await browser.get(consent);
     const text = await page.text();
@@ -93,7 +93,7 @@ describe('authorization endpoint: the user steps', () => {
     expect(crossSite.status).toBe(403);
     const denied = await browser.postForm(`${portalOrigin}/consent`, { flow_id: flowId, decision: 'deny' }, same);
     const answer = location(await browser.get(location(denied)));
-    expect([answer.searchParams.get('error'), answer.searchParams.get('state')]).toEqual(['access_denied', 'c']);
+    expect([answer.searchParams.get('error'), answer.searchParams.get('state')]).toEqual(['access_denied', 'state-c1']);
     const again = location(await browser.get(authUrl({ client_id: 'explicit' })));
     const accepted = await browser.postForm(`${portalOrigin}/consent`, { flow_id: again.searchParams.get('flow_id')!, decision: 'accept' }, same);
     expect(location(await browser.get(location(accepted))).searchParams.has('code')).toBe(true);

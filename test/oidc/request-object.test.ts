@@ -56,7 +56,7 @@ const errorOf = (response: Response) => {
 describe('signed request objects (request)', () => {
   it('uses the parameters of a valid object over those sent beside it: redirect_uri, state and nonce', async () => {
     const w = await world();
-    const response = await w.authorize(await w.sign({ state: 'from-object', nonce: 'n-0123', scope: 'openid email' }), { state: 'from-query' });
+    const response = await w.authorize(await w.sign({ state: 'from-object', nonce: 'n-012345', scope: 'openid email' }), { state: 'from-query' });
     const to = redirectedTo(response);
     expect(to.origin + to.pathname).toBe(other);
     expect(to.searchParams.get('state')).toBe('from-object');
@@ -69,26 +69,26 @@ describe('signed request objects (request)', () => {
     });
     expect(token.status).toBe(200);
     const { id_token: idToken, scope } = (await token.json()) as { id_token: string; scope: string };
-    expect(decodeJwt(idToken).nonce).toBe('n-0123');
+    expect(decodeJwt(idToken).nonce).toBe('n-012345');
     expect(scope.split(' ').sort()).toEqual(['email', 'openid']);
   });
 
   it('keeps the object parameters through the login it waits for', async () => {
     const w = await world();
     const stranger = new Browser(w.fetch);
-    const first = await w.authorize(await w.sign({ state: 'kept' }), {}, stranger);
+    const first = await w.authorize(await w.sign({ state: 'kept-state' }), {}, stranger);
     const login = redirectedTo(first);
     expect(login.pathname).toBe('/');
     expect((await stranger.login()).status).toBe(200);
     const resumed = redirectedTo(await stranger.get(login.searchParams.get('rd')!));
     expect(resumed.origin + resumed.pathname).toBe(other);
-    expect(resumed.searchParams.get('state')).toBe('kept');
+    expect(resumed.searchParams.get('state')).toBe('kept-state');
     expect(resumed.searchParams.get('code')).toBeTruthy();
   });
 
   it('takes the keys from the client jwks_uri', async () => {
     const w = await world();
-    const response = await w.authorize(await w.sign({ state: 's' }, 'jar-uri'), { client_id: 'jar-uri' });
+    const response = await w.authorize(await w.sign({ state: 'state-jar' }, 'jar-uri'), { client_id: 'jar-uri' });
     expect(redirectedTo(response).searchParams.get('code')).toBeTruthy();
   });
 

@@ -214,12 +214,12 @@ describe('storage.postgres lost while running', () => {
     expect([userinfo.statusCode, userinfo.json()]).toEqual([503, temporarilyUnavailable]);
     // …and at the authorization endpoint: a redirect to the client once its redirect_uri is
     // validated (RFC 6749 §4.1.2.1), the error page when the store failed before that (the session).
-    const authorize = `/api/oidc/authorization?${new URLSearchParams({ client_id: 'app', redirect_uri: callback, response_type: 'code', scope: 'openid', state: 's1' })}`;
+    const authorize = `/api/oidc/authorization?${new URLSearchParams({ client_id: 'app', redirect_uri: callback, response_type: 'code', scope: 'openid', state: 'state-s1' })}`;
     const redirected = await inject(gateway, { url: authorize });
     expect(redirected.statusCode).toBe(302);
     const location = new URL(String(redirected.headers.location));
     expect(`${location.origin}${location.pathname}`).toBe(callback);
-    expect(Object.fromEntries(location.searchParams)).toMatchObject({ error: 'temporarily_unavailable', state: 's1' });
+    expect(Object.fromEntries(location.searchParams)).toMatchObject({ error: 'temporarily_unavailable', state: 'state-s1' });
     const page = await inject(gateway, { url: authorize, headers: cookie });
     expect(page.statusCode).toBe(503);
     expect(page.body).toContain('temporarily_unavailable');

@@ -13,6 +13,7 @@ import { errorParameters, sendOAuthErrorPage, toOAuthError } from '../render.js'
 import { sendAuthorizationResponse } from '../response-mode.js';
 import type { OidcHandler, authorizationForm, authorizationParameters } from '../schemas.js';
 import { checkClaimsParameter } from './checks-claims.js';
+import { checkParameterEntropy } from './checks-entropy.js';
 import { checkOfflineAccess } from './checks-offline.js';
 import { checkPkce } from './checks-pkce.js';
 import { checkIdTokenHint, checkMaxAge, checkPrompt } from './checks-prompt.js';
@@ -32,6 +33,7 @@ export const authorizationChecks: readonly Check[] = [
   checkResponseMode,
   checkResponseType,
   checkScope,
+  checkParameterEntropy,
   checkOfflineAccess,
   checkPkce,
   checkClaimsParameter,
@@ -56,7 +58,7 @@ async function authorize(deps: OidcDeps, request: FastifyRequest, reply: Fastify
   void reply.header('cache-control', 'no-store');
   let ctx: AuthorizationContext | undefined;
   try {
-    const { issuer, cookie } = issuerOf(deps.sessions, request);
+    const { issuer, cookie } = issuerOf(deps.sessions, request, deps.basePath);
     const session = await deps.sessions.load(cookie, request.cookies[cookie.name]);
     ctx = newContext(deps, request.method, issuer, cookie, session, { ...params });
     for (const check of authorizationChecks) {
@@ -75,7 +77,7 @@ async function authorize(deps: OidcDeps, request: FastifyRequest, reply: Fastify
     if (!ctx?.redirectUri || e instanceof UnredirectableError) {
       return sendOAuthErrorPage(reply, e, deps.chrome);
     }
-    return respond(reply, ctx, errorParameters(e));
+    return respond(reply, ctx, errorParameters(e, deps.config.enableClientDebugMessages));
   }
 }
 
