@@ -28,8 +28,10 @@ export interface OidcDeps {
   readonly logger: FastifyBaseLogger;
   /** The audit log and the metrics: told of consents, tokens issued and revoked, RP-initiated and front-channel logouts. */
   readonly observer: Pick<Observer, 'event'>;
-  /** Portal look for the pages the provider renders (error, consent). */
-  readonly chrome: { readonly productName: string; readonly theme: string };
+  /** Portal look for the pages the provider renders (error, consent); `base` is the path Gatehouse is served under. */
+  readonly chrome: { readonly productName: string; readonly theme: string; readonly base: string };
+  /** `server.path` (`''` or `/auth`): the issuer is the request's origin followed by it. */
+  readonly basePath: string;
 }
 
 /** Pending authorization requests (waiting for login or consent) live this long. */
