@@ -68,7 +68,7 @@ describe('server.path: Gatehouse under /auth', () => {
     expect(signedIn).toContain('href="/auth/settings"');
     expect(signedIn).toContain('action="/auth/logout"');
     const state = await fetch(`${issuer}/api/state`, { headers: { cookie } });
-    expect((await state.json()).data.username).toBe('john');
+    expect(((await state.json()) as { data: { username: string } }).data.username).toBe('john');
     // A signed-out visit to a page that needs a session goes to the sign-in page under /auth, coming back under /auth.
     const settings = await fetch(`${issuer}/settings`);
     expect(settings.status).toBe(302);
@@ -122,7 +122,7 @@ describe('server.path: Gatehouse under /auth', () => {
   it('publishes the provider under /auth: issuer, endpoints, and a code flow with openid-client', async () => {
     const world = await startUnderAuth();
     const { fetch } = world;
-    const metadata = await (await fetch(`${issuer}/.well-known/openid-configuration`)).json();
+    const metadata = (await (await fetch(`${issuer}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
     expect(metadata.issuer).toBe(issuer);
     expect(metadata.token_endpoint).toBe(`${issuer}/api/oidc/token`);
     expect(metadata.authorization_endpoint).toBe(`${issuer}/api/oidc/authorization`);
