@@ -62,8 +62,9 @@ export function serverFactory(options: ListenerOptions) {
     const dispatch: Handler = (req, res) => {
       const view = readRequestView(req, trust);
       if (isRequestViewError(view)) return refuse(req, res, view, logger);
-      // Gatehouse's own target: the request's under server.path, the path stripped; undefined: outside it.
-      const own = req.url === undefined ? undefined : stripBasePath(basePath, req.url);
+      // Gatehouse's own target: under server.path the path stripped, as Authelia does; a target outside
+      // it is served as sent, as Authelia also does (a proxy may call /api/authz/… without the path).
+      const own = req.url === undefined ? undefined : (stripBasePath(basePath, req.url) ?? req.url);
       const route = proxy !== undefined && !(view.trusted && isAuthzPath(own)) ? proxy.route(req, view) : undefined;
       if (route === undefined) {
         if (own === undefined) return notFound(req, res);

@@ -3,7 +3,7 @@
  * or the path of `server.address`): `''` for the root, else one segment such as `/auth`.
  *
  * Both directions live here, so that they cannot drift: the listener strips the base from a
- * request once ({@link stripBasePath}), and every URL Gatehouse writes for itself — links and
+ * request once ({@link stripBasePath}; a target outside it is served as sent, as Authelia does), and every URL Gatehouse writes for itself — links and
  * form actions in pages, redirects, e-mail links, the OpenID Connect issuer — is built with
  * {@link ownPath}.
  */

@@ -156,8 +156,9 @@ describe('Authelia-shaped configurations start unchanged, with a login', () => {
     const cookie = await signIn(gateway, 'example.com', '/auth');
     const allowed = await forwardAuth(gateway, '/auth/api/authz/forward-auth', 'app.example.com', { cookie });
     expect(allowed.headers['remote-user']).toBe('john');
-    expect((await send(gateway, 'example.com', '/api/health')).status).toBe(404);
     expect((await send(gateway, 'example.com', '/auth/api/health')).status).toBe(200);
+    // As in Authelia, a proxy that calls the endpoint without the path is answered too.
+    expect((await forwardAuth(gateway, '/api/authz/forward-auth', 'app.example.com', { cookie })).status).toBe(200);
   });
 
   it('short-timeouts: lifetimes written in words', async () => {
