@@ -46,7 +46,8 @@ Options:
   -h, --help       show this help (also: gatehouse <command> --help)
   -v, --version    print the version
 
-The configuration file is given with --config FILE or the GATEHOUSE_CONFIG environment variable.
+The configuration is given with --config FILE (repeatable; FILE,FILE and folders merge in order)
+or the GATEHOUSE_CONFIG (or Authelia's X_AUTHELIA_CONFIG) environment variable.
 `;
 
 /** Runs the CLI; resolves with the process exit code (0 ok, 1 failure, 2 usage error). */

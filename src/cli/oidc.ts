@@ -13,7 +13,7 @@ import { systemClock } from '../shared/clock.js';
 import { StartupError } from '../shared/errors.js';
 import { openStorage } from '../storage/open.js';
 import type { Storage } from '../storage/storage.js';
-import { configFile, loadConfigOrReport, parseCommandArgs } from './args.js';
+import { configFile, configOption, loadConfigOrReport, parseCommandArgs } from './args.js';
 import { type CliIO, UsageError, exitCodes } from './io.js';
 import { textTable, utcTime as time } from './table.js';
 import { appVersion } from './version.js';
@@ -37,7 +37,8 @@ Keys configured in identity_providers.oidc.jwks are not rotated by this command:
 docs/openid-connect.md for rotating them by hand.
 
 Options:
-  -c, --config FILE              the configuration file (default: $GATEHOUSE_CONFIG)
+  -c, --config FILE              a configuration file or folder; repeat it, or list FILE,FILE, to
+                                 merge several in order (default: $GATEHOUSE_CONFIG or $X_AUTHELIA_CONFIG)
   -a, --algorithm ALG            the algorithm of the new key: RS256 (default) or ES256
   -d, --publish-delay DURATION   how long the new key is published before it signs
                                  (default ${formatDuration(rotationDefaults.publishDelay)}; 0, 90s, 30m, 2h …)
@@ -50,7 +51,7 @@ export async function oidcCommand(args: string[], io: CliIO): Promise<number> {
     'oidc',
     args,
     {
-      config: { type: 'string', short: 'c' },
+      config: configOption,
       algorithm: { type: 'string', short: 'a' },
       'publish-delay': { type: 'string', short: 'd' },
       help: { type: 'boolean', short: 'h' },

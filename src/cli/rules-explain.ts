@@ -1,14 +1,14 @@
 import ipaddr from 'ipaddr.js';
 import { authLevelNames, authLevels } from '../config/access-control-cases.js';
 import { AuthLevel, type Subject, compileRules, isAnonymous, isRefusal, outcome, parseTarget } from '../rules/index.js';
-import { configFile, loadConfigOrReport, parseCommandArgs } from './args.js';
+import { configFile, configOption, loadConfigOrReport, parseCommandArgs } from './args.js';
 import { type CliIO, UsageError, exitCodes } from './io.js';
 import { rulesHelp } from './rules-help.js';
 
 /** `gatehouse rules explain`: 0 explained, 1 invalid configuration, 2 usage. */
 export async function rulesExplainCommand(args: string[], io: CliIO): Promise<number> {
   const { values } = parseCommandArgs('rules explain', args, {
-    config: { type: 'string', short: 'c' },
+    config: configOption,
     url: { type: 'string' },
     method: { type: 'string', default: 'GET' },
     user: { type: 'string', default: '' },

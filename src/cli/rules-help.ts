@@ -12,6 +12,7 @@ explain  prints every rule of the configuration with the first criterion that di
          --level defaults to two_factor for a user, one_factor for a client alone, else none.
 
 Options:
-  -c, --config FILE   the configuration file (default: $GATEHOUSE_CONFIG)
+  -c, --config FILE   a configuration file or folder; repeat it, or list FILE,FILE, to merge
+                      several in order (default: $GATEHOUSE_CONFIG or $X_AUTHELIA_CONFIG)
   -h, --help          show this help
 `;

@@ -5,7 +5,7 @@ import { loadConfig } from '../config/load.js';
 import { Problems } from '../config/problems.js';
 import { type CaseResult, type RuleSet, compileRules, runCase } from '../rules/index.js';
 import { ConfigError } from '../shared/errors.js';
-import { parseCommandArgs } from './args.js';
+import { configFile, configOption, parseCommandArgs } from './args.js';
 import { type CliIO, UsageError, exitCodes } from './io.js';
 import { rulesHelp } from './rules-help.js';
 import { formatConfigError } from './args.js';
@@ -18,12 +18,13 @@ interface Suite {
 
 /** `gatehouse rules test [FILES…] [--config FILE]`: 0 all passed, 1 a failure or an invalid file, 2 usage. */
 export async function rulesTestCommand(args: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseCommandArgs('rules test', args, { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } }, true);
+  const { values, positionals } = parseCommandArgs('rules test', args, { config: configOption, help: { type: 'boolean', short: 'h' } }, true);
   if (values.help) {
     io.stdout.write(rulesHelp);
     return exitCodes.ok;
   }
-  const configPath = values.config ?? io.env.GATEHOUSE_CONFIG;
+  const named = values.config !== undefined || io.env.GATEHOUSE_CONFIG !== undefined || io.env.X_AUTHELIA_CONFIG !== undefined;
+  const configPath = named ? configFile('rules test', values.config, io.env) : undefined;
   const files = positionals.map((f) => resolve(f));
   if (configPath === undefined && files.length === 0) {
     throw new UsageError('gatehouse rules test: needs policy FILES, or --config FILE to test its rules_files');
@@ -33,7 +34,7 @@ export async function rulesTestCommand(args: string[], io: CliIO): Promise<numbe
     suites = configPath === undefined ? standaloneSuites(files) : configSuites(configPath, files, io);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    io.stderr.write(formatConfigError(configPath ?? files.join(', '), error));
+    io.stderr.write(formatConfigError((configPath ?? files).join(', '), error));
     return exitCodes.failure;
   }
   let failed = 0;
@@ -48,14 +49,14 @@ export async function rulesTestCommand(args: string[], io: CliIO): Promise<numbe
   return failed === 0 ? exitCodes.ok : exitCodes.failure;
 }
 
-function configSuites(configPath: string, files: readonly string[], io: CliIO): Suite[] {
+function configSuites(configPath: readonly string[], files: readonly string[], io: CliIO): Suite[] {
   const { config, warnings } = loadConfig(configPath, io.env);
   for (const warning of warnings) io.stderr.write(`warning: ${warning}\n`);
   const rules = compileRules(config.accessControl);
   const chosen = files.length > 0 ? files : config.accessControl.rulesFiles;
   const problems = new Problems();
   const networks = new Map(Object.entries(config.definitions.network));
-  const ctx = { problems, env: io.env, baseDir: resolve(configPath, '..') };
+  const ctx = { problems, env: io.env, baseDir: resolve(configPath[0] ?? '.', '..') };
   const suites = chosen.map((file) => {
     const read = readPolicyFile(ctx, file, { networks });
     if (read && read.rules.length > 0 && !config.accessControl.rulesFiles.includes(file)) {

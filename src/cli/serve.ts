@@ -1,7 +1,9 @@
 import { createLogger } from '../server/logger.js';
 import { startGateway } from '../server/gateway.js';
+import { checkClock } from '../server/ntp-check.js';
+import { systemClock } from '../shared/clock.js';
 import { StartupError } from '../shared/errors.js';
-import { configFile, loadConfigOrReport, parseCommandArgs } from './args.js';
+import { configFile, configOption, loadConfigOrReport, parseCommandArgs } from './args.js';
 import { type CliIO, exitCodes } from './io.js';
 import { appVersion } from './version.js';
 
@@ -11,14 +13,15 @@ Runs the gateway. Ready when GET /api/health answers 200. SIGTERM or SIGINT stop
 gracefully: no new connections, requests in flight finish, storage closes, exit 0.
 
 Options:
-  -c, --config FILE   the configuration file (default: $GATEHOUSE_CONFIG)
+  -c, --config FILE   a configuration file or folder; repeat it, or list FILE,FILE, to merge
+                      several in order (default: $GATEHOUSE_CONFIG or $X_AUTHELIA_CONFIG)
   -h, --help          show this help
 `;
 
 /** `gatehouse serve`: resolves with the exit code once the gateway has stopped. */
 export async function serveCommand(args: string[], io: CliIO): Promise<number> {
   const { values } = parseCommandArgs('serve', args, {
-    config: { type: 'string', short: 'c' },
+    config: configOption,
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -43,6 +46,7 @@ export async function serveCommand(args: string[], io: CliIO): Promise<number> {
   const removeHandlers = () => process.off('SIGTERM', onSignal).off('SIGINT', onSignal);
   let gateway: Awaited<ReturnType<typeof startGateway>>;
   try {
+    await checkClock(config.ntp, { clock: systemClock, log: logger });
     gateway = await startGateway(config, { logger, appVersion });
   } catch (error) {
     removeHandlers();

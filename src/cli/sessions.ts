@@ -3,7 +3,7 @@ import { createLogger } from '../server/logger.js';
 import { openSessionAdmin } from '../server/session-admin.js';
 import { hashSessionId, isSessionIdShape } from '../session/session-id.js';
 import { StartupError } from '../shared/errors.js';
-import { configFile, loadConfigOrReport, parseCommandArgs } from './args.js';
+import { configFile, configOption, loadConfigOrReport, parseCommandArgs } from './args.js';
 import { type CliIO, UsageError, exitCodes } from './io.js';
 import { textTable, utcTime } from './table.js';
 import { appVersion } from './version.js';
@@ -24,7 +24,8 @@ Lists and ends the signed-in sessions kept in the database.
            within 2 seconds. One audit line per session goes to the configured log.
 
 Options:
-  -c, --config FILE     the configuration file (default: $GATEHOUSE_CONFIG)
+  -c, --config FILE     a configuration file or folder; repeat it, or list FILE,FILE, to merge
+                        several in order (default: $GATEHOUSE_CONFIG or $X_AUTHELIA_CONFIG)
   -u, --user USER       the username (exact, as in the users file)
   -s, --session ID      one session (revoke only)
   -h, --help            show this help
@@ -36,7 +37,7 @@ export async function sessionsCommand(args: string[], io: CliIO): Promise<number
     'sessions',
     args,
     {
-      config: { type: 'string', short: 'c' },
+      config: configOption,
       user: { type: 'string', short: 'u' },
       session: { type: 'string', short: 's' },
       help: { type: 'boolean', short: 'h' },

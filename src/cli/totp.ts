@@ -7,7 +7,7 @@ import { StartupError } from '../shared/errors.js';
 import { systemRandom } from '../shared/random.js';
 import { openStorage } from '../storage/open.js';
 import type { Storage } from '../storage/storage.js';
-import { configFile, loadConfigOrReport, parseCommandArgs } from './args.js';
+import { configFile, configOption, loadConfigOrReport, parseCommandArgs } from './args.js';
 import { type CliIO, UsageError, exitCodes } from './io.js';
 import { appVersion } from './version.js';
 
@@ -19,7 +19,8 @@ to scan with an authenticator app. The key gets the configured totp settings (is
 algorithm, digits, period).
 
 Options:
-  -c, --config FILE     the configuration file (default: $GATEHOUSE_CONFIG)
+  -c, --config FILE     a configuration file or folder; repeat it, or list FILE,FILE, to merge
+                        several in order (default: $GATEHOUSE_CONFIG or $X_AUTHELIA_CONFIG)
   -s, --secret BASE32   use this secret (at least ${minimumSecretBytes} bytes) instead of a new random one
   -f, --force           replace the key USER already has
   -h, --help            show this help
@@ -31,7 +32,7 @@ export async function totpCommand(args: string[], io: CliIO): Promise<number> {
     'totp',
     args,
     {
-      config: { type: 'string', short: 'c' },
+      config: configOption,
       secret: { type: 'string', short: 's' },
       force: { type: 'boolean', short: 'f' },
       help: { type: 'boolean', short: 'h' },

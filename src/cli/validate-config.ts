@@ -1,4 +1,4 @@
-import { configFile, loadConfigOrReport, parseCommandArgs } from './args.js';
+import { configFile, configOption, loadConfigOrReport, parseCommandArgs } from './args.js';
 import { type CliIO, exitCodes } from './io.js';
 
 export const validateConfigHelp = `Usage: gatehouse validate-config --config FILE
@@ -7,14 +7,15 @@ Checks a configuration file and prints every problem found, each with the dotted
 its key, or "configuration is valid". Exits 1 when there is a problem.
 
 Options:
-  -c, --config FILE   the configuration file (default: $GATEHOUSE_CONFIG)
+  -c, --config FILE   a configuration file or folder; repeat it, or list FILE,FILE, to merge
+                      several in order (default: $GATEHOUSE_CONFIG or $X_AUTHELIA_CONFIG)
   -h, --help          show this help
 `;
 
 /** `gatehouse validate-config`. */
 export async function validateConfigCommand(args: string[], io: CliIO): Promise<number> {
   const { values } = parseCommandArgs('validate-config', args, {
-    config: { type: 'string', short: 'c' },
+    config: configOption,
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {

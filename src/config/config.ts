@@ -1,9 +1,11 @@
 import type { AccessControlConfig } from './access-control.js';
 import type { AuthenticationBackendConfig } from './authentication-backend.js';
+import type { CertificatesConfig } from './certificates.js';
 import type { DefinitionsConfig } from './definitions.js';
 import type { IdentityValidationConfig } from './identity-validation.js';
 import type { LogConfig } from './log.js';
 import type { NotifierConfig } from './notifier.js';
+import type { NtpConfig } from './ntp.js';
 import type { OidcConfig } from './oidc.js';
 import type { PasswordPolicyConfig } from './password-policy.js';
 import type { PortalConfig } from './portal.js';
@@ -43,6 +45,10 @@ export interface Config {
   readonly proxy: ProxyConfig;
   /** `telemetry.metrics`: the Prometheus exporter on its own listener (off by default). */
   readonly telemetry: TelemetryConfig;
+  /** `ntp`: the clock check at start. */
+  readonly ntp: NtpConfig;
+  /** `certificates_directory`: extra certificate authorities trusted for outgoing TLS. */
+  readonly certificates: CertificatesConfig;
   /** Sections accepted but not yet implemented, kept as written. */
   readonly pending: Readonly<Record<string, unknown>>;
 }

@@ -1,6 +1,7 @@
 import { defaults } from './defaults.js';
 import { describe, keyPath } from './problems.js';
-import { type ReadContext, readBoolean, readChoice, readDuration, readMapping, readPath, readSecret, readString } from './reader.js';
+import { type ReadContext, readBoolean, readDuration, readMapping, readPath, readSecret, readString } from './reader.js';
+import { type TlsClientConfig, readTlsClient } from './tls-client.js';
 
 /** `smtp://` (STARTTLS on 25), `submission://` (STARTTLS on 587), `submissions://` (implicit TLS on 465). */
 export interface SmtpAddress {
@@ -28,12 +29,8 @@ export interface SmtpNotifierConfig {
   /** Never upgrade with STARTTLS (for servers that announce it but fail it). */
   readonly disableStarttls: boolean;
   readonly disableHtmlEmails: boolean;
-  readonly tls: {
-    readonly skipVerify: boolean;
-    /** Name checked against the server certificate; default: the address host. */
-    readonly serverName: string;
-    readonly minimumVersion: 'TLSv1.2' | 'TLSv1.3';
-  };
+  /** Authelia's `tls` structure (`server_name` defaults to the address host); also trusts `certificates_directory`. */
+  readonly tls: TlsClientConfig & { readonly serverName: string };
 }
 
 /** `notifier`: exactly one of `filesystem` and `smtp`. */
@@ -113,9 +110,8 @@ function readSmtp(ctx: ReadContext, path: string, value: unknown): SmtpNotifierC
       "must not be true while TLS is required (set disable_require_tls: true, or use 'submissions://') but is true",
     );
   }
-  const tlsAt = keyPath(path, 'tls');
-  const tls = readMapping(ctx, tlsAt, raw.tls, ['skip_verify', 'server_name', 'minimum_version']) ?? {};
-  if (!address || sender === undefined) return undefined;
+  const tls = readTlsClient(ctx, keyPath(path, 'tls'), raw.tls ?? {}, address?.host);
+  if (!address || sender === undefined || !tls) return undefined;
   return {
     address,
     timeout: readDuration(ctx, keyPath(path, 'timeout'), raw.timeout, d.timeout, { min: 1000 }),
@@ -128,12 +124,7 @@ function readSmtp(ctx: ReadContext, path: string, value: unknown): SmtpNotifierC
     disableRequireTls,
     disableStarttls,
     disableHtmlEmails: readBoolean(ctx, keyPath(path, 'disable_html_emails'), raw.disable_html_emails, false),
-    tls: {
-      skipVerify: readBoolean(ctx, keyPath(tlsAt, 'skip_verify'), tls.skip_verify, false),
-      serverName: readString(ctx, keyPath(tlsAt, 'server_name'), tls.server_name) ?? address.host,
-      minimumVersion:
-        readChoice(ctx, keyPath(tlsAt, 'minimum_version'), tls.minimum_version, ['TLS1.2', 'TLS1.3'] as const, 'TLS1.2') === 'TLS1.3' ? 'TLSv1.3' : 'TLSv1.2',
-    },
+    tls: { ...tls, serverName: tls.serverName ?? address.host },
   };
 }
 

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { closest, distance } from 'fastest-levenshtein';
+import { autheliaOption } from './authelia-options.js';
 import { parseDuration } from './duration.js';
+import { type ConfigEnvironment, envPrefixes, envStem, parseEnvValue } from './environment.js';
 import { type Problems, describe, indexPath, keyPath } from './problems.js';
 
 /** What a section reader needs besides the raw value: where to report, and where secrets come from. */
@@ -11,6 +13,12 @@ export interface ReadContext {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Folder of the configuration file; relative paths in the configuration resolve against it. */
   readonly baseDir: string;
+  /** The keys environment variables set (`AUTHELIA_LOG_LEVEL`), applied by `readMapping`; absent: none. */
+  readonly environment?: ConfigEnvironment;
+  /** `certificates_directory`'s authorities with Node's roots, for every outgoing `tls`; absent: Node's roots. */
+  readonly trustedAuthorities?: readonly string[] | undefined;
+  /** With several configuration files: the folder of the file that set the key at `path`. */
+  readonly baseDirOf?: (path: string) => string | undefined;
 }
 
 type Raw = Record<string, unknown>;
@@ -27,7 +35,7 @@ export function readMapping(
   known: readonly string[],
   aliases: Readonly<Record<string, string>> = {},
 ): Raw | undefined {
-  if (value === undefined || value === null) return {};
+  if (value === undefined || value === null) return withEnvironment(ctx, path, {}, known, aliases);
   if (typeof value !== 'object' || Array.isArray(value)) {
     ctx.problems.error(path, `must be a mapping but is ${describe(value)}`);
     return undefined;
@@ -37,7 +45,10 @@ export function readMapping(
     // Own keys only: `constructor` or `toString` must not resolve to Object's built-ins.
     const name = (Object.hasOwn(aliases, key) ? aliases[key] : undefined) ?? key;
     if (!known.includes(name)) {
-      ctx.problems.error(keyPath(path, key), `is not a known key${suggestion(key, known)}`);
+      const at = keyPath(path, key);
+      const authelia = autheliaOption(at);
+      if (authelia === undefined) ctx.problems.error(at, `is not a known key${suggestion(key, known)}`);
+      else unsupportedAuthelia(ctx, at, authelia.what, authelia.noop?.(entry) === true);
       continue;
     }
     if (name !== key && Object.hasOwn(value, name)) {
@@ -46,7 +57,24 @@ export function readMapping(
     }
     out[name] = entry;
   }
+  return withEnvironment(ctx, path, out, known, aliases);
+}
+
+function withEnvironment(ctx: ReadContext, path: string, out: Raw, known: readonly string[], aliases: Readonly<Record<string, string>>): Raw {
+  ctx.environment?.apply(path, out, known, aliases);
   return out;
+}
+
+/**
+ * Reports an Authelia option that Gatehouse does not implement, in the one grammar every such
+ * option uses: `<path>: is an Authelia option that Gatehouse does not support yet (<what>)`. With
+ * `harmless` (its value asks for nothing: the feature off, an empty list) it is a warning and the
+ * file loads.
+ */
+export function unsupportedAuthelia(ctx: ReadContext, path: string, what: string, harmless = false): void {
+  const message = `is an Authelia option that Gatehouse does not support yet (${what})`;
+  if (harmless) ctx.problems.warn(path, `${message}; its value here asks for nothing, so it is ignored`);
+  else ctx.problems.error(path, message);
 }
 
 function suggestion(key: string, known: readonly string[]): string {
@@ -131,7 +159,9 @@ export function readDuration(ctx: ReadContext, path: string, value: unknown, fal
 }
 
 /** A list, each entry read by `item`; absent → `[]`. A single scalar is not promoted to a list. */
-export function readList<T>(ctx: ReadContext, path: string, value: unknown, item: (entry: unknown, path: string, index: number) => T | undefined): T[] {
+export function readList<T>(ctx: ReadContext, path: string, given: unknown, item: (entry: unknown, path: string, index: number) => T | undefined): T[] {
+  // An environment variable gives a list as Authelia reads one: `a,b,c`.
+  const value = typeof given === 'string' && ctx.environment?.origin(path) ? given.split(',').map((s) => parseEnvValue(s.trim())) : given;
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value)) {
     ctx.problems.error(path, `must be a list but is ${describe(value)}`);
@@ -149,46 +179,58 @@ export function readList<T>(ctx: ReadContext, path: string, value: unknown, item
 export function readPath(ctx: ReadContext, path: string, value: unknown, opts: Required = {}): string | undefined {
   const text = readString(ctx, path, value, opts);
   if (text === undefined) return undefined;
-  return isAbsolute(text) ? text : resolve(ctx.baseDir, text);
+  return isAbsolute(text) ? text : resolve(ctx.baseDirOf?.(path) ?? ctx.baseDir, text);
 }
 
-/** The environment variable names that may carry the secret at `path`. */
+/** Gatehouse's environment variable names that may carry the secret at `path` (Authelia's `AUTHELIA_` names are aliases). */
 export function secretEnvNames(path: string): { value: string; file: string } {
-  const name = `GATEHOUSE_${path
-    .replace(/\[(\d+)\]/g, '_$1')
-    .replace(/\./g, '_')
-    .toUpperCase()}`;
+  const name = `GATEHOUSE_${envStem(path)}`;
   return { value: name, file: `${name}_FILE` };
 }
 
 /**
- * A secret: from the configuration file, from `GATEHOUSE_<PATH>`, or from the file named by
- * `GATEHOUSE_<PATH>_FILE` (one trailing newline removed). More than one source is an error.
+ * A secret: from the configuration file, from `GATEHOUSE_<PATH>` or `AUTHELIA_<PATH>`, or from the file
+ * named by `GATEHOUSE_<PATH>_FILE` or `AUTHELIA_<PATH>_FILE` (trailing newlines removed, as Authelia
+ * does). More than one source is an error, naming them.
  */
 export function readSecret(ctx: ReadContext, path: string, value: unknown, opts: Required = {}): string | undefined {
-  const names = secretEnvNames(path);
-  const fromEnv = ctx.env[names.value];
-  const fileName = ctx.env[names.file];
-  const sources = [
-    value !== undefined && value !== null ? 'the configuration file' : undefined,
-    fromEnv !== undefined ? names.value : undefined,
-    fileName !== undefined ? names.file : undefined,
-  ].filter((s): s is string => s !== undefined);
+  const stem = envStem(path);
+  const files = envPrefixes.map((p) => `${p}${stem}_FILE`).filter((n) => ctx.env[n] !== undefined);
+  for (const name of files) ctx.environment?.use(name);
+  const fromVariable = ctx.environment ? ctx.environment.origin(path) : plainSecretVariable(ctx, path, stem);
+  if (fromVariable === null) return undefined;
+  const inFile = fromVariable === undefined ? value !== undefined && value !== null : ctx.environment?.replaced(path) === true;
+  const sources = [inFile ? 'the configuration file' : undefined, fromVariable, ...files].filter((s): s is string => s !== undefined);
   if (sources.length > 1) {
     ctx.problems.error(path, `must be set in one place only but is set in ${sources.join(' and ')}`);
     return undefined;
   }
-  if (fromEnv !== undefined) return readString(ctx, `${path} (from ${names.value})`, fromEnv, { required: true });
-  if (fileName !== undefined) {
-    try {
-      const text = readFileSync(resolve(ctx.baseDir, fileName), 'utf8').replace(/\r?\n$/, '');
-      return readString(ctx, `${path} (from ${names.file})`, text, { required: true });
-    } catch (error) {
-      ctx.problems.error(path, `must be readable from '${fileName}' (${names.file}) but ${fsReason(error)}`);
-      return undefined;
-    }
-  }
+  // The variable's text as given, not as a YAML scalar: a secret `12345` stays a string.
+  if (fromVariable !== undefined) return readString(ctx, `${path} (from ${fromVariable})`, ctx.env[fromVariable], { required: true });
+  const fileVariable = files[0];
+  if (fileVariable !== undefined) return readSecretFile(ctx, path, fileVariable);
   return readString(ctx, path, value, opts);
+}
+
+/** Without a ConfigEnvironment (a reader used on its own): the plain variable naming the secret; `null` when two do. */
+function plainSecretVariable(ctx: ReadContext, path: string, stem: string): string | undefined | null {
+  const set = envPrefixes.map((p) => `${p}${stem}`).filter((n) => ctx.env[n] !== undefined);
+  if (set.length > 1) {
+    ctx.problems.error(path, `must be set by one environment variable only but is set by ${set.join(' and ')}`);
+    return null;
+  }
+  return set[0];
+}
+
+function readSecretFile(ctx: ReadContext, path: string, variable: string): string | undefined {
+  const fileName = ctx.env[variable] ?? '';
+  try {
+    const text = readFileSync(resolve(ctx.baseDir, fileName), 'utf8').replace(/(?:\r?\n)+$/, '');
+    return readString(ctx, `${path} (from ${variable})`, text, { required: true });
+  } catch (error) {
+    ctx.problems.error(path, `must be readable from '${fileName}' (${variable}) but ${fsReason(error)}`);
+    return undefined;
+  }
 }
 
 /** A short reason for a filesystem error: `no such file (ENOENT)`. */

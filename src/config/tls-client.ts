@@ -20,6 +20,8 @@ export interface TlsClientConfig {
   readonly certificateChain: string | undefined;
   /** PEM: the private key of the chain's first certificate (a secret). */
   readonly privateKey: string | undefined;
+  /** PEM: the certificate authorities trusted (Node's roots and `certificates_directory`'s); absent: Node's roots. */
+  readonly ca?: readonly string[];
 }
 
 const versionNames = ['TLS1.0', 'TLS1.1', 'TLS1.2', 'TLS1.3'] as const;
@@ -53,6 +55,7 @@ export function readTlsClient(ctx: ReadContext, path: string, value: unknown, de
     maximumVersion: nodeVersions[max],
     certificateChain,
     privateKey,
+    ...(ctx.trustedAuthorities ? { ca: ctx.trustedAuthorities } : {}),
   };
 }
 

@@ -57,6 +57,7 @@ function tlsOptions(tls: TlsClientConfig): ConnectionOptions {
     minVersion: tls.minimumVersion,
     maxVersion: tls.maximumVersion,
     ...(tls.certificateChain !== undefined && tls.privateKey !== undefined ? { cert: tls.certificateChain, key: tls.privateKey } : {}),
+    ...(tls.ca ? { ca: [...tls.ca] } : {}),
   };
 }
 

@@ -43,6 +43,9 @@ describe('authentication_backend, totp, regulation, notifier: defaults', () => {
       skew: 1,
       secretSize: 32,
       disableReuseSecurityPolicy: false,
+      allowedAlgorithms: ['SHA1'],
+      allowedDigits: [6],
+      allowedPeriods: [30],
     });
     expect(config.regulation).toEqual({ modes: ['user'], maxRetries: 3, findTime: 120_000, banTime: 300_000 });
     expect(config.notifier).toBeUndefined();
@@ -90,7 +93,14 @@ describe('authentication_backend, totp, regulation, notifier: defaults', () => {
         disableRequireTls: false,
         disableStarttls: false,
         disableHtmlEmails: false,
-        tls: { skipVerify: false, serverName: 'mail.example.com', minimumVersion: 'TLSv1.2' },
+        tls: {
+          skipVerify: false,
+          serverName: 'mail.example.com',
+          minimumVersion: 'TLSv1.2',
+          maximumVersion: 'TLSv1.3',
+          certificateChain: undefined,
+          privateKey: undefined,
+        },
       },
     });
     const explicit = configOf(smtp({ address: 'smtp://[::1]:2525', tls: { server_name: 'mx.example.com', skip_verify: true } }));
@@ -110,7 +120,7 @@ describe('authentication_backend, totp, regulation, notifier: defaults', () => {
   it('reads password_reset and identity_validation.reset_password with Authelia defaults', () => {
     const plain = configOf(withBackend({}));
     expect(plain.authenticationBackend?.passwordReset).toEqual({ disable: false, customUrl: undefined });
-    expect(plain.identityValidation).toEqual({ resetPassword: { jwtLifespan: 300_000 } });
+    expect(plain.identityValidation.resetPassword).toEqual({ jwtLifespan: 300_000, jwtAlgorithm: 'HS256', jwtSecret: undefined });
     const set = configOf({
       ...withBackend({}, { password_reset: { disable: true, custom_url: 'https://id.example.com/reset' } }),
       identity_validation: { reset_password: { jwt_lifespan: '15m' } },
@@ -118,15 +128,6 @@ describe('authentication_backend, totp, regulation, notifier: defaults', () => {
     expect(set.authenticationBackend?.passwordReset).toEqual({ disable: true, customUrl: 'https://id.example.com/reset' });
     expect(set.identityValidation.resetPassword.jwtLifespan).toBe(900_000);
     expect(configOf({ ...base, identity_validation: { reset_password: { expiration: '10m' } } }).identityValidation.resetPassword.jwtLifespan).toBe(600_000);
-  });
-
-  it('accepts jwt_secret and jwt_algorithm with a warning', () => {
-    const raw = { ...base, identity_validation: { reset_password: { jwt_secret: 'x'.repeat(32), jwt_algorithm: 'HS256' } } };
-    const { warnings } = parseConfig(raw, { env: {}, baseDir: '/tmp' });
-    const ignored = 'is not needed by Gatehouse (reset links are random tokens stored hashed, not JWTs) and is ignored';
-    expect(warnings).toEqual(
-      expect.arrayContaining([`identity_validation.reset_password.jwt_secret: ${ignored}`, `identity_validation.reset_password.jwt_algorithm: ${ignored}`]),
-    );
   });
 });
 
@@ -211,7 +212,6 @@ describe('authentication_backend, totp, regulation, notifier: exact messages', (
     ['totp period', { ...base, totp: { period: 10 } }, ['totp.period: must be at least 15 but is 10']],
     ['totp secret size', { ...base, totp: { secret_size: 16 } }, ['totp.secret_size: must be at least 20 but is 16']],
     ['totp skew', { ...base, totp: { skew: -1 } }, ['totp.skew: must be at least 0 but is -1']],
-    ['totp Authelia-only', { ...base, totp: { allowed_digits: [6, 8] } }, ['totp.allowed_digits: is an Authelia option that Gatehouse does not support']],
     ['regulation mode', { ...base, regulation: { modes: ['user', 'host'] } }, ["regulation.modes[1]: must be one of 'user', 'ip' but is 'host'"]],
     ['regulation repeated mode', { ...base, regulation: { modes: ['ip', 'ip'] } }, ["regulation.modes[1]: must not repeat 'ip' but does"]],
     ['regulation max_retries', { ...base, regulation: { max_retries: -1 } }, ['regulation.max_retries: must be at least 0 but is -1']],

@@ -23,9 +23,9 @@ describe('loadConfig: the file', () => {
     ]);
   });
 
-  it('names a file that is a folder', () => {
+  it('names a folder that holds no configuration file (a folder is read as Authelia reads one)', () => {
     const dir = tempDir();
-    expect(loadProblems(dir)).toEqual([`cannot read the configuration file '${dir}': it is a folder (EISDIR)`]);
+    expect(loadProblems(dir)).toEqual([`the configuration folder '${dir}' holds no configuration file (.yml, .yaml or .json)`]);
   });
 
   it('explains permission errors (EACCES cannot be provoked as root, so the mapping is checked directly)', () => {
@@ -84,7 +84,7 @@ describe('parseConfig: defaults and freezing', () => {
     );
     expect(config.server.address).toEqual({ kind: 'tcp', host: '', port: 9091 });
     expect(config.server.trustedProxies).toEqual(['127.0.0.0/8', '::1/128']);
-    expect(config.log).toEqual({ level: 'info', format: 'text', filePath: undefined });
+    expect(config.log).toEqual({ level: 'info', format: 'text', filePath: undefined, keepStdout: false });
     expect(config.storage).toMatchObject({ kind: 'local', local: { path: join(dir, 'data', 'db.sqlite3') } });
     const [cookie] = config.session.cookies;
     expect(cookie).toMatchObject({

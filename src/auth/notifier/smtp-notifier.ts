@@ -1,3 +1,4 @@
+import type { ConnectionOptions } from 'node:tls';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import type { SmtpNotifierConfig } from '../../config/notifier.js';
@@ -64,10 +65,18 @@ export function transportOptions(config: SmtpNotifierConfig): SMTPTransport.Opti
     greetingTimeout: config.timeout,
     socketTimeout: config.timeout,
     ...(config.username === undefined ? {} : { auth: { user: config.username, pass: config.password ?? '' } }),
-    tls: {
-      rejectUnauthorized: !config.tls.skipVerify,
-      servername: config.tls.serverName,
-      minVersion: config.tls.minimumVersion,
-    },
+    tls: tlsOptions(config.tls),
+  };
+}
+
+/** node:tls options for the `tls` structure: verification, versions, the client certificate, the trusted authorities. */
+function tlsOptions(tls: SmtpNotifierConfig['tls']): ConnectionOptions {
+  return {
+    rejectUnauthorized: !tls.skipVerify,
+    servername: tls.serverName,
+    minVersion: tls.minimumVersion,
+    maxVersion: tls.maximumVersion,
+    ...(tls.certificateChain !== undefined && tls.privateKey !== undefined ? { cert: tls.certificateChain, key: tls.privateKey } : {}),
+    ...(tls.ca ? { ca: [...tls.ca] } : {}),
   };
 }

@@ -47,5 +47,6 @@ function tlsOptions(tls: TlsClientConfig): ConnectionOptions {
     // pg sends the address host as SNI (never an IP address); the certificate is checked against server_name.
     ...(serverName === undefined ? {} : { checkServerIdentity: (_host: string, cert: PeerCertificate) => checkServerIdentity(serverName, cert) }),
     ...(tls.certificateChain === undefined ? {} : { cert: tls.certificateChain, key: tls.privateKey }),
+    ...(tls.ca ? { ca: [...tls.ca] } : {}),
   };
 }

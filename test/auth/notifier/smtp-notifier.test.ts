@@ -46,6 +46,11 @@ async function startServer(options: Partial<SMTPServerOptions> = {}) {
   return { port: (server.server.address() as AddressInfo).port, received };
 }
 
+function tlsConfig(over: Partial<SmtpNotifierConfig['tls']>): SmtpNotifierConfig['tls'] {
+  const base = { skipVerify: true, serverName: 'localhost', minimumVersion: 'TLSv1.2', maximumVersion: 'TLSv1.3' } as const;
+  return { ...base, certificateChain: undefined, privateKey: undefined, ...over };
+}
+
 function config(port: number, over: Partial<SmtpNotifierConfig> = {}): SmtpNotifierConfig {
   return {
     address: { scheme: 'smtp', host: '127.0.0.1', port },
@@ -59,7 +64,7 @@ function config(port: number, over: Partial<SmtpNotifierConfig> = {}): SmtpNotif
     disableRequireTls: false,
     disableStarttls: false,
     disableHtmlEmails: false,
-    tls: { skipVerify: true, serverName: 'localhost', minimumVersion: 'TLSv1.2' },
+    tls: tlsConfig({ skipVerify: true }),
     ...over,
   };
 }
@@ -112,7 +117,7 @@ describe('SmtpNotifier against a real SMTP server', () => {
 
   it("verifies the server's certificate unless tls.skip_verify", async () => {
     const server = await startServer();
-    const verifying = notifier(config(server.port, { tls: { skipVerify: false, serverName: 'localhost', minimumVersion: 'TLSv1.2' } }));
+    const verifying = notifier(config(server.port, { tls: tlsConfig({ skipVerify: false }) }));
     const error = await verifying.startupCheck().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StartupError);
     expect((error as StartupError).message).toMatch(/^notifier\.smtp\.address: cannot use the SMTP server 'smtp:\/\/127\.0\.0\.1:\d+': .*certificate/i);
