@@ -82,7 +82,13 @@ export const defaults = {
   },
   identityValidation: {
     /** Authelia's `identity_validation.reset_password.jwt_lifespan`. */
-    resetPassword: { jwtLifespan: 5 * 60_000 },
+    resetPassword: { jwtLifespan: 5 * 60_000, jwtAlgorithm: 'HS256' },
+    /**
+     * Authelia's `identity_validation.elevated_session`. `require_second_factor` defaults to true
+     * here (false in Authelia): with false, a password and the user's mailbox would be enough to
+     * add a second factor next to an existing one, i.e. to get past two-factor sign-in.
+     */
+    elevatedSession: { codeLifespan: 5 * 60_000, elevationLifespan: 10 * 60_000, characters: 8, requireSecondFactor: true },
   },
   totp: {
     issuer: 'Gatehouse',

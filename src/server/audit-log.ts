@@ -46,5 +46,7 @@ function messageOf(e: Exclude<ObservedEvent, { event: 'store_error' }>): string 
       return `password ${e.action} ${e.outcome}`;
     case 'second_factor':
       return `second factor ${e.action} (${e.method})`;
+    case 'elevation':
+      return `session elevation ${e.action}`;
   }
 }

@@ -86,6 +86,7 @@ export async function createMetrics(): Promise<Metrics> {
     backchannel: counter('gatehouse_backchannel_logout', 'Back-channel logout tokens: sent, failed attempts, given up.', ['outcome']),
     password: counter('gatehouse_password', 'Password changes and resets, by outcome.', ['action', 'outcome']),
     secondFactor: counter('gatehouse_second_factor', 'Second factors added or removed by their user.', ['action', 'method']),
+    elevation: counter('gatehouse_session_elevation', 'Session elevations: codes sent, elevations granted, wrong codes, codes revoked.', ['action']),
     storeErrors: counter('gatehouse_store_errors', 'Calls to a store that could not answer (session.redis, storage.postgres).', ['store']),
   };
 
@@ -125,6 +126,8 @@ export async function createMetrics(): Promise<Metrics> {
           return c.password.inc({ action: e.action, outcome: e.outcome });
         case 'second_factor':
           return c.secondFactor.inc({ action: e.action, method: e.method });
+        case 'elevation':
+          return c.elevation.inc({ action: e.action });
         case 'store_error':
           return c.storeErrors.inc({ store: e.store });
       }

@@ -18,8 +18,11 @@ export interface WebAuthnFlow {
 export interface SessionFlows {
   /** A TOTP enrolment between its identity check and its confirmation (portal/actions/enrolment.ts). */
   totpEnrolment?: EnrollmentFlow;
-  /** The e-mailed identity check that lets the user register security keys for a while. */
-  webauthnIdentity?: { verifiedAt: number };
+  /**
+   * The session's elevation (`identity_validation.elevated_session`): granted by an e-mailed
+   * one-time code, bound to the IP it was granted from, until `expiresAt` (portal/actions/elevation.ts).
+   */
+  elevation?: { expiresAt: number; ip: string };
   webauthn?: WebAuthnFlow;
 }
 

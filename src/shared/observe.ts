@@ -55,6 +55,12 @@ export type ObservedEvent =
       readonly ip: string;
       readonly reason?: string | undefined;
     }
+  /**
+   * A session elevation (`identity_validation.elevated_session`): a code sent (`started`), a
+   * right code (`granted`), a wrong, expired or used one (`failed`), a code revoked (`revoked`).
+   * Never the code.
+   */
+  | { readonly event: 'elevation'; readonly action: 'started' | 'granted' | 'failed' | 'revoked'; readonly username: string; readonly ip: string }
   /** A second factor added or removed by its user. */
   | { readonly event: 'second_factor'; readonly action: 'added' | 'removed'; readonly method: 'totp' | 'webauthn'; readonly username: string }
   /** A call to a store that could not answer (`storage.postgres`, `session.redis`). Not an audit line: outages are logged once (server/health.ts). */

@@ -4,7 +4,7 @@ import { PortalClient, lastCode, startPortal, totpCode } from '../helpers/portal
 async function enrol(world: Awaited<ReturnType<typeof startPortal>>, client: PortalClient): Promise<string> {
   expect((await client.postJson('/api/secondfactor/totp/identity/start', {})).json()).toEqual({
     status: 'OK',
-    data: { sentTo: 'j•••@gatehouse.localhost' },
+    data: { sentTo: 'j•••@gatehouse.localhost', delete_id: expect.any(String) },
   });
   const finish = await client.postJson('/api/secondfactor/totp/identity/finish', { code: lastCode(world.notifications) });
   expect(finish.status).toBe(200);
@@ -44,7 +44,7 @@ describe('TOTP enrolment', () => {
     const world = await startPortal();
     const client = new PortalClient(world.gateway);
     await client.login();
-    expect((await client.postJson('/api/secondfactor/totp/register', { token: '123456' })).status).toBe(409);
+    expect((await client.postJson('/api/secondfactor/totp/register', { token: '123456' })).status).toBe(403);
     await client.postJson('/api/secondfactor/totp/identity/start', {});
     await client.postJson('/api/secondfactor/totp/identity/finish', { code: lastCode(world.notifications) });
     expect((await client.postJson('/api/secondfactor/totp/register', { token: '000000' })).status).toBe(401);

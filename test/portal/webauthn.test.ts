@@ -42,7 +42,7 @@ describe('WebAuthn second factor (issue 15)', () => {
     expect(early.json().message).toMatch(/Confirm it is you first/);
     expect((await client.postJson('/api/secondfactor/webauthn/identity/start', {})).json()).toEqual({
       status: 'OK',
-      data: { sentTo: 'j•••@gatehouse.localhost' },
+      data: { sentTo: 'j•••@gatehouse.localhost', delete_id: expect.any(String) },
     });
     expect((await client.postJson('/api/secondfactor/webauthn/identity/finish', { code: 'WRONG' })).status).toBe(401);
     expect((await client.postJson('/api/secondfactor/webauthn/identity/finish', { code: lastCode(world.notifications) })).status).toBe(200);

@@ -33,14 +33,36 @@ export interface EnrollmentFlow {
 /** Minimum size of an imported secret: RFC 4226 §4 R6 requires 128 bits. */
 export const minimumSecretBytes = 16;
 
+/** What a user may choose at enrolment (Authelia's `algorithm`, `length`, `period`); an absent field takes the configured default. */
+export interface TotpChoice {
+  readonly algorithm?: string | undefined;
+  readonly digits?: number | undefined;
+  readonly period?: number | undefined;
+}
+
+/** The key settings of `choice` when each is in `totp.allowed_*`; `undefined` when one is not. */
+export function resolveChoice(config: TotpConfig, choice: TotpChoice = {}): Pick<TotpEnrollment, 'algorithm' | 'digits' | 'period'> | undefined {
+  const algorithm = config.allowedAlgorithms.find((a) => a === (choice.algorithm?.toUpperCase() ?? config.algorithm));
+  const digits = config.allowedDigits.find((d) => d === (choice.digits ?? config.digits));
+  const period = config.allowedPeriods.find((p) => p === (choice.period ?? config.period));
+  return algorithm && digits && period ? { algorithm, digits, period } : undefined;
+}
+
 /**
- * A new enrolment for `username` with the configured settings: a fresh random secret of
- * `totp.secret_size` bytes, or `secret` (raw bytes) when an administrator imports one.
+ * A new enrolment for `username`: a fresh random secret of `totp.secret_size` bytes, or
+ * `secret` (raw bytes) when an administrator imports one; with the configured settings, or
+ * the resolved {@link resolveChoice} of the user.
  */
-export function createEnrollment(username: string, config: TotpConfig, random: Random, secret?: Buffer): TotpEnrollment {
+export function createEnrollment(
+  username: string,
+  config: TotpConfig,
+  random: Random,
+  secret?: Buffer,
+  chosen: Pick<TotpEnrollment, 'algorithm' | 'digits' | 'period'> = config,
+): TotpEnrollment {
   const bytes = secret ?? random.bytes(config.secretSize);
   const base32 = secretOf(bytes).base32;
-  const settings = { issuer: config.issuer, algorithm: config.algorithm, digits: config.digits, period: config.period };
+  const settings = { issuer: config.issuer, algorithm: chosen.algorithm, digits: chosen.digits, period: chosen.period };
   return { username, ...settings, secret: base32, uri: provisioningUri({ username, ...settings, secret: base32 }) };
 }
 

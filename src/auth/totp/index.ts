@@ -2,10 +2,12 @@ export { TotpService, type TotpServiceOptions, type TotpInfo } from './totp-serv
 export {
   type TotpEnrollment,
   type EnrollmentFlow,
+  type TotpChoice,
+  resolveChoice,
   createEnrollment,
   provisioningUri,
   parseBase32Secret,
   minimumSecretBytes,
 } from './enrollment.js';
 export { qrSvg, qrTerminal } from './qr.js';
-export { OneTimeCodes, type OneTimeCodesOptions, oneTimeCodeLength } from './one-time-codes.js';
+export { OneTimeCodes, type OneTimeCodesOptions, type IssuedCode, oneTimeCodeLength } from './one-time-codes.js';

@@ -11,6 +11,14 @@ export interface OneTimeCodesOptions {
   readonly lifespan?: number;
   /** Wrong guesses that revoke a code; default 5. */
   readonly maxAttempts?: number;
+  /** Characters per code; default 8 (Authelia's `identity_validation.elevated_session.characters`). */
+  readonly characters?: number;
+}
+
+/** A code just issued, and the ID that revokes it (Authelia's `delete_id`); only the code's hash is stored. */
+export interface IssuedCode {
+  readonly code: string;
+  readonly revocationId: string;
 }
 
 /** 32 letters and digits without the look-alikes 0/O and 1/I; 256 is a multiple of 32, so picks are uniform. */
@@ -29,6 +37,7 @@ export class OneTimeCodes {
   readonly #random: Random;
   readonly #lifespan: number;
   readonly #maxAttempts: number;
+  readonly #characters: number;
 
   constructor(options: OneTimeCodesOptions) {
     this.#repository = options.repository;
@@ -36,21 +45,47 @@ export class OneTimeCodes {
     this.#random = options.random;
     this.#lifespan = options.lifespan ?? 300_000;
     this.#maxAttempts = options.maxAttempts ?? 5;
+    this.#characters = options.characters ?? oneTimeCodeLength;
   }
 
-  /** A new code for (`username`, `intent`), e.g. `totp-enrollment`; earlier codes for it are revoked. */
+  /** Milliseconds a code stays valid. */
+  get lifespan(): number {
+    return this.#lifespan;
+  }
+
+  /** A new code for (`username`, `intent`), e.g. `session-elevation`; earlier codes for it are revoked. */
   async issue(username: string, intent: string): Promise<string> {
+    return (await this.issueRevocable(username, intent)).code;
+  }
+
+  /**
+   * A new code, as {@link issue}, with the ID that revokes it: the username and a tag of the
+   * code's stored hash, which only the code's recipient (or the database) can know.
+   */
+  async issueRevocable(username: string, intent: string): Promise<IssuedCode> {
     const now = this.#clock.now();
-    const code = [...this.#random.bytes(oneTimeCodeLength)].map((b) => alphabet[b % alphabet.length]).join('');
+    const code = [...this.#random.bytes(this.#characters)].map((b) => alphabet[b % alphabet.length]).join('');
+    const codeHash = hash(username, intent, code);
     await this.#repository.revokeActive(username, intent, now);
-    await this.#repository.insert({
-      username,
-      intent,
-      codeHash: hash(username, intent, code),
-      issuedAt: now,
-      expiresAt: now + this.#lifespan,
-    });
-    return code;
+    await this.#repository.insert({ username, intent, codeHash, issuedAt: now, expiresAt: now + this.#lifespan });
+    return { code, revocationId: `${Buffer.from(username).toString('base64url')}.${revocationTag(codeHash).toString('base64url')}` };
+  }
+
+  /**
+   * Revokes the active code of `intent` that `revocationId` names; whether there was one (an
+   * unknown, malformed, used, expired or already revoked ID is `false`). Returns its user.
+   */
+  async revoke(revocationId: string, intent: string): Promise<string | undefined> {
+    const [user, tag, ...rest] = revocationId.split('.');
+    if (!user || !tag || rest.length > 0) return undefined;
+    const username = Buffer.from(user, 'base64url').toString('utf8');
+    const given = Buffer.from(tag, 'base64url');
+    const now = this.#clock.now();
+    const active = await this.#repository.active(username, intent, now);
+    const match = active.some((c) => given.length === 16 && timingSafeEqual(revocationTag(c.codeHash), given));
+    if (!match) return undefined;
+    await this.#repository.revokeActive(username, intent, now);
+    return username;
   }
 
   /**
@@ -66,6 +101,11 @@ export class OneTimeCodes {
     for (const c of active) await this.#repository.recordFailure(c.id, this.#maxAttempts, now);
     return false;
   }
+}
+
+/** 16 bytes naming a stored code without revealing its hash. */
+function revocationTag(codeHash: Buffer): Buffer {
+  return createHash('sha256').update('gatehouse:one-time-code-revocation:v1\0').update(codeHash).digest().subarray(0, 16);
 }
 
 function hash(username: string, intent: string, code: string): Buffer {

@@ -3,7 +3,7 @@ import type { TotpConfig } from '../../config/totp.js';
 import type { Clock } from '../../shared/clock.js';
 import type { Random } from '../../shared/random.js';
 import type { TotpConfiguration, TotpRepository } from '../../storage/storage.js';
-import { type TotpEnrollment, createEnrollment, parseBase32Secret, totpOf } from './enrollment.js';
+import { type TotpChoice, type TotpEnrollment, createEnrollment, parseBase32Secret, resolveChoice, totpOf } from './enrollment.js';
 
 export interface TotpServiceOptions {
   readonly config: TotpConfig;
@@ -38,6 +38,21 @@ export class TotpService {
   /** A new key for `username` with the configured settings; nothing is saved. */
   createEnrollment(username: string): TotpEnrollment {
     return createEnrollment(username, this.#config, this.#random);
+  }
+
+  /**
+   * A new key for `username` with the settings the user chose among `totp.allowed_*` (an absent
+   * field: the configured one); nothing is saved. `undefined` when a chosen value is not allowed.
+   */
+  createChosenEnrollment(username: string, choice: TotpChoice): TotpEnrollment | undefined {
+    const chosen = resolveChoice(this.#config, choice);
+    return chosen && createEnrollment(username, this.#config, this.#random, undefined, chosen);
+  }
+
+  /** The values a user may choose at enrolment (`totp.allowed_*`), the configured default first in each. */
+  get options(): Pick<TotpConfig, 'allowedAlgorithms' | 'allowedDigits' | 'allowedPeriods'> {
+    const { allowedAlgorithms, allowedDigits, allowedPeriods } = this.#config;
+    return { allowedAlgorithms, allowedDigits, allowedPeriods };
   }
 
   /**

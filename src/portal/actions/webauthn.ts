@@ -20,16 +20,17 @@ import { AuthLevel } from '../../rules/policy.js';
 import type { Session, WebAuthnFlow } from '../../session/session.js';
 import type { PortalDeps, WebAuthnPort } from '../deps.js';
 import { type PortalRequest, userOf } from '../request-context.js';
-import { enrolmentWindowMs, maskEmail } from './enrolment.js';
+import { type ElevationError, elevationErrors, elevationGuard, finishElevation, startElevation } from './elevation.js';
 import { type RequestMeta, startUserSession } from './first-factor.js';
 import { type NextStep, nextStep } from './next-step.js';
-import { hasSecondFactor, isPasskeySession } from './second-factor.js';
+import { isPasskeySession } from './second-factor.js';
 
 export type WebAuthnError =
   | 'disabled'
   | 'passkeys-disabled'
   | 'not-authenticated'
   | 'needs-second-factor'
+  | 'banned'
   | 'no-email'
   | 'no-notifier'
   | 'wrong-code'
@@ -47,6 +48,7 @@ export const webauthnErrorMessages: Record<WebAuthnError, string> = {
   'passkeys-disabled': 'Signing in with a passkey is not enabled on this server.',
   'not-authenticated': 'Sign in with your password first.',
   'needs-second-factor': 'Confirm with your existing second factor first.',
+  banned: elevationErrors.banned.message,
   'no-email': 'Your account has no e-mail address, so your identity cannot be checked. Ask an administrator.',
   'no-notifier': 'This server cannot send e-mail, so your identity cannot be checked. Ask an administrator.',
   'wrong-code': 'That code is not right, or it has expired.',
@@ -60,8 +62,6 @@ export const webauthnErrorMessages: Record<WebAuthnError, string> = {
   failed: 'The security key was not accepted. Try again.',
 };
 
-const intent = 'webauthn-registration';
-
 type Failure = { readonly ok: false; readonly error: WebAuthnError };
 const fail = (error: WebAuthnError): Failure => ({ ok: false, error });
 
@@ -74,59 +74,42 @@ export function webauthnAmr(attachment: string | undefined, userVerified: boolea
   return [attachment === 'cross-platform' ? 'hwk' : 'swk', 'user', ...(userVerified ? ['pin'] : [])];
 }
 
-/** Who may register a key: a signed-in user; one who already has a second factor must have used it (level 2). */
+/** The elevation guard's refusals, as this module names them. */
+function refusal(error: ElevationError): WebAuthnError {
+  return error === 'needs-elevation' ? 'not-verified' : error === 'unknown-code' ? 'wrong-code' : error;
+}
+
+/** Who may register a key: a signed-in user whose session passes the elevation guard (actions/elevation.ts). */
 async function registrant(deps: PortalDeps, request: PortalRequest): Promise<{ webauthn: WebAuthnPort; session: Session } | Failure> {
   const webauthn = deps.webauthn;
   if (!webauthn) return fail('disabled');
-  const state = userOf(request.session);
-  if (!state || !request.session) return fail('not-authenticated');
-  if (state.level < AuthLevel.twoFactor && (await hasSecondFactor(deps, state.username))) return fail('needs-second-factor');
-  return { webauthn, session: request.session };
+  const verdict = await elevationGuard(deps, request);
+  if (verdict !== 'ok') return fail(refusal(verdict));
+  return { webauthn, session: request.session! };
 }
 
-/** Registration, step 1: e-mails a one-time code to the user's first address. */
-export async function startRegistrationIdentity(deps: PortalDeps, request: PortalRequest): Promise<{ ok: true; sentTo: string } | Failure> {
-  const who = await registrant(deps, request);
-  if ('ok' in who) return who;
-  const state = who.session.state;
-  const email = state.emails[0];
-  if (!email) return fail('no-email');
-  if (!deps.notifier) return fail('no-notifier');
-  const code = await deps.identityCheck.issue(state.username, intent);
-  await deps.notifier.send({
-    to: email,
-    subject: 'Confirm it is you',
-    text: [
-      `Hello ${state.displayName || state.username},`,
-      '',
-      'Someone (hopefully you) asked to add a security key or passkey to your account.',
-      `Your one-time code is: ${code}`,
-      '',
-      `It expires in ${enrolmentWindowMs / 60_000} minutes. If this was not you, ignore this message and change your password.`,
-    ].join('\n'),
-  });
-  deps.logger.info({ username: state.username }, 'WebAuthn registration: identity code sent');
-  return { ok: true, sentTo: maskEmail(email) };
+/** Registration, step 1: starts a session elevation (e-mails its code). */
+export async function startRegistrationIdentity(
+  deps: PortalDeps,
+  request: PortalRequest,
+): Promise<{ ok: true; sentTo: string; revocationId: string } | Failure> {
+  if (!deps.webauthn) return fail('disabled');
+  const verdict = await elevationGuard(deps, request);
+  if (verdict !== 'ok' && verdict !== 'needs-elevation') return fail(refusal(verdict));
+  const started = await startElevation(deps, request);
+  return started.ok ? started : fail(refusal(started.error));
 }
 
-/** Registration, step 2: the e-mailed code opens a window of ten minutes to register keys. */
+/** Registration, step 2: the e-mailed code elevates the session (`elevation_lifespan`), for this and other credential changes. */
 export async function verifyRegistrationIdentity(deps: PortalDeps, request: PortalRequest, code: string): Promise<{ ok: true } | Failure> {
-  const who = await registrant(deps, request);
-  if ('ok' in who) return who;
-  const { username } = who.session.state;
-  if (!(await deps.identityCheck.consume(username, intent, code.trim()))) {
-    deps.logger.info({ username }, 'WebAuthn registration: wrong identity code');
-    return fail('wrong-code');
-  }
-  who.session.state.flows.webauthnIdentity = { verifiedAt: deps.clock.now() };
-  await deps.sessions.save(request.cookie, who.session);
-  return { ok: true };
+  if (!deps.webauthn) return fail('disabled');
+  const elevated = await finishElevation(deps, request, code);
+  return elevated.ok ? { ok: true } : fail(refusal(elevated.error));
 }
 
-/** Whether the identity check of this session is recent enough to register a key. */
-export function identityVerified(deps: PortalDeps, request: PortalRequest): boolean {
-  const at = userOf(request.session)?.flows.webauthnIdentity?.verifiedAt;
-  return at !== undefined && deps.clock.now() - at <= enrolmentWindowMs;
+/** Whether this session may register a key now (the elevation guard passes). */
+export async function identityVerified(deps: PortalDeps, request: PortalRequest): Promise<boolean> {
+  return (await elevationGuard(deps, request)) === 'ok';
 }
 
 /** A key's name: trimmed, 1 to 64 characters, no control characters. */
@@ -140,7 +123,6 @@ export function keyName(description: string): string | undefined {
 export async function beginRegistration(deps: PortalDeps, request: PortalRequest, description: string) {
   const who = await registrant(deps, request);
   if ('ok' in who) return who;
-  if (!identityVerified(deps, request)) return fail('not-verified');
   const name = keyName(description);
   if (name === undefined) return fail('bad-name');
   const state = who.session.state;
@@ -175,7 +157,6 @@ export async function finishRegistration(
   const state = who.session.state;
   const flow = await takeCeremony(deps, request, who.session, 'register');
   if (!flow) return fail('no-ceremony');
-  if (!identityVerified(deps, request)) return fail('not-verified');
   const result = await who.webauthn.ceremonies.register(state, relyingParty(request), response, flow.challenge, flow.description ?? 'Security key');
   if (!result.ok) {
     deps.logger.info({ username: state.username, cause: result.reason }, 'WebAuthn registration refused');

@@ -18,6 +18,9 @@ const defaults: TotpConfig = {
   skew: 1,
   secretSize: 32,
   disableReuseSecurityPolicy: false,
+  allowedAlgorithms: ['SHA1'],
+  allowedDigits: [6],
+  allowedPeriods: [30],
 };
 
 function setup(config: Partial<TotpConfig> = {}, start = Date.UTC(2026, 0, 1)) {
