@@ -55,7 +55,10 @@ const options: Readonly<Record<string, AutheliaOption>> = {
   'identity_providers.oidc.discovery_signed_response_alg': { what: 'signed discovery metadata', noop: none },
   'identity_providers.oidc.discovery_signed_response_key_id': { what: 'signed discovery metadata', noop: none },
   // RS256 is Authelia's default and example value; it matters only with the `*.jwt` response modes, which are refused.
-  'identity_providers.oidc.clients[].authorization_signed_response_alg': { what: 'JWT-secured authorization responses (JARM)', noop: (v) => none(v) || v === 'RS256' },
+  'identity_providers.oidc.clients[].authorization_signed_response_alg': {
+    what: 'JWT-secured authorization responses (JARM)',
+    noop: (v) => none(v) || v === 'RS256',
+  },
   'identity_providers.oidc.clients[].authorization_signed_response_key_id': { what: 'JWT-secured authorization responses (JARM)', noop: none },
   'identity_providers.oidc.clients[].introspection_signed_response_alg': { what: 'signed introspection responses (RFC 9701)', noop: none },
   'identity_providers.oidc.clients[].introspection_signed_response_key_id': { what: 'signed introspection responses (RFC 9701)', noop: none },
