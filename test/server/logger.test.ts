@@ -20,12 +20,12 @@ function memory(): DestinationStream & { lines: string[] } {
 
 const start = Date.UTC(2026, 2, 4, 5, 6, 7, 890);
 
-/** Waits until pino's asynchronous file destination has written `text` (bounded, no fixed sleep). */
+/** Waits (up to 5 s, polling) until pino's asynchronous file destination has written `text`. */
 async function fileHolds(file: string, text: string): Promise<string> {
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 1000; i++) {
     const content = existsSync(file) ? readFileSync(file, 'utf8') : '';
     if (content.includes(text)) return content;
-    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setTimeout(r, 5));
   }
   return existsSync(file) ? readFileSync(file, 'utf8') : '';
 }
