@@ -71,6 +71,8 @@ export async function buildServer(services: Services): Promise<FastifyInstance> 
       logger,
       proxy: services.proxy,
       authz: services.authz,
+      basePath: config.server.path,
+      maxHeaderSize: config.server.buffers.read,
     }),
   });
   readViewFirst(app, services.trust);
@@ -83,7 +85,8 @@ export async function buildServer(services: Services): Promise<FastifyInstance> 
   app.setErrorHandler(errorRenderer(chrome(services.portal)));
   app.setNotFoundHandler(renderNotFound);
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
-  for (const addRoute of routeTable({ portal: services.portal, oidc: services.oidc, health: services.health })) addRoute(typed);
+  for (const addRoute of routeTable({ portal: services.portal, oidc: services.oidc, health: services.health, rateLimits: config.server.endpoints.rateLimits }))
+    addRoute(typed);
   return app;
 }
 

@@ -14,13 +14,29 @@ import type {
 } from 'fastify';
 import type { TSchema } from 'typebox';
 import { sameOriginOnly, portalHeaders } from '../portal/guards.js';
+import { rateLimit } from '../portal/rate-limit.js';
+import type { RateLimitConfig, RateLimitName } from '../config/server-endpoints.js';
 import type { PortalDeps } from '../portal/deps.js';
 import { type Handler, type PageHandler, targetQuerySchema } from '../portal/handlers/common.js';
 import {
+  elevationCodeSchema,
+  elevationDELETE,
+  elevationGET,
+  elevationIdSchema,
+  elevationPOST,
+  elevationPUT,
+  elevationStartSchema,
+} from '../portal/handlers/elevation.js';
+import {
+  choiceBodySchema,
+  choiceFormSchema,
   codeFormSchema,
   emptyBodySchema,
   enrolConfirmFormPOST,
   enrolConfirmPOST,
+  enrolOptionsFormPOST,
+  enrolOptionsGET,
+  enrolOptionsPUT,
   enrolPageGET,
   enrolStartFormPOST,
   enrolStartPOST,
@@ -172,6 +188,8 @@ export interface RouteDeps {
   readonly oidc?: OidcDeps | undefined;
   /** What `/api/health` probes (the stores needed while running). */
   readonly health: HealthCheck;
+  /** `server.endpoints.rate_limits` (absent: no rate limits, as in tests of other areas). */
+  readonly rateLimits?: Readonly<Record<RateLimitName, RateLimitConfig>> | undefined;
 }
 
 /** The fastify instance routes are added to: request types come from each route's TypeBox schema. */
@@ -211,13 +229,21 @@ export function route<S extends FastifySchema>(
  * is guarded against cross-site requests (`preHandler: sameOrigin`). OpenID Connect rows answer
  * a request their schema refuses with an OAuth error (`errorHandler`), never fastify's body.
  */
-export function routeTable({ portal, oidc, health }: RouteDeps): Route[] {
+export function routeTable({ portal, oidc, health, rateLimits }: RouteDeps): Route[] {
   const sameOrigin = sameOriginOnly(portal);
   const headers = portalHeaders(portal);
+  // One limiter per group, shared by its JSON and form routes (docs/forward-auth-and-proxy.md, "Endpoints").
+  const limit = (name: RateLimitName) => rateLimits && rateLimit(rateLimits[name], { clock: portal.clock, elevation: portal.elevation });
+  const totpLimit = limit('second_factor_totp');
+  const passwordLimit = limit('second_factor_password');
+  const resetStartLimit = limit('reset_password_start');
+  const resetFinishLimit = limit('reset_password_finish');
+  const elevationStartLimit = limit('session_elevation_start');
+  const elevationFinishLimit = limit('session_elevation_finish');
   const page = (url: string, handler: PageHandler): Route =>
     route({ method: 'GET', url, schema: { querystring: targetQuerySchema }, onSend: headers, handler });
-  const post = <B extends TSchema>(url: string, body: B, handler: Handler<{ body: B }>): Route =>
-    route({ method: 'POST', url, schema: { body }, preHandler: sameOrigin, onSend: headers, handler });
+  const post = <B extends TSchema>(url: string, body: B, handler: Handler<{ body: B }>, limited?: preHandlerHookHandler): Route =>
+    route({ method: 'POST', url, schema: { body }, preHandler: limited ? [sameOrigin, limited] : sameOrigin, onSend: headers, handler });
   const get = (url: string, handler: Handler): Route => route({ method: 'GET', url, onSend: headers, handler });
   // The settings page lists the user's authorised apps while the OpenID Connect provider runs.
   const apps = oidc && authorizedAppsPort(oidc);
@@ -232,25 +258,26 @@ export function routeTable({ portal, oidc, health }: RouteDeps): Route[] {
     page('/', loginPageGET(portal)),
     post('/login', loginFormSchema, loginFormPOST(portal)),
     page('/2fa', secondFactorPageGET(portal)),
-    post('/2fa', totpFormSchema, secondFactorFormPOST(portal)),
+    post('/2fa', totpFormSchema, secondFactorFormPOST(portal), totpLimit),
     page('/2fa/enroll', enrolPageGET(portal)),
-    post('/2fa/enroll/start', codeFormSchema, enrolStartFormPOST(portal)),
-    post('/2fa/enroll/verify', codeFormSchema, enrolVerifyFormPOST(portal)),
+    post('/2fa/enroll/start', codeFormSchema, enrolStartFormPOST(portal), elevationStartLimit),
+    post('/2fa/enroll/verify', codeFormSchema, enrolVerifyFormPOST(portal), elevationFinishLimit),
+    post('/2fa/enroll/options', choiceFormSchema, enrolOptionsFormPOST(portal)),
     post('/2fa/enroll/confirm', codeFormSchema, enrolConfirmFormPOST(portal)),
-    post('/2fa/password', passwordFormSchema, passwordFormPOST(portal)),
+    post('/2fa/password', passwordFormSchema, passwordFormPOST(portal), passwordLimit),
     post('/2fa/webauthn', webauthnFormSchema, webauthnSecondFactorFormPOST(portal)),
     post('/login/passkey', webauthnFormSchema, passkeyFormPOST(portal)),
     page('/settings/webauthn', registerPageGET(portal)),
-    post('/settings/webauthn/identity', webauthnFormSchema, registerIdentityFormPOST(portal)),
-    post('/settings/webauthn/verify', webauthnFormSchema, registerVerifyFormPOST(portal)),
+    post('/settings/webauthn/identity', webauthnFormSchema, registerIdentityFormPOST(portal), elevationStartLimit),
+    post('/settings/webauthn/verify', webauthnFormSchema, registerVerifyFormPOST(portal), elevationFinishLimit),
     post('/settings/webauthn/register', webauthnFormSchema, registerFormPOST(portal)),
     get('/reset-password', resetRequestPageGET(portal)),
-    post('/reset-password', resetStartSchema, resetRequestFormPOST(portal)),
+    post('/reset-password', resetStartSchema, resetRequestFormPOST(portal), resetStartLimit),
     route({ method: 'GET', url: '/reset-password/step2', schema: { querystring: resetLinkQuerySchema }, onSend: headers, handler: newPasswordPageGET(portal) }),
-    post('/reset-password/step2', newPasswordFormSchema, newPasswordFormPOST(portal)),
+    post('/reset-password/step2', newPasswordFormSchema, newPasswordFormPOST(portal), resetFinishLimit),
     get('/settings/password', passwordChangePageGET(portal)),
     post('/settings/password', passwordChangeFormSchema, passwordChangeFormPOST(portal)),
-    post('/settings/password/identity', emptyBodySchema, passwordChangeIdentityFormPOST(portal)),
+    post('/settings/password/identity', emptyBodySchema, passwordChangeIdentityFormPOST(portal), elevationStartLimit),
     page('/authenticated', authenticatedPageGET(portal)),
     route({ method: 'GET', url: '/settings', schema: { querystring: settingsQuerySchema }, onSend: headers, handler: settingsPageGET(portal, apps) }),
     post('/settings/totp/remove', emptyBodySchema, removeTotpFormPOST(portal, apps)),
@@ -282,15 +309,42 @@ export function routeTable({ portal, oidc, health }: RouteDeps): Route[] {
 
     // Portal JSON API (Authelia-compatible names and shapes).
     post('/api/firstfactor', firstFactorBodySchema, firstFactorPOST(portal)),
-    post('/api/secondfactor/totp', totpBodySchema, totpPOST(portal)),
-    post('/api/secondfactor/totp/identity/start', emptyBodySchema, enrolStartPOST(portal)),
-    post('/api/secondfactor/totp/identity/finish', codeFormSchema, enrolVerifyPOST(portal)),
+    post('/api/secondfactor/totp', totpBodySchema, totpPOST(portal), totpLimit),
+    post('/api/secondfactor/totp/identity/start', emptyBodySchema, enrolStartPOST(portal), elevationStartLimit),
+    post('/api/secondfactor/totp/identity/finish', codeFormSchema, enrolVerifyPOST(portal), elevationFinishLimit),
     post('/api/secondfactor/totp/register', codeFormSchema, enrolConfirmPOST(portal)),
-    post('/api/secondfactor/password', passwordBodySchema, passwordPOST(portal)),
+    get('/api/secondfactor/totp/register', enrolOptionsGET(portal)),
+    route({
+      method: 'PUT',
+      url: '/api/secondfactor/totp/register',
+      schema: { body: choiceBodySchema },
+      preHandler: sameOrigin,
+      onSend: headers,
+      handler: enrolOptionsPUT(portal),
+    }),
+    get('/api/user/session/elevation', elevationGET(portal)),
+    post('/api/user/session/elevation', elevationStartSchema, elevationPOST(portal), elevationStartLimit),
+    route({
+      method: 'PUT',
+      url: '/api/user/session/elevation',
+      schema: { body: elevationCodeSchema },
+      preHandler: elevationFinishLimit ? [sameOrigin, elevationFinishLimit] : sameOrigin,
+      onSend: headers,
+      handler: elevationPUT(portal),
+    }),
+    route({
+      method: 'DELETE',
+      url: '/api/user/session/elevation/:id',
+      schema: { params: elevationIdSchema },
+      preHandler: sameOrigin,
+      onSend: headers,
+      handler: elevationDELETE(portal),
+    }),
+    post('/api/secondfactor/password', passwordBodySchema, passwordPOST(portal), passwordLimit),
     get('/api/secondfactor/webauthn', secondFactorOptionsGET(portal)),
     post('/api/secondfactor/webauthn', assertionBodySchema, webauthnSecondFactorPOST(portal)),
-    post('/api/secondfactor/webauthn/identity/start', emptyObjectSchema, identityStartPOST(portal)),
-    post('/api/secondfactor/webauthn/identity/finish', identityCodeSchema, identityFinishPOST(portal)),
+    post('/api/secondfactor/webauthn/identity/start', emptyObjectSchema, identityStartPOST(portal), elevationStartLimit),
+    post('/api/secondfactor/webauthn/identity/finish', identityCodeSchema, identityFinishPOST(portal), elevationFinishLimit),
     route({
       method: 'PUT',
       url: '/api/secondfactor/webauthn/credential/register',
@@ -309,11 +363,11 @@ export function routeTable({ portal, oidc, health }: RouteDeps): Route[] {
     }),
     get('/api/firstfactor/passkey', passkeyOptionsGET(portal)),
     post('/api/firstfactor/passkey', assertionBodySchema, passkeyPOST(portal)),
-    post('/api/reset-password/identity/start', resetStartSchema, resetStartPOST(portal)),
-    post('/api/reset-password/identity/finish', resetLinkSchema, resetCheckPOST(portal)),
-    post('/api/reset-password', newPasswordSchema, resetPasswordPOST(portal)),
+    post('/api/reset-password/identity/start', resetStartSchema, resetStartPOST(portal), resetStartLimit),
+    post('/api/reset-password/identity/finish', resetLinkSchema, resetCheckPOST(portal), resetFinishLimit),
+    post('/api/reset-password', newPasswordSchema, resetPasswordPOST(portal), resetFinishLimit),
     post('/api/change-password', changePasswordSchema, changePasswordPOST(portal)),
-    post('/api/change-password/identity/start', emptyBodySchema, changePasswordIdentityPOST(portal)),
+    post('/api/change-password/identity/start', emptyBodySchema, changePasswordIdentityPOST(portal), elevationStartLimit),
     get('/api/state', stateGET(portal)),
     get('/api/user/info', userInfoGET(portal)),
     post('/api/user/info/2fa_method', preferredMethodSchema, preferredMethodPOST(portal)),
