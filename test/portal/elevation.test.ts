@@ -6,7 +6,10 @@ type World = Awaited<ReturnType<typeof startPortal>>;
 
 /** The elevation rate limits (server.endpoints.rate_limits) off: these tests count wrong codes themselves. */
 const unlimited = {
-  server: { address: 'tcp://127.0.0.1:0', endpoints: { rate_limits: { session_elevation_start: { enable: false }, session_elevation_finish: { enable: false } } } },
+  server: {
+    address: 'tcp://127.0.0.1:0',
+    endpoints: { rate_limits: { session_elevation_start: { enable: false }, session_elevation_finish: { enable: false } } },
+  },
 };
 const start = (overrides: Record<string, unknown> = {}) => startPortal({ ...unlimited, ...overrides });
 
