@@ -65,7 +65,23 @@ export function mapFormerNames(ctx: ReadContext, document: unknown): unknown {
   for (const [from, to] of renamed) rename(ctx, out, from, to);
   for (const spec of addresses) foldAddress(ctx, out, spec);
   foldIssuerKey(ctx, out);
+  spreadDefaultRedirection(ctx, out);
   return out;
+}
+
+/** Top-level `default_redirection_url` (before 4.38) → each cookie domain's that has none of its own. */
+function spreadDefaultRedirection(ctx: ReadContext, doc: Raw): void {
+  if (!('default_redirection_url' in doc)) return;
+  const url = doc.default_redirection_url;
+  delete doc.default_redirection_url;
+  const cookies = resolve(doc, 'session')?.cookies;
+  const entries = Array.isArray(cookies) ? cookies.filter(isRecord) : [];
+  for (const cookie of entries)
+    if (cookie.default_redirection_url === undefined || cookie.default_redirection_url === null) cookie.default_redirection_url = url;
+  ctx.problems.warn(
+    'default_redirection_url',
+    `is Authelia's former place for session.cookies[].default_redirection_url and is read as that of ${entries.length === 1 ? 'the cookie domain' : 'each cookie domain'} without its own; write it there instead`,
+  );
 }
 
 /** Authelia's top-level `host`/`port` (before 4.30) become `server.host`/`server.port`, folded below. */

@@ -30,12 +30,6 @@ const options: Readonly<Record<string, AutheliaOption>> = {
     what: 'a privacy policy link and its acceptance on the portal',
     noop: (v) => typeof v === 'object' && v !== null && !(v as Record<string, unknown>).enabled,
   },
-  ntp: {
-    what: 'checking the clock against an NTP server at start',
-    noop: (v) => typeof v === 'object' && v !== null && (v as Record<string, unknown>).disable_startup_check === true,
-  },
-  certificates_directory: { what: 'extra trusted certificate authorities', noop: (v) => v === '' || v === null },
-  default_redirection_url: { what: 'one default redirection for every cookie domain; use session.cookies[].default_redirection_url' },
   default_2fa_method: { what: 'a default second-factor method for users who have not chosen one', noop: (v) => v === '' || v === null },
   'definitions.user_attributes': { what: 'user attributes computed with expressions', noop: empty },
   'authentication_backend.file.extra_attributes': { what: 'extra user attributes in the users file', noop: empty },

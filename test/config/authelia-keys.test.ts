@@ -52,7 +52,11 @@ describe('every Authelia key is read or refused in one grammar', () => {
   });
 
   it('names only keys Authelia has', () => {
-    for (const path of autheliaOptionPaths) expect(keys.some((key) => key === path || key.startsWith(`${path}.`)), path).toBe(true);
+    for (const path of autheliaOptionPaths)
+      expect(
+        keys.some((key) => key === path || key.startsWith(`${path}.`)),
+        path,
+      ).toBe(true);
   });
 });
 
@@ -125,5 +129,22 @@ describe("Authelia's former key names", () => {
     expect(warnings).toContain(
       "server.host: server.host, server.port are Authelia's former way to write server.address and are read as 'tcp://127.0.0.1:9999'; write that instead",
     );
+  });
+});
+
+describe("Authelia's top-level default_redirection_url", () => {
+  it('becomes the default of each cookie domain without its own', () => {
+    const raw = merge(minimalRaw(tempDir()), {
+      default_redirection_url: 'https://home.example.com',
+      session: {
+        cookies: [
+          { domain: 'example.com', portal_url: 'https://auth.example.com' },
+          { domain: 'example.org', portal_url: 'https://auth.example.org', default_redirection_url: 'https://www.example.org' },
+        ],
+      },
+    });
+    const { config, warnings } = parseConfig(raw, { env: {}, baseDir: '/tmp' });
+    expect(config.session.cookies.map((c) => c.defaultRedirectionUrl?.href)).toEqual(['https://home.example.com/', 'https://www.example.org/']);
+    expect(warnings[0]).toMatch(/^default_redirection_url: is Authelia's former place for session.cookies\[\].default_redirection_url/);
   });
 });
