@@ -1,7 +1,8 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { AttemptKind } from '../auth/regulation/regulator.js';
-import type { TotpEnrollment } from '../auth/totp/enrollment.js';
+import type { TotpChoice, TotpEnrollment } from '../auth/totp/enrollment.js';
 import type { WebAuthnCeremonies } from '../auth/webauthn/ceremonies.js';
+import type { ElevatedSessionConfig } from '../config/identity-validation.js';
 import type { WebAuthnConfig } from '../config/webauthn.js';
 import type { WebAuthnCredential } from '../storage/auth-repositories.js';
 import type { Identity } from '../auth/users/user.js';
@@ -39,8 +40,13 @@ export interface TotpPort {
   has(username: string): Promise<boolean>;
   /** True once per valid code: a replayed code is refused. */
   verify(username: string, code: string): Promise<boolean>;
-  /** A fresh key for `username`, not yet saved: plain data, kept sealed in the session until confirmed. */
-  createEnrollment(username: string): TotpEnrollment;
+  /**
+   * A fresh key for `username`, not yet saved: plain data, kept sealed in the session until
+   * confirmed. With the user's choice among `totp.allowed_*`; undefined when a value is not allowed.
+   */
+  createEnrollment(username: string, choice?: TotpChoice): TotpEnrollment | undefined;
+  /** The values a user may choose at enrolment, the configured default first in each. */
+  readonly options: { readonly algorithms: readonly string[]; readonly digits: readonly number[]; readonly periods: readonly number[] };
   /** Saves the key when `code` is valid for it. */
   confirm(enrollment: TotpEnrollment, code: string): Promise<boolean>;
   qrSvg(uri: string): Promise<string>;
@@ -69,10 +75,17 @@ export interface PreferencesPort {
   setSecondFactorMethod(username: string, method: SecondFactorMethod): Promise<void>;
 }
 
-/** One-time codes that prove a user reads their e-mail before enrolling a second factor. */
+/** One-time codes that prove a user reads their e-mail (session elevation, password change). */
 export interface IdentityCheckPort {
+  /** Milliseconds a code stays valid (`identity_validation.elevated_session.code_lifespan`). */
+  readonly lifespan: number;
   issue(username: string, intent: string): Promise<string>;
+  /** A code and the ID that revokes it (Authelia's `delete_id`). */
+  issueRevocable(username: string, intent: string): Promise<{ code: string; revocationId: string }>;
+  /** True once for the active code; a wrong code counts against it (revoked after a few). */
   consume(username: string, intent: string, code: string): Promise<boolean>;
+  /** Revokes the active code `revocationId` names; its user, or undefined when there was none. */
+  revoke(revocationId: string, intent: string): Promise<string | undefined>;
 }
 
 export interface NotifierPort {
@@ -128,6 +141,12 @@ export interface PortalDeps {
   readonly logger: FastifyBaseLogger;
   readonly productName: string;
   readonly theme: 'light' | 'dark' | 'auto';
+  /** `server.path` (`''` or `/auth`): every URL of the portal's own starts with it (shared/base-path.ts). */
+  readonly basePath: string;
+  /** `server.headers.csp_template`: the Content-Security-Policy of every portal answer, `${NONCE}` replaced per answer; undefined: the built-in policy. */
+  readonly cspTemplate: string | undefined;
+  /** A fresh nonce for one answer (16 random bytes, base64): what `${NONCE}` becomes. */
+  readonly nonce: () => string;
   readonly users: UsersPort;
   readonly regulation: RegulationPort;
   readonly totp: TotpPort | undefined;
@@ -135,6 +154,8 @@ export interface PortalDeps {
   readonly webauthn: WebAuthnPort | undefined;
   readonly preferences: PreferencesPort;
   readonly identityCheck: IdentityCheckPort;
+  /** `identity_validation.elevated_session`: how long an elevation lasts and which sessions need one. */
+  readonly elevation: ElevatedSessionConfig;
   /** Absent when no `notifier` is configured: identity checks cannot be sent. */
   readonly notifier: NotifierPort | undefined;
   readonly policyFor: PolicyFor;

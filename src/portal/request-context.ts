@@ -12,6 +12,10 @@ export interface PortalRequest {
   readonly session: Session | undefined;
   /** `https://auth.example.com` as the browser sees it (after trusted proxies). */
   readonly origin: string;
+  /** The portal's root URL: `origin` followed by `server.path` (`https://example.com/auth`); own absolute URLs start with it. */
+  readonly root: string;
+  /** The client's IP (after trusted proxies): what an elevation is bound to (actions/elevation.ts). */
+  readonly ip: string;
 }
 
 /** The portal is served on a host outside every cookie domain. */
@@ -51,7 +55,8 @@ export async function portalRequest(deps: PortalDeps, request: FastifyRequest): 
   if (!cookie) throw new UnknownHostError(authority?.host ?? '(no Host header)');
   if (view.proto === 'http' && !allowsPlainHttp(cookie.domain)) throw new PlainHttpError(cookie.domain);
   const session = await deps.sessions.load(cookie, request.cookies[cookie.name]);
-  return { cookie, session, origin: originOf(view.proto, authority) };
+  const origin = originOf(view.proto, authority);
+  return { cookie, session, origin, root: `${origin}${deps.basePath}`, ip: view.ip };
 }
 
 /** Saves `session` and hands its cookie to the browser. */

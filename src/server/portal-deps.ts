@@ -21,6 +21,7 @@ import { isRefusal, parseTarget } from '../rules/target.js';
 import type { RuleSet } from '../rules/compile.js';
 import type { SessionManager } from '../session/manager.js';
 import type { Clock } from '../shared/clock.js';
+import { ownPath } from '../shared/base-path.js';
 import type { Observer } from '../shared/observe.js';
 import type { ColumnCipher } from '../storage/storage.js';
 
@@ -54,7 +55,8 @@ export function portalDeps(s: PortalServices): PortalDeps {
   const totp: TotpPort = {
     has: async (username) => (await s.totp.info(username)) !== undefined,
     verify: (username, code) => s.totp.verify(username, code),
-    createEnrollment: (username) => s.totp.createEnrollment(username),
+    createEnrollment: (username, choice) => (choice ? s.totp.createChosenEnrollment(username, choice) : s.totp.createEnrollment(username)),
+    options: { algorithms: s.config.totp.allowedAlgorithms, digits: s.config.totp.allowedDigits, periods: s.config.totp.allowedPeriods },
     confirm: (enrollment, code) => s.totp.confirm(enrollment, code),
     qrSvg,
     attemptAllowed: (username) => s.totpLimiter.check(username).allowed,
@@ -82,12 +84,16 @@ export function portalDeps(s: PortalServices): PortalDeps {
     logger: s.logger,
     productName: s.config.portal.title,
     theme: s.config.portal.theme,
+    basePath: s.config.server.path,
+    cspTemplate: s.config.server.cspTemplate,
+    nonce: () => s.random.bytes(16).toString('base64'),
     users: s.users,
     regulation: s.regulator,
     totp: s.config.totp.disable ? undefined : totp,
     webauthn: s.config.webauthn.disable ? undefined : webauthn,
     preferences,
     identityCheck: s.oneTimeCodes,
+    elevation: s.config.identityValidation.elevatedSession,
     notifier: s.notifier,
     policyFor: policyFor(s.rules),
     seal: {
@@ -129,7 +135,7 @@ function passwordReset(s: PortalServices): Pick<PortalDeps, 'resetPasswordLink' 
       return allowed ? 'ok' : 'user-limited';
     },
   };
-  return { resetPasswordLink: '/reset-password', passwordReset: port, passwords };
+  return { resetPasswordLink: ownPath(s.config.server.path, '/reset-password'), passwordReset: port, passwords };
 }
 
 /** Password writes go to the users file; without one (no `authentication_backend.file`) there are none. */

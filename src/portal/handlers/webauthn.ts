@@ -20,7 +20,7 @@ import type { PortalDeps } from '../deps.js';
 import { loginPage } from '../html/pages.js';
 import { webauthnRegisterPage } from '../html/webauthn-pages.js';
 import { type PortalRequest, portalRequest, userOf } from '../request-context.js';
-import { type Handler, type PageHandler, chrome, ko, meta, nextLocation, okJson, sendPage, withTarget } from './common.js';
+import { type Handler, type PageHandler, chrome, own, ko, meta, nextLocation, okJson, sendPage, withTarget } from './common.js';
 import { secondFactorPageFor } from './second-factor.js';
 
 const errorStatus: Record<WebAuthnError, number> = {
@@ -28,6 +28,7 @@ const errorStatus: Record<WebAuthnError, number> = {
   'passkeys-disabled': 404,
   'not-authenticated': 401,
   'needs-second-factor': 403,
+  banned: 403,
   'no-email': 409,
   'no-notifier': 409,
   'wrong-code': 401,
@@ -84,15 +85,15 @@ export const webauthnFormSchema = Type.Object({
 type FormHandler = Handler<{ body: typeof webauthnFormSchema }>;
 
 /** Sends a signed-out visitor to the login page, coming back to `path` on this portal. */
-function toLogin(reply: FastifyReply, ctx: PortalRequest, path: string, rd: string | undefined) {
+function toLogin(deps: PortalDeps, reply: FastifyReply, ctx: PortalRequest, path: string, rd: string | undefined) {
   return reply
     .status(303)
-    .header('location', withTarget('/', `${ctx.origin}${withTarget(path, rd)}`))
+    .header('location', own(deps, '/', `${ctx.root}${withTarget(path, rd)}`))
     .send();
 }
 
 function registerFailure(deps: PortalDeps, reply: FastifyReply, ctx: PortalRequest, error: WebAuthnError, rd: string | undefined, description?: string) {
-  if (error === 'not-authenticated') return toLogin(reply, ctx, '/settings/webauthn', rd);
+  if (error === 'not-authenticated') return toLogin(deps, reply, ctx, '/settings/webauthn', rd);
   const step =
     error === 'wrong-code' ? 'code' : error === 'bad-name' || error === 'duplicate-name' || error === 'refused' || error === 'no-ceremony' ? 'name' : 'blocked';
   const message = error === 'needs-second-factor' ? 'You already have a second factor: sign in with it first, then add another.' : webauthnErrorMessages[error];
@@ -106,8 +107,8 @@ export function registerPageGET(deps: PortalDeps): PageHandler {
     const ctx = await portalRequest(deps, request);
     const state = userOf(ctx.session);
     if (!deps.webauthn) return registerFailure(deps, reply, ctx, 'disabled', rd);
-    if (!state) return toLogin(reply, ctx, '/settings/webauthn', rd);
-    if (!identityVerified(deps, ctx)) return sendPage(reply, 200, webauthnRegisterPage(chrome(deps), { step: 'identity', rd }));
+    if (!state) return toLogin(deps, reply, ctx, '/settings/webauthn', rd);
+    if (!(await identityVerified(deps, ctx))) return sendPage(reply, 200, webauthnRegisterPage(chrome(deps), { step: 'identity', rd }));
     return sendPage(reply, 200, webauthnRegisterPage(chrome(deps), { step: 'name', rd }));
   };
 }
@@ -130,7 +131,10 @@ export function registerVerifyFormPOST(deps: PortalDeps): FormHandler {
     const ctx = await portalRequest(deps, request);
     const result = await verifyRegistrationIdentity(deps, ctx, code);
     if (!result.ok) return registerFailure(deps, reply, ctx, result.error, rd);
-    return reply.status(303).header('location', withTarget('/settings/webauthn', rd)).send();
+    return reply
+      .status(303)
+      .header('location', own(deps, '/settings/webauthn', rd))
+      .send();
   };
 }
 
@@ -141,7 +145,7 @@ export function registerFormPOST(deps: PortalDeps): FormHandler {
     const ctx = await portalRequest(deps, request);
     const credential = parseCredential(request.body.credential);
     if (!credential) {
-      if (!userOf(ctx.session)) return toLogin(reply, ctx, '/settings/webauthn', rd);
+      if (!userOf(ctx.session)) return toLogin(deps, reply, ctx, '/settings/webauthn', rd);
       return sendPage(reply, 400, webauthnRegisterPage(chrome(deps), { step: 'name', rd, error: malformed, description }));
     }
     const result = await finishRegistration(deps, ctx, asAttestation(credential));
@@ -150,7 +154,7 @@ export function registerFormPOST(deps: PortalDeps): FormHandler {
     // Coming from a sign-in that needs a second factor: on to it (the new key counts); else back to the settings.
     return reply
       .status(303)
-      .header('location', rd ? withTarget('/2fa', rd) : '/settings?done=webauthn-added')
+      .header('location', rd ? own(deps, '/2fa', rd) : own(deps, '/settings?done=webauthn-added'))
       .send();
   };
 }
@@ -164,7 +168,7 @@ export function secondFactorFormPOST(deps: PortalDeps): FormHandler {
     if (!state)
       return reply
         .status(303)
-        .header('location', withTarget('/', rd, rm))
+        .header('location', own(deps, '/', rd, rm))
         .send();
     const credential = parseCredential(request.body.credential);
     const result = credential
@@ -172,7 +176,10 @@ export function secondFactorFormPOST(deps: PortalDeps): FormHandler {
       : ({ ok: false, error: 'failed' } as const);
     if (result.ok) {
       void reply.header('set-cookie', deps.sessions.setCookie(ctx.cookie, result.session));
-      return reply.status(303).header('location', nextLocation(result.next, rm)).send();
+      return reply
+        .status(303)
+        .header('location', nextLocation(deps, result.next, rm))
+        .send();
     }
     const error = result.error === 'failed' ? authenticationFailed : webauthnErrorMessages[result.error];
     return sendPage(reply, errorStatus[result.error], await secondFactorPageFor(deps, ctx, state, { rd, rm, error }));
@@ -196,7 +203,10 @@ export function passkeyFormPOST(deps: PortalDeps): FormHandler {
       : ({ ok: false, error: 'failed' } as const);
     if (result.ok) {
       void reply.header('set-cookie', deps.sessions.setCookie(ctx.cookie, result.session));
-      return reply.status(303).header('location', nextLocation(result.next, rm)).send();
+      return reply
+        .status(303)
+        .header('location', nextLocation(deps, result.next, rm))
+        .send();
     }
     // Without a ceremony in progress (expired, or an answer replayed) it failed like any other attempt.
     const shown = result.error === 'no-ceremony' ? 'failed' : result.error;
@@ -320,7 +330,7 @@ export const identityCodeSchema = Type.Object({ code: Type.String({ maxLength: 6
 export function identityStartPOST(deps: PortalDeps): Handler<{ body: typeof emptyObjectSchema }> {
   return async (request, reply) => {
     const result = await startRegistrationIdentity(deps, await portalRequest(deps, request));
-    return result.ok ? reply.send({ status: 'OK', data: { sentTo: result.sentTo } }) : koFor(reply, result.error);
+    return result.ok ? reply.send({ status: 'OK', data: { sentTo: result.sentTo, delete_id: result.revocationId } }) : koFor(reply, result.error);
   };
 }
 

@@ -195,7 +195,16 @@ ${options.sentTo ? html`<p>We sent a one-time code to <strong>${options.sentTo}<
 
 export function enrolSecretPage(
   chrome: PageChrome,
-  options: { qrSvg: string; secret: string; uri: string; rd?: string | undefined; error?: string | undefined },
+  options: {
+    qrSvg: string;
+    secret: string;
+    uri: string;
+    rd?: string | undefined;
+    error?: string | undefined;
+    /** The key's settings, and what `totp.allowed_*` lets the user choose instead. */
+    enrollment?: { algorithm: string; digits: number; period: number };
+    options?: { algorithms: readonly string[]; digits: readonly number[]; periods: readonly number[] };
+  },
 ): string {
   const qr = `data:image/svg+xml;base64,${Buffer.from(options.qrSvg).toString('base64')}`;
   return page(
@@ -213,8 +222,32 @@ export function enrolSecretPage(
   <input id="token" name="token" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6,8}" maxlength="8" required autofocus>
   ${targetFields(options.rd, undefined)}
   <button type="submit">Confirm</button>
-</form>`,
+</form>
+${totpChoiceForm(chrome, options)}`,
   );
+}
+
+/** The form that makes a new key with other settings: only when `totp.allowed_*` offers a choice. */
+function totpChoiceForm(chrome: PageChrome, view: Parameters<typeof enrolSecretPage>[1]): SafeHtml | string {
+  const { enrollment, options } = view;
+  if (!enrollment || !options) return '';
+  const fields = [
+    { name: 'algorithm', label: 'Algorithm', values: options.algorithms.map(String), current: enrollment.algorithm },
+    { name: 'digits', label: 'Digits', values: options.digits.map(String), current: String(enrollment.digits) },
+    { name: 'period', label: 'Seconds per code', values: options.periods.map(String), current: String(enrollment.period) },
+  ].filter((f) => f.values.length > 1);
+  if (fields.length === 0) return '';
+  const selects = fields.map(
+    (f) =>
+      html`<label for="${f.name}">${f.label}</label>
+  <select id="${f.name}" name="${f.name}">${f.values.map((v) => html`<option value="${v}"${v === f.current ? ' selected' : ''}>${v}</option>`)}</select>`,
+  );
+  return html`<details><summary>Your app needs other settings?</summary>
+<form method="post" action="${chrome.base}/2fa/enroll/options" class="stack">
+  ${selects}
+  ${targetFields(view.rd, undefined)}
+  <button type="submit" class="secondary">Make a new key with these settings</button>
+</form></details>`;
 }
 
 export function authenticatedPage(chrome: PageChrome, options: { displayName: string; username: string; level: number; connectedApps: boolean }): string {
