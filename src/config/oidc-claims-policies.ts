@@ -1,6 +1,5 @@
 import { describe, keyPath } from './problems.js';
-import { type ReadContext, readList, readMapping, readString } from './reader.js';
-import { unsupportedAuthelia } from './oidc-unsupported.js';
+import { type ReadContext, readList, readMapping, readString, unsupportedAuthelia } from './reader.js';
 
 /** The claims each scope releases (OIDC Core §5.4; `groups` as Authelia): the provider's vocabulary, read by oidc/claims.ts. */
 export const scopeClaims: Readonly<Record<string, readonly string[]>> = {

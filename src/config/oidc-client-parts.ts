@@ -1,7 +1,6 @@
 import { createPublicKey } from 'node:crypto';
 import { describe, keyPath } from './problems.js';
-import { type ReadContext, readChoice, readList, readMapping, readString } from './reader.js';
-import { unsupportedAuthelia } from './oidc-unsupported.js';
+import { type ReadContext, readChoice, readList, readMapping, readString, unsupportedAuthelia } from './reader.js';
 
 /** One public key a client signs `private_key_jwt` assertions with. */
 export interface ClientJwkConfig {

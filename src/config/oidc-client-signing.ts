@@ -1,7 +1,11 @@
 import { keyPath } from './problems.js';
-import { type ClientAuthMethod, requestObjectAlgorithms } from './oidc-client.js';
 import { type OidcSigningAlgorithm, oidcSigningAlgorithms, readSigningAlgorithm } from './oidc-keys.js';
 import { type ReadContext, readChoice, readString } from './reader.js';
+
+export const clientAuthMethods = ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none'] as const;
+export type ClientAuthMethod = (typeof clientAuthMethods)[number];
+/** The algorithms a client may sign request objects and authentication assertions with. */
+export const requestObjectAlgorithms = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
 
 /** What a response to a client is signed with: an algorithm, and optionally the one key (`*_key_id`) of `jwks`. */
 export interface ResponseSigning<A extends string> {

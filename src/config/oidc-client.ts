@@ -1,15 +1,20 @@
 import { isSupportedDigest } from '../shared/password-digest.js';
 import { type AutheliaValues, type ClientJwkConfig, readClientJwks, readNames, readRedirectUris } from './oidc-client-parts.js';
-import { authEndpoints, readAuthSigningAlg, readClientResponseSigning } from './oidc-client-signing.js';
+import {
+  type ClientAuthMethod,
+  authEndpoints,
+  clientAuthMethods,
+  readAuthSigningAlg,
+  readClientResponseSigning,
+  requestObjectAlgorithms,
+} from './oidc-client-signing.js';
 import type { OidcSigningAlgorithm } from './oidc-keys.js';
 
 export type { ClientJwkConfig };
 import { keyPath } from './problems.js';
-import { type ReadContext, readBoolean, readChoice, readDuration, readList, readMapping, readSecret, readString } from './reader.js';
-import { unsupportedAuthelia } from './oidc-unsupported.js';
+import { type ReadContext, readBoolean, readChoice, readDuration, readList, readMapping, readSecret, readString, unsupportedAuthelia } from './reader.js';
 
-export const clientAuthMethods = ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none'] as const;
-export type ClientAuthMethod = (typeof clientAuthMethods)[number];
+export { type ClientAuthMethod, clientAuthMethods, requestObjectAlgorithms } from './oidc-client-signing.js';
 export const knownScopes = [
   'openid',
   'profile',
@@ -29,7 +34,6 @@ export const bearerAuthzScopes: readonly string[] = ['gatehouse.bearer.authz', '
 export const supportedGrantTypes = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
 export const consentModes = ['auto', 'explicit', 'implicit', 'pre-configured'] as const;
 /** Algorithms a client may sign request objects with. */
-export const requestObjectAlgorithms = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
 
 const implicitFlow = 'the implicit and hybrid flows (RFC 9700 §2.1.2 advises against them)';
 /** Grant types, response types and modes Authelia has and Gatehouse not yet (readNames). */

@@ -1,7 +1,6 @@
 import { createHash, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { describe, keyPath } from './problems.js';
-import { type ReadContext, readChoice, readList, readMapping, readSecret, readString } from './reader.js';
-import { unsupportedAuthelia } from './oidc-unsupported.js';
+import { type ReadContext, readChoice, readList, readMapping, readSecret, readString, unsupportedAuthelia } from './reader.js';
 
 /** Signing algorithms the provider signs with (ID tokens, signed userinfo). */
 export const oidcSigningAlgorithms = ['RS256', 'ES256'] as const;

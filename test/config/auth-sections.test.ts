@@ -248,7 +248,7 @@ describe('authentication_backend, totp, regulation, notifier: exact messages', (
     [
       'smtp legacy host',
       smtp({ host: 'mail.example.com' }),
-      ["notifier.smtp.host: is Authelia's legacy form; use notifier.smtp.address: 'smtp://HOST:PORT' instead"],
+      ["notifier.smtp.host: is Authelia's former way to write 'notifier.smtp.address'; set only one of them"],
     ],
     [
       'starttls disabled while TLS required',

@@ -28,7 +28,7 @@ describe('configuration problems: exact messages', () => {
       ],
     ],
     ['unknown nested key', { ...base, log: { levle: 'info' } }, ["log.levle: is not a known key, did you mean 'level'?"]],
-    ['Authelia-only option', { ...base, duo_api: {} }, ['duo_api: is an Authelia option that Gatehouse does not support']],
+    ['Authelia-only option', { ...base, duo_api: {} }, ['duo_api: is an Authelia option that Gatehouse does not support yet (Duo push)']],
     ['WebAuthn validated with its key named', { ...base, webauthn: { timeout: 'soon' } }, [expect.stringMatching(/^webauthn\.timeout: /)]],
     ['section of the wrong type', { ...base, server: 'tcp://:9091' }, ["server: must be a mapping but is 'tcp://:9091'"]],
     ['string expected', { ...base, server: { address: 9091 } }, ['server.address: must be a string but is number 9091']],

@@ -153,8 +153,11 @@ describe('storage.postgres: problems, with their exact messages', () => {
     ['not a mapping', withPostgres('tcp://db' as never), ["storage.postgres: must be a mapping but is 'tcp://db'"]],
     [
       'unknown keys',
-      withPostgres({ ...minimal, servers: [], usernme: 'x' }),
-      ['storage.postgres.servers: is not a known key', "storage.postgres.usernme: is not a known key, did you mean 'username'?"],
+      withPostgres({ ...minimal, servers: [{ address: 'tcp://replica:5432' }], usernme: 'x' }),
+      [
+        'storage.postgres.servers: is an Authelia option that Gatehouse does not support yet (PostgreSQL fail-over servers)',
+        "storage.postgres.usernme: is not a known key, did you mean 'username'?",
+      ],
     ],
     [
       'the required keys',
