@@ -77,7 +77,9 @@ async function postgresRows(schema: string): Promise<Record<string, number>> {
 
 /** Starts an enrolment in `portal`'s session: identity code by e-mail, then the new secret (kept sealed in the session until confirmed). */
 async function startEnrolment(w: World, portal: PortalClient): Promise<string> {
-  await portal.postJson('/api/secondfactor/totp/identity/start', {});
+  const start = await portal.postJson('/api/secondfactor/totp/identity/start', {});
+  // A two-factor session is elevated already (no e-mail): Authelia's PUT prepares the secret.
+  if (start.json().data?.ready === true) return (await portal.sendJson('PUT', '/api/secondfactor/totp/register', {})).json().data.base32_secret as string;
   const finish = await portal.postJson('/api/secondfactor/totp/identity/finish', { code: lastCode(w.notifications) });
   return (finish.json().data as { secret: string }).secret;
 }

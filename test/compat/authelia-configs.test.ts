@@ -114,7 +114,14 @@ async function signIn(gateway: Gateway, host: string, base = ''): Promise<string
 /** Traefik's and Caddy's forward-auth request for `https://<host>/` at `endpoint`. */
 function forwardAuth(gateway: Gateway, endpoint: string, host: string, headers: Record<string, string> = {}): Promise<Reply> {
   return send(gateway, 'gatehouse:9091', endpoint, {
-    headers: { accept: 'text/html', 'x-forwarded-method': 'GET', 'x-forwarded-host': host, 'x-forwarded-uri': '/', 'x-forwarded-for': '203.0.113.7', ...headers },
+    headers: {
+      accept: 'text/html',
+      'x-forwarded-method': 'GET',
+      'x-forwarded-host': host,
+      'x-forwarded-uri': '/',
+      'x-forwarded-for': '203.0.113.7',
+      ...headers,
+    },
   });
 }
 

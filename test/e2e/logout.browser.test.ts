@@ -93,7 +93,13 @@ describe.runIf(run)('signing out in Chromium: RP-initiated logout and front-chan
 
   /** Signs in on the portal through `clientId`'s authorization request (or passes straight through when signed in); returns the code. */
   async function authorize(page: Page, portal: string, clientId: string, signIn: boolean): Promise<string> {
-    const query = new URLSearchParams({ client_id: clientId, redirect_uri: callback, response_type: 'code', scope: 'openid profile', state: `s-${clientId}` });
+    const query = new URLSearchParams({
+      client_id: clientId,
+      redirect_uri: callback,
+      response_type: 'code',
+      scope: 'openid profile',
+      state: `state-of-${clientId}`,
+    });
     await page.goto(`${portal}/api/oidc/authorization?${query}`);
     if (signIn) {
       await page.fill('#username', 'john');

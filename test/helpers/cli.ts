@@ -33,7 +33,9 @@ export function runCli(args: string[], options: { input?: string; env?: Record<s
 
 /** The environment without any GATEHOUSE_*, AUTHELIA_* or X_AUTHELIA_* variable of the developer's shell. */
 function cleanEnv(): Record<string, string> {
-  return Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => !/^(?:GATEHOUSE_|AUTHELIA_|X_AUTHELIA_)/.test(e[0]) && e[1] !== undefined));
+  return Object.fromEntries(
+    Object.entries(process.env).filter((e): e is [string, string] => !/^(?:GATEHOUSE_|AUTHELIA_|X_AUTHELIA_)/.test(e[0]) && e[1] !== undefined),
+  );
 }
 
 export interface Served {

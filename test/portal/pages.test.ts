@@ -137,6 +137,6 @@ describe('portal pages (no JavaScript needed)', () => {
 
   it('follow the configured theme', async () => {
     const { gateway } = await startPortal({ theme: 'dark' });
-    expect((await new PortalClient(gateway).get('/')).body).toContain('<html lang="en" data-theme="dark">');
+    expect((await new PortalClient(gateway).get('/')).body).toContain('<html lang="en" data-theme="dark"');
   });
 });

@@ -64,7 +64,15 @@ async function post(w: World, path: string, fields: Record<string, string>, auth
  * does for `offline_access`: OIDC Core §11); the last reply and the code or error it carries.
  */
 async function authorize(browser: Client, params: Record<string, string>) {
-  const query = new URLSearchParams({ client_id: 'web', response_type: 'code', scope: 'openid', redirect_uri: callback, state: 'state-st', nonce: 'nonce-nn', ...params });
+  const query = new URLSearchParams({
+    client_id: 'web',
+    response_type: 'code',
+    scope: 'openid',
+    redirect_uri: callback,
+    state: 'state-st',
+    nonce: 'nonce-nn',
+    ...params,
+  });
   let reply = await browser.get(`/api/oidc/authorization?${query}`);
   let location = reply.headers.location === undefined ? undefined : new URL(String(reply.headers.location), issuer);
   if (location?.origin === issuer && location.pathname === '/consent') {
