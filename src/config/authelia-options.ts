@@ -78,10 +78,6 @@ const options: Readonly<Record<string, AutheliaOption>> = {
   'identity_providers.oidc.clients[].pushed_authorization_request_endpoint_auth_method': { what: par, noop: none },
   'identity_providers.oidc.clients[].pushed_authorization_request_endpoint_auth_signing_alg': { what: par, noop: none },
   'identity_providers.oidc.clients[].allow_multiple_auth_methods': { what: 'several authentication methods for one client', noop: off },
-  'identity_providers.oidc.clients[].requested_audience_mode': {
-    what: "audience modes other than Gatehouse's explicit one",
-    noop: (v) => v === 'explicit' || v === null,
-  },
 };
 
 const compiled = Object.entries(options).map(([pattern, option]) => ({

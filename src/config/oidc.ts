@@ -124,7 +124,8 @@ function readCors(ctx: ReadContext, path: string, value: unknown): OidcConfig['c
   const raw = readMapping(ctx, path, value, ['endpoints', 'allowed_origins', 'allowed_origins_from_client_redirect_uris']) ?? {};
   const endpoints = readList(ctx, keyPath(path, 'endpoints'), raw.endpoints, (entry, at) => {
     if (entry === 'authorization') {
-      ctx.problems.error(at, "must not be 'authorization': RFC 9700 §4.16 forbids CORS at the authorization endpoint");
+      // Accepted so that an Authelia file loads, and dropped: the spec wins over the peer here.
+      ctx.problems.warn(at, "'authorization' is dropped: RFC 9700 §4.16 forbids CORS at the authorization endpoint (Authelia allows it)");
       return undefined;
     }
     return readChoice(ctx, at, entry, corsEndpoints, 'token');

@@ -148,3 +148,10 @@ describe("Authelia's top-level default_redirection_url", () => {
     expect(warnings[0]).toMatch(/^default_redirection_url: is Authelia's former place for session.cookies\[\].default_redirection_url/);
   });
 });
+
+describe('docs/migrating-from-authelia.md', () => {
+  it('lists every Authelia option Gatehouse does not support yet', () => {
+    const doc = readFileSync(new URL('../../docs/migrating-from-authelia.md', import.meta.url), 'utf8');
+    for (const path of autheliaOptionPaths) expect(doc, path).toContain(`\`${path}\``);
+  });
+});

@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { configOf, minimalRaw, problemsOf } from '../helpers/config.js';
+import { parseConfig } from '../../src/config/load.js';
 
 const base = minimalRaw('/tmp/gatehouse');
 const client = { client_id: 'app', client_secret: 'app-secret-0123456789', redirect_uris: ['https://app.example.com/cb'] };
@@ -85,17 +86,20 @@ describe('identity_providers.oidc configuration', () => {
       [`${at}.clients[0].pkce_challenge_method: must be 'S256' unless enable_pkce_plain_challenge is true but is 'plain'`],
     ],
     [
-      'CORS on authorization',
-      oidc({ cors: { endpoints: ['authorization'] } }),
-      [`${at}.cors.endpoints[0]: must not be 'authorization': RFC 9700 §4.16 forbids CORS at the authorization endpoint`],
-    ],
-    [
       'unreadable key',
       oidc({ jwks: [{ key: 'nope' }] }),
       [`${at}.jwks[0].key: must be a PEM private key (-----BEGIN PRIVATE KEY-----) but cannot be read as one`],
     ],
   ])('%s', (_name, raw, expected) => {
     expect(problemsOf(raw)).toEqual(expected);
+  });
+
+  it("drops 'authorization' from cors.endpoints with a warning (RFC 9700 §4.16; Authelia allows it)", () => {
+    const { config, warnings } = parseConfig(oidc({ cors: { endpoints: ['authorization', 'token'] } }), { env: {}, baseDir: '/tmp' });
+    expect(config.identityProviders.oidc?.cors.endpoints).toEqual(['token']);
+    expect(warnings).toContain(
+      `${at}.cors.endpoints[0]: 'authorization' is dropped: RFC 9700 §4.16 forbids CORS at the authorization endpoint (Authelia allows it)`,
+    );
   });
 
   it('accepts configured RS256 and ES256 keys and requires an RS256 one', () => {
