@@ -39,6 +39,7 @@ import { watchEndedSessions } from './session-admin.js';
 import { openSessionStore } from './session-store.js';
 import { portalDeps } from './portal-deps.js';
 import { trustFunction } from './trust.js';
+import { outgoingFetch, withFetch } from './outgoing-fetch.js';
 
 export interface GatewayOptions {
   readonly logger: Logger;
@@ -202,7 +203,18 @@ async function buildServices(
   const authz = authzServices({ config, rules, sessions: base.sessions, users, regulator, logger, trust: base.trust, requestId, oidc, observer }, closers);
   // Back-channel logouts queued in the database (by this gateway, an earlier run or the CLI) are
   // delivered from here until shutdown; `kick` sends what an ended session queued at once.
-  const sender = oidc && new BackchannelSender({ ...backchannel, repository: storage.oidc, keys: oidc.keys, clients: oidc.clients, clock, logger, observer });
+  const sender =
+    oidc &&
+    new BackchannelSender({
+      ...backchannel,
+      ...withFetch(outgoingFetch(config.certificates)),
+      repository: storage.oidc,
+      keys: oidc.keys,
+      clients: oidc.clients,
+      clock,
+      logger,
+      observer,
+    });
   if (sender) {
     sender.start();
     closers.push(() => sender.stop());

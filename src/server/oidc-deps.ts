@@ -11,6 +11,7 @@ import type { Clock } from '../shared/clock.js';
 import { type Observer, silentObserver } from '../shared/observe.js';
 import type { Random } from '../shared/random.js';
 import type { Storage } from '../storage/storage.js';
+import { outgoingFetch, withFetch } from './outgoing-fetch.js';
 
 /**
  * Builds the OpenID Connect provider's services when `identity_providers.oidc` is configured:
@@ -44,7 +45,7 @@ export async function oidcDeps(s: {
     repository: s.storage.oidc,
     hasher: new TokenHasher(config.hmacSecret),
     secrets: new ClientSecretVerifier(s.verifyPassword),
-    clientKeys: new ClientKeys({ clock: s.clock }),
+    clientKeys: new ClientKeys({ clock: s.clock, ...withFetch(outgoingFetch(s.config.certificates)) }),
     sessions: s.sessions,
     users: s.users,
     clock: s.clock,

@@ -8,20 +8,7 @@ import { SmtpNotifier } from '../../src/auth/notifier/smtp-notifier.js';
 import type { Config } from '../../src/config/config.js';
 import { StartupError } from '../../src/shared/errors.js';
 import { configOf, minimalRaw, problemsOf, tempDir } from '../helpers/config.js';
-
-/** A test certificate authority and a server certificate for `localhost` it signed, made by openssl. */
-function makeAuthority(dir: string) {
-  const run = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
-  run('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=Gatehouse Test CA', '-keyout', 'ca.key', '-out', 'ca.pem');
-  run('req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-keyout', 'server.key', '-out', 'server.csr');
-  writeFileSync(join(dir, 'ext.cnf'), 'subjectAltName=DNS:localhost\n');
-  run('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-extfile', 'ext.cnf', '-out', 'server.pem');
-  return {
-    ca: readFileSync(join(dir, 'ca.pem'), 'utf8'),
-    cert: readFileSync(join(dir, 'server.pem'), 'utf8'),
-    key: readFileSync(join(dir, 'server.key'), 'utf8'),
-  };
-}
+import { makeAuthority } from '../helpers/test-authority.js';
 
 /** An SMTP server offering STARTTLS with a certificate the test authority signed. */
 async function startSmtp(cert: string, key: string): Promise<number> {
