@@ -80,3 +80,17 @@ export function spawnServe(args: string[], env: Record<string, string> = {}): { 
   });
   return { child, listening };
 }
+
+/** Runs `gatehouse ARGS` in this process (no build needed) with exactly `env`; returns the exit code and what it printed. */
+export async function runMain(args: string[], env: Record<string, string> = {}): Promise<RunResult> {
+  const { main } = await import('../../src/cli/main.js');
+  const { PassThrough } = await import('node:stream');
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (c: Buffer) => (out += c.toString()));
+  stderr.on('data', (c: Buffer) => (err += c.toString()));
+  const code = await main(args, { stdout, stderr, stdin: new PassThrough(), env });
+  return { code, stdout: out, stderr: err };
+}
