@@ -33,8 +33,6 @@ const options: Readonly<Record<string, AutheliaOption>> = {
   default_2fa_method: { what: 'a default second-factor method for users who have not chosen one', noop: (v) => v === '' || v === null },
   'definitions.user_attributes': { what: 'user attributes computed with expressions', noop: empty },
   'authentication_backend.file.extra_attributes': { what: 'extra user attributes in the users file', noop: empty },
-  'authentication_backend.ldap': { what: 'users from an LDAP directory' },
-  'storage.mysql': { what: 'MySQL and MariaDB storage; use storage.local or storage.postgres' },
   'storage.postgres.servers': { what: 'PostgreSQL fail-over servers', noop: empty },
   'storage.postgres.ssl': { what: "the PostgreSQL 'ssl' keys Authelia replaced with storage.postgres.tls" },
   'notifier.template_path': { what: 'custom e-mail templates', noop: (v) => v === '' || v === null },

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { defaults } from './defaults.js';
 import { parseDuration } from './duration.js';
 import { describe, keyPath } from './problems.js';
+import { type LdapBackendConfig, readLdapBackend } from './ldap.js';
 import { type PasswordHashingConfig, readPasswordHashing } from './password-hashing.js';
 import { type ReadContext, readBoolean, readMapping, readPath, readString } from './reader.js';
 
@@ -21,7 +22,10 @@ export interface FileBackendConfig {
 }
 
 export interface AuthenticationBackendConfig {
-  readonly file: FileBackendConfig;
+  /** `authentication_backend.file`; exactly one of `file` and `ldap` is set. */
+  readonly file: FileBackendConfig | undefined;
+  /** `authentication_backend.ldap` (config/ldap.ts). */
+  readonly ldap: LdapBackendConfig | undefined;
   /**
    * How often a session's user is checked again against the backend (ends the session of a
    * removed, disabled or re-passworded user; refreshes groups, emails and display name):
@@ -52,18 +56,40 @@ export function readAuthenticationBackend(ctx: ReadContext, value: unknown): Aut
   const path = 'authentication_backend';
   const raw = readMapping(ctx, path, value, ['file', 'ldap', 'refresh_interval', 'password_reset', 'password_change', ...ignoredKeys]);
   if (!raw) return undefined;
-  if (raw.ldap !== undefined) ctx.problems.error(keyPath(path, 'ldap'), 'is not supported by this version of Gatehouse; use authentication_backend.file');
   for (const key of ignoredKeys) {
     if (raw[key] !== undefined) ctx.problems.warn(keyPath(path, key), 'is not implemented by this version of Gatehouse yet and is ignored');
   }
-  const file = readFileBackend(ctx, keyPath(path, 'file'), raw.file);
-  if (!file) return undefined;
-  return {
+  const hasFile = raw.file !== undefined && raw.file !== null;
+  const hasLdap = raw.ldap !== undefined && raw.ldap !== null;
+  if (hasFile && hasLdap) {
+    ctx.problems.error(path, "must have one of 'file' and 'ldap' but has both");
+    return undefined;
+  }
+  const file = hasLdap ? undefined : readFileBackend(ctx, keyPath(path, 'file'), raw.file);
+  const ldap = hasLdap ? readLdapBackend(ctx, keyPath(path, 'ldap'), raw.ldap) : undefined;
+  if (!file && !ldap) return undefined;
+  const config = {
     file,
-    refreshInterval: readRefreshInterval(ctx, keyPath(path, 'refresh_interval'), raw.refresh_interval, file.watch),
+    ldap,
+    refreshInterval: readRefreshInterval(ctx, keyPath(path, 'refresh_interval'), raw.refresh_interval, file?.watch === true),
     passwordReset: readPasswordReset(ctx, keyPath(path, 'password_reset'), raw.password_reset),
     passwordChange: readPasswordChange(ctx, keyPath(path, 'password_change'), raw.password_change),
   };
+  if (ldap) warnLdapPasswordWrites(ctx, path, config);
+  return config;
+}
+
+/**
+ * Password reset and change write to the users file only: with `ldap` they are off, and a
+ * configuration that leaves them on is told so at load (set `disable: true`, or a `custom_url`).
+ */
+function warnLdapPasswordWrites(ctx: ReadContext, path: string, config: Pick<AuthenticationBackendConfig, 'passwordReset' | 'passwordChange'>): void {
+  const reason = 'is not available with authentication_backend.ldap in this version of Gatehouse (passwords are changed in the directory)';
+  if (!config.passwordReset.disable && !config.passwordReset.customUrl) {
+    ctx.problems.warn(keyPath(path, 'password_reset'), `${reason}: the "Forgot password?" link is off; set disable: true or a custom_url`);
+  }
+  if (!config.passwordChange.disable)
+    ctx.problems.warn(keyPath(path, 'password_change'), `${reason}: the settings page offers no password change; set disable: true`);
 }
 
 function readPasswordChange(ctx: ReadContext, path: string, value: unknown): { disable: boolean } {

@@ -11,6 +11,8 @@ import { ResetTokens } from '../auth/password/reset-tokens.js';
 import { TotpService } from '../auth/totp/totp-service.js';
 import { EmptyUserBackend } from '../auth/users/empty-backend.js';
 import { FileUserBackend } from '../auth/users/file-backend.js';
+import { LdapUserBackend } from '../auth/users/ldap-backend.js';
+import { LdapSessionRefresh } from '../auth/users/ldap-refresh.js';
 import { UserSessionRefresh } from '../auth/users/session-refresh.js';
 import type { UserBackend } from '../auth/users/user.js';
 import { createNotifier } from '../auth/notifier/create-notifier.js';
@@ -85,6 +87,8 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
     const hashing = new HashLimiter(config.server.passwordHashing);
     const verify = (digest: string, password: string) => hashing.run(() => verifyPassword(digest, password));
     const backend = await openUserBackend(config, logger, closers, verify);
+    const ldapConfig = config.authenticationBackend?.ldap;
+    const ldap = ldapConfig && new LdapUserBackend({ config: ldapConfig, clock, logger });
     const interval = config.authenticationBackend?.refreshInterval ?? defaults.authenticationBackend.refreshInterval;
     // Redis with session.redis, else the storage; behind the in-process cache (server/session-store.ts).
     const sessionStore = await openSessionStore(config, { storage, clock, random, logger, cache: true });
@@ -95,12 +99,15 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
       clock,
       random,
       // Ends sessions of removed, disabled or re-passworded users; refreshes groups (auth/users/session-refresh.ts).
-      refresh: backend && new UserSessionRefresh({ users: backend, interval, clock, logger }),
+      // With LDAP: the user searched again at refresh_interval (auth/users/ldap-refresh.ts).
+      refresh: backend
+        ? new UserSessionRefresh({ users: backend, interval, clock, logger })
+        : ldap && new LdapSessionRefresh({ lookup: (username) => ldap.lookup(username), interval, logger }),
     });
     started = sessions;
     const trust = trustFunction(config.server.trustedProxies);
     // PostgreSQL and Redis lost while running: requests needing them get 503, /api/health says so, the log tells when.
-    const stores = [storage.health, sessionStore.health].filter((h) => h !== undefined);
+    const stores = [storage.health, sessionStore.health, ldap?.health].filter((h) => h !== undefined);
     logOutages(stores, logger);
     const health = new HealthCheck({ stores, clock });
     // The audit log and, with telemetry.metrics, the metrics: one observer handed to every area (shared/observe.ts).
@@ -110,7 +117,7 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
     const services = await buildServices(
       config,
       { clock, random, logger, storage, sessions, trust, health, observer },
-      { backend, verify },
+      { backend, ldap, verify },
       closers,
       options.backchannel,
     );
@@ -146,12 +153,16 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
 async function buildServices(
   config: Config,
   base: Pick<Services, 'clock' | 'random' | 'logger' | 'storage' | 'sessions' | 'trust' | 'health' | 'observer'>,
-  { backend, verify }: { backend: FileUserBackend | undefined; verify: (digest: string, password: string) => Promise<boolean> },
+  {
+    backend,
+    ldap,
+    verify,
+  }: { backend: FileUserBackend | undefined; ldap: LdapUserBackend | undefined; verify: (digest: string, password: string) => Promise<boolean> },
   closers: (() => Promise<void>)[],
   backchannel: BackchannelTuning = {},
 ): Promise<Services> {
   const { clock, random, logger, storage, observer } = base;
-  const users: UserBackend = backend ?? new EmptyUserBackend();
+  const users: UserBackend = backend ?? ldap ?? new EmptyUserBackend();
   const notifier = config.notifier ? await createNotifier(config.notifier, clock) : undefined;
   if (notifier) closers.push(() => notifier.close());
   // One rule set and one regulator, shared by the portal, the forward-auth endpoints and the proxy.
@@ -241,6 +252,8 @@ async function openUserBackend(
     logger.warn('no authentication_backend is configured: nobody can sign in');
     return undefined;
   }
+  // authentication_backend.ldap is opened by the caller (a directory needs no reading at start).
+  if (!config.authenticationBackend.file) return undefined;
   const backend = await FileUserBackend.open({ config: config.authenticationBackend.file, logger, verify });
   closers.push(() => backend.close());
   return backend;

@@ -49,6 +49,11 @@ export const errorCodes = {
     status: 503,
     meaning: 'The PostgreSQL server (storage.postgres) is unreachable or not answering while running: requests that need storage are refused until it is back.',
   },
+  GH_LDAP_UNAVAILABLE: {
+    status: 503,
+    meaning:
+      'The LDAP directory (authentication_backend.ldap) cannot be reached, does not answer in time or refuses the service account: sign-ins and session checks are refused until it answers.',
+  },
   GH_NOTIFIER_STARTUP: { status: 500, meaning: 'The notifier (filesystem or SMTP) failed its start-up check.' },
   GH_NTP_DESYNC: { status: 500, meaning: 'The clock differs from the NTP server by more than ntp.max_desync at start.' },
   GH_NOTIFIER_SEND: { status: 500, meaning: 'A notification (an identity-check code) could not be handed over.' },

@@ -69,7 +69,7 @@ describe('authentication_backend, totp, regulation, notifier: defaults', () => {
       dir,
     );
     expect(config.authenticationBackend?.file).toMatchObject({ path: join(dir, 'users.yml'), watch: true, search: { email: true, caseInsensitive: true } });
-    expect(config.authenticationBackend?.file.password.pbkdf2).toEqual({ variant: 'sha256', iterations: 700000, saltLength: 16 });
+    expect(config.authenticationBackend?.file?.password.pbkdf2).toEqual({ variant: 'sha256', iterations: 700000, saltLength: 16 });
     expect(config.authenticationBackend?.refreshInterval).toBe('always');
     expect(config.totp).toMatchObject({ issuer: 'Example', algorithm: 'SHA256', digits: 8, period: 60, skew: 0, secretSize: 20 });
     expect(config.regulation).toEqual({ modes: ['ip', 'user'], maxRetries: 0, findTime: 60_000, banTime: 3_600_000 });
@@ -160,9 +160,9 @@ describe('authentication_backend, totp, regulation, notifier: exact messages', (
       ],
     ],
     [
-      'ldap',
+      'file and ldap together',
       { ...base, authentication_backend: { ldap: {}, file: { path: usersFile } } },
-      ['authentication_backend.ldap: is not supported by this version of Gatehouse; use authentication_backend.file'],
+      ["authentication_backend: must have one of 'file' and 'ldap' but has both"],
     ],
     ['users file path missing', withBackend({ path: undefined }), ['authentication_backend.file.path: must be set but is absent']],
     [

@@ -105,7 +105,7 @@ describe('updated_at, locale and zoneinfo from the users file', () => {
       utimesSync(path, seconds, seconds);
     };
     write(entry('fr-FR'), 1_700_000_000);
-    const config = configOf(minimalRaw(dir, { authentication_backend: { file: { path } } }), {}, dir).authenticationBackend!.file;
+    const config = configOf(minimalRaw(dir, { authentication_backend: { file: { path } } }), {}, dir).authenticationBackend!.file!;
     const backend = await FileUserBackend.open({ config });
     expect((await backend.get('john'))?.profile.updatedAt).toBe(1_700_000_000);
     write(entry('fr-FR'), 1_800_000_000);

@@ -40,7 +40,7 @@ async function worldOptions() {
   writeFileSync(join(dir, 'users.yml'), 'users: {}\n');
   const config = configOf(minimalRaw(dir, { authentication_backend: { file: { path: join(dir, 'users.yml'), password: hashing } } }));
   rmSync(dir, { recursive: true });
-  const password = config.authenticationBackend!.file.password;
+  const password = config.authenticationBackend!.file!.password;
   const user = async (name: string, extra: Record<string, unknown> = {}) => ({
     password: `${name}-password`,
     digest: await hashWithConfig(`${name}-password`, password),

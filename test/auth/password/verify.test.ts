@@ -54,7 +54,7 @@ describe('verifyPassword', () => {
 
 describe('hashing', () => {
   const passwordConfig = (password: Record<string, unknown>) =>
-    configOf(minimalRaw('/tmp/gh', { authentication_backend: { file: { path: '/dev/null', password } } })).authenticationBackend!.file.password;
+    configOf(minimalRaw('/tmp/gh', { authentication_backend: { file: { path: '/dev/null', password } } })).authenticationBackend!.file!.password;
 
   it.each<[string, Record<string, unknown>, RegExp]>([
     ['argon2id', { algorithm: 'argon2', argon2: { memory: 1024, iterations: 1, parallelism: 1 } }, /^\$argon2id\$v=19\$m=1024,t=1,p=1\$/],

@@ -39,7 +39,7 @@ function setup(file: Record<string, unknown> = {}, text = usersYaml()): { config
   writeFileSync(path, text);
   const password = { algorithm: 'pbkdf2', pbkdf2: { variant: 'sha256', iterations: 100000 } };
   const config = configOf(minimalRaw(dir, { authentication_backend: { file: { path, password, ...file } } }), {}, dir);
-  return { config: config.authenticationBackend!.file, path };
+  return { config: config.authenticationBackend!.file!, path };
 }
 
 async function open(config: FileBackendConfig, options: Partial<Parameters<typeof FileUserBackend.open>[0]> = {}) {

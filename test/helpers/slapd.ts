@@ -1,0 +1,158 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { Attribute, Change, Client } from 'ldapts';
+
+const run = promisify(execFile);
+
+/** Where Debian's `slapd` and `ldap-utils` put the binaries and the schemas. */
+const slapdBin = '/usr/sbin/slapd';
+const ldapAddBin = '/usr/bin/ldapadd';
+const schemaDir = '/etc/ldap/schema';
+const moduleDir = '/usr/lib/ldap';
+
+/** The seed (users in two OUs, groups, a disabled user, a DN with an escaped comma). */
+export const seedLdif = fileURLToPath(new URL('../fixtures/ldap/seed.ldif', import.meta.url));
+
+export const slapdBaseDn = 'dc=example,dc=com';
+/** The tests' service account (an entry of the seed) and the root DN that seeds and edits. */
+export const slapdService = { user: 'cn=gatehouse,ou=people,dc=example,dc=com', password: 'service-secret' };
+export const slapdRoot = { user: 'cn=admin,dc=example,dc=com', password: 'root-secret' };
+
+/** A private slapd on a loopback port: its URL, and stop/start (same port, same data) for outage tests. */
+export interface Slapd {
+  readonly url: string;
+  readonly port: number;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  /** Stops it and removes its folder. */
+  close(): Promise<void>;
+}
+
+/**
+ * Why the slapd runs must be skipped here, or undefined when slapd and ldapadd are installed. In CI
+ * (`CI=true`) they are mandatory: a missing binary throws, failing the test file loudly. Elsewhere
+ * the reason is printed (console.warn) and the runs skip.
+ */
+export function slapdSkipReason(): string | undefined {
+  const missing = [slapdBin, ldapAddBin].filter((bin) => !existsSync(bin));
+  if (missing.length === 0) return undefined;
+  const reason = `${missing.join(' and ')} not installed (Debian: apt-get install slapd ldap-utils)`;
+  if (process.env.CI === 'true') throw new Error(`${reason}. CI (CI=true) requires it.`);
+  console.warn(`Skipping the slapd runs: ${reason}`);
+  return reason;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function slapdConf(dir: string): string {
+  return [
+    ...['core', 'cosine', 'inetorgperson'].map((s) => `include ${schemaDir}/${s}.schema`),
+    `pidfile ${join(dir, 'slapd.pid')}`,
+    `modulepath ${moduleDir}`,
+    'moduleload back_mdb',
+    'moduleload memberof',
+    'database mdb',
+    `suffix "${slapdBaseDn}"`,
+    `rootdn "${slapdRoot.user}"`,
+    `rootpw ${slapdRoot.password}`,
+    `directory ${join(dir, 'db')}`,
+    'maxsize 33554432',
+    'overlay memberof',
+    'access to attrs=userPassword by self write by anonymous auth by * none',
+    'access to * by users read by * none',
+    '',
+  ].join('\n');
+}
+
+async function waitForPort(port: number, child: ChildProcess, log: () => string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (child.exitCode !== null) throw new Error(`slapd exited (${child.exitCode}): ${log()}`);
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`slapd did not listen on ${port}: ${log()}`);
+}
+
+/**
+ * Starts a private slapd (mdb database in a temporary folder, a generated slapd.conf, the memberof
+ * overlay) on ldap://127.0.0.1:<free port>, seeded with `ldif` through ldapadd (so the overlay
+ * fills `memberOf`). Call `close()` after the file.
+ */
+export async function startSlapd(ldif: string = seedLdif): Promise<Slapd> {
+  const dir = mkdtempSync(join(tmpdir(), 'gh-slapd-'));
+  mkdirSync(join(dir, 'db'));
+  const conf = join(dir, 'slapd.conf');
+  writeFileSync(conf, slapdConf(dir));
+  const port = await freePort();
+  const url = `ldap://127.0.0.1:${port}`;
+  let child: ChildProcess | undefined;
+  let output = '';
+  const start = async () => {
+    output = '';
+    const started = spawn(slapdBin, ['-f', conf, '-h', `${url}/`, '-d', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    started.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+    started.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+    child = started;
+    await waitForPort(port, started, () => output);
+  };
+  const stop = async () => {
+    const running = child;
+    child = undefined;
+    if (!running || running.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      running.once('exit', () => resolve());
+      running.kill('SIGKILL');
+    });
+  };
+  await start();
+  try {
+    await run(ldapAddBin, ['-x', '-H', url, '-D', slapdRoot.user, '-w', slapdRoot.password, '-f', ldif]);
+  } catch (error) {
+    await stop();
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+  return {
+    url,
+    port,
+    stop,
+    start,
+    close: async () => {
+      await stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Adds or deletes values of one attribute of `dn`, as the root DN (a change made in the directory behind Gatehouse). */
+export async function modifyEntry(slapd: Pick<Slapd, 'url'>, dn: string, operation: 'add' | 'delete', type: string, values: string[]): Promise<void> {
+  const client = new Client({ url: slapd.url });
+  try {
+    await client.bind(slapdRoot.user, slapdRoot.password);
+    await client.modify(dn, new Change({ operation, modification: new Attribute({ type, values }) }));
+  } finally {
+    await client.unbind().catch(() => undefined);
+  }
+}
