@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { TOTP } from 'otpauth';
 import { toAb64 } from '../../src/auth/password/encoding.js';
 import { ManualClock } from '../../src/shared/clock.js';
-import type { Gateway } from '../../src/server/gateway.js';
+import type { Gateway, GatewayOptions } from '../../src/server/gateway.js';
 import { configOf, tempDir } from './config.js';
 import { startTestGateway, injectListener } from './gateway.js';
 
@@ -18,7 +18,10 @@ export const portalHost = 'auth.gatehouse.localhost';
 export const portalOrigin = `http://${portalHost}`;
 
 /** A portal test world: users john (admins, dev; e-mail), bob (no e-mail), a notifier file, a manual clock. */
-export async function startPortal(overrides: Record<string, unknown> = {}, options: { search?: Record<string, boolean>; port?: number } = {}) {
+export async function startPortal(
+  overrides: Record<string, unknown> = {},
+  options: { search?: Record<string, boolean>; port?: number; logger?: GatewayOptions['logger'] } = {},
+) {
   const dir = tempDir();
   const usersFile = join(dir, 'users.yml');
   writeFileSync(
@@ -69,7 +72,7 @@ export async function startPortal(overrides: Record<string, unknown> = {}, optio
     {},
     dir,
   );
-  const gateway = await startTestGateway(config, { clock });
+  const gateway = await startTestGateway(config, { clock, ...(options.logger ? { logger: options.logger } : {}) });
   return { gateway, clock, dir, notifications, config };
 }
 
