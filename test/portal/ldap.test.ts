@@ -1,4 +1,4 @@
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ask, basic } from '../authz/ask.js';
 import type { AuthzWorld } from '../authz/fixtures.js';
@@ -11,12 +11,12 @@ const skip = slapdSkipReason();
 /** Log lines the gateway wrote (JSON), for the outage messages. */
 function captured() {
   const lines: Record<string, unknown>[] = [];
-  const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
+  const logger: Logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
   return { logger, lines, messages: () => lines.map((l) => String(l.msg)) };
 }
 
 /** The portal world of test/helpers/portal.ts with users from the test slapd instead of a users file. */
-async function startLdapPortal(slapd: Slapd, options: { refresh?: string; logger?: ReturnType<typeof pino> } = {}) {
+async function startLdapPortal(slapd: Slapd, options: { refresh?: string; logger?: Logger } = {}) {
   const world = await startPortal(
     {
       authentication_backend: {
