@@ -27,6 +27,8 @@ export const slapdRoot = { user: 'cn=admin,dc=example,dc=com', password: 'root-s
 export interface Slapd {
   readonly url: string;
   readonly port: number;
+  /** `ldaps://127.0.0.1:<port>`, when started with `tls`. */
+  readonly ldapsUrl: string | undefined;
   stop(): Promise<void>;
   start(): Promise<void>;
   /** Stops it and removes its folder. */
@@ -58,10 +60,11 @@ async function freePort(): Promise<number> {
   });
 }
 
-function slapdConf(dir: string): string {
+function slapdConf(dir: string, tls: boolean): string {
   return [
     ...['core', 'cosine', 'inetorgperson'].map((s) => `include ${schemaDir}/${s}.schema`),
     `pidfile ${join(dir, 'slapd.pid')}`,
+    ...(tls ? [`TLSCertificateFile ${join(dir, 'server.pem')}`, `TLSCertificateKeyFile ${join(dir, 'server.key')}`] : []),
     `modulepath ${moduleDir}`,
     'moduleload back_mdb',
     'moduleload memberof',
@@ -98,20 +101,28 @@ async function waitForPort(port: number, child: ChildProcess, log: () => string)
 /**
  * Starts a private slapd (mdb database in a temporary folder, a generated slapd.conf, the memberof
  * overlay) on ldap://127.0.0.1:<free port>, seeded with `ldif` through ldapadd (so the overlay
- * fills `memberOf`). Call `close()` after the file.
+ * fills `memberOf`). With `tls` (a certificate and its key, PEM), StartTLS is offered on that port
+ * and ldaps:// listens on a second one. Call `close()` after the file.
  */
-export async function startSlapd(ldif: string = seedLdif): Promise<Slapd> {
+export async function startSlapd(options: { ldif?: string; tls?: { cert: string; key: string } } = {}): Promise<Slapd> {
   const dir = mkdtempSync(join(tmpdir(), 'gh-slapd-'));
   mkdirSync(join(dir, 'db'));
   const conf = join(dir, 'slapd.conf');
-  writeFileSync(conf, slapdConf(dir));
+  if (options.tls) {
+    writeFileSync(join(dir, 'server.pem'), options.tls.cert);
+    writeFileSync(join(dir, 'server.key'), options.tls.key, { mode: 0o600 });
+  }
+  writeFileSync(conf, slapdConf(dir, options.tls !== undefined));
   const port = await freePort();
   const url = `ldap://127.0.0.1:${port}`;
+  const ldapsPort = options.tls ? await freePort() : undefined;
+  const ldapsUrl = ldapsPort === undefined ? undefined : `ldaps://127.0.0.1:${ldapsPort}`;
   let child: ChildProcess | undefined;
   let output = '';
   const start = async () => {
     output = '';
-    const started = spawn(slapdBin, ['-f', conf, '-h', `${url}/`, '-d', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const listen = ldapsUrl === undefined ? `${url}/` : `${url}/ ${ldapsUrl}/`;
+    const started = spawn(slapdBin, ['-f', conf, '-h', listen, '-d', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
     started.stdout?.on('data', (d: Buffer) => (output += d.toString()));
     started.stderr?.on('data', (d: Buffer) => (output += d.toString()));
     child = started;
@@ -128,7 +139,7 @@ export async function startSlapd(ldif: string = seedLdif): Promise<Slapd> {
   };
   await start();
   try {
-    await run(ldapAddBin, ['-x', '-H', url, '-D', slapdRoot.user, '-w', slapdRoot.password, '-f', ldif]);
+    await run(ldapAddBin, ['-x', '-H', url, '-D', slapdRoot.user, '-w', slapdRoot.password, '-f', options.ldif ?? seedLdif]);
   } catch (error) {
     await stop();
     rmSync(dir, { recursive: true, force: true });
@@ -137,6 +148,7 @@ export async function startSlapd(ldif: string = seedLdif): Promise<Slapd> {
   return {
     url,
     port,
+    ldapsUrl,
     stop,
     start,
     close: async () => {
