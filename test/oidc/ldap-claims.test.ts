@@ -54,7 +54,7 @@ describe.skipIf(skip !== undefined)('OpenID Connect with users from LDAP', () =>
     const tokens = await client.authorizationCodeGrant(config, location, { pkceCodeVerifier: verifier, expectedState: 'state-12', expectedNonce: 'nonce-12' });
     const claims = decodeJwt(tokens.id_token!);
     expect(claims).toMatchObject({ groups: ['dev', 'ops'], email: 'bob@example.com', name: 'Bob Dylan' });
-    const info = await client.fetchUserInfo(config, tokens.access_token, claims.sub);
+    const info = await client.fetchUserInfo(config, tokens.access_token, claims.sub!);
     expect(info).toMatchObject({ groups: ['dev', 'ops'], email: 'bob@example.com' });
   });
 });
