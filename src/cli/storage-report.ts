@@ -34,9 +34,12 @@ export function formatSummary({ report, source, target, migrated, elapsed }: Cop
   return `${lines.join('\n')}\n`;
 }
 
-/** `SQLite /var/lib/gatehouse/db.sqlite3`, `PostgreSQL tcp://db:5432 database 'gatehouse' schema 'public'`. */
+/** The engines by `storage` key, as the report names them. */
+const engines = { local: 'SQLite', postgres: 'PostgreSQL', mysql: 'MySQL' } as const;
+
+/** `SQLite /var/lib/gatehouse/db.sqlite3`, `PostgreSQL tcp://db:5432 database 'gatehouse' schema 'public'`, `MySQL tcp://db:3306 database 'gatehouse'`. */
 function describeStore(config: StorageConfig): string {
-  return `${config.kind === 'local' ? 'SQLite' : 'PostgreSQL'} ${storageLocation(config)}`;
+  return `${engines[config.kind]} ${storageLocation(config)}`;
 }
 
 /**

@@ -62,6 +62,8 @@ export const defaults = {
     encryptionKeyMinLength: 20,
     /** Authelia's `storage.postgres` defaults; `maxConnections` bounds each instance's pool. */
     postgres: { port: 5432, schema: 'public', timeout: 5_000, maxConnections: 10 },
+    /** Authelia's `storage.mysql` defaults; `maxConnections` bounds each instance's pool. */
+    mysql: { port: 3306, timeout: 5_000, maxConnections: 10 },
   },
   authenticationBackend: {
     refreshInterval: 300_000,

@@ -9,7 +9,7 @@ import type {
 import type { OidcRepository } from './oidc-repositories.js';
 
 /**
- * The storage API every provider implements (SQLite, PostgreSQL; `openStorage` opens the
+ * The storage API every provider implements (SQLite, PostgreSQL, MySQL/MariaDB; `openStorage` opens the
  * configured one). Callers only see these interfaces; methods are asynchronous so that a network
  * database fits behind them.
  */

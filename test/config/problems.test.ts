@@ -169,9 +169,9 @@ describe('configuration problems: exact messages', () => {
       ['storage.encryption_key: must be at least 20 characters but is 9 characters'],
     ],
     [
-      'unsupported storage backend',
+      'storage.mysql without its required keys',
       { ...base, storage: { encryption_key: 'a-very-long-test-encryption-key', mysql: { address: 'tcp://db:3306' } } },
-      ['storage.mysql: is not supported by this version of Gatehouse; use storage.local or storage.postgres'],
+      ['storage.mysql.database: must be set but is absent', 'storage.mysql.username: must be set but is absent'],
     ],
   ])('%s', (_name, raw, expected) => {
     expect(problemsOf(raw)).toEqual(expected);

@@ -144,11 +144,10 @@ describe('storage.postgres: problems, with their exact messages', () => {
   const otherKey = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 
   it.each<[string, unknown, string[]]>([
-    ['both providers', both, ["storage: must configure one of 'local' (SQLite) and 'postgres' (PostgreSQL) but configures both"]],
     [
-      'mysql',
-      { ...base, storage: { encryption_key: key, mysql: {} } },
-      ['storage.mysql: is not supported by this version of Gatehouse; use storage.local or storage.postgres'],
+      'both providers',
+      both,
+      ["storage: must configure one of 'local' (SQLite), 'postgres' (PostgreSQL), 'mysql' (MySQL/MariaDB) but configures 'local' and 'postgres'"],
     ],
     ['not a mapping', withPostgres('tcp://db' as never), ["storage.postgres: must be a mapping but is 'tcp://db'"]],
     [

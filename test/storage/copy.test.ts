@@ -4,6 +4,7 @@ import { TargetNotEmptyError, copyStorage } from '../../src/storage/copy/copy.js
 import { openTableReader } from '../../src/storage/copy/providers.js';
 import type { CopiedRow } from '../../src/storage/copy/table-io.js';
 import { bookkeepingTables, copiedTables, encryptedValues } from '../../src/storage/copy/tables.js';
+import { listMigrations as mysqlMigrations } from '../../src/storage/mysql/migrate.js';
 import { listMigrations as postgresMigrations } from '../../src/storage/postgres/migrate.js';
 import { signingKeyContext, totpEnrolmentContext, totpSecretContext } from '../../src/storage/rows.js';
 import { listMigrations as sqliteMigrations } from '../../src/storage/sqlite/migrate.js';
@@ -20,7 +21,7 @@ const pem = '-----BEGIN PRIVATE KEY-----\nMIIfake\n-----END PRIVATE KEY-----\n';
 describe('what storage copy knows', () => {
   it('copies every table the migrations create, and keeps migrations and encryption as the target has them', () => {
     // A migration that adds a table fails this until the table is added to copiedTables.
-    for (const migrations of [sqliteMigrations(), postgresMigrations()]) {
+    for (const migrations of [sqliteMigrations(), postgresMigrations(), mysqlMigrations()]) {
       const created = migrations.flatMap((m) => [...m.sql.matchAll(/CREATE TABLE (?:IF NOT EXISTS )?(\w+)/gi)].map((c) => c[1]!));
       expect(new Set([...created, 'migrations'])).toEqual(new Set([...copiedTables, ...bookkeepingTables]));
     }
@@ -387,6 +388,6 @@ describe.each(storageBackends)('reading a store for the copy ($name)', (backend)
 /** Runs SQL on an opened store's own connection (the copy's tests change rows behind the repositories). */
 async function execOn(s: Storage, sql: string): Promise<void> {
   const handle = s as unknown as { db?: { exec(sql: string): void }; pool?: { query(sql: string): Promise<unknown> } };
-  if (handle.db) handle.db.exec(sql);
+  if (s.provider === 'sqlite') handle.db!.exec(sql);
   else await handle.pool!.query(sql);
 }

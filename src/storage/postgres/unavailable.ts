@@ -58,36 +58,49 @@ export function unavailability(error: unknown, timeout: number): string | undefi
 }
 
 /**
- * The one place where pg's failures become StorageUnavailableError, for every repository of
- * the provider, and where the outcome of each call is told to `availability` (and so to
- * `/api/health` and the log).
+ * The one place where a network database's failures become StorageUnavailableError, for every
+ * repository of the provider, and where the outcome of each call is told to `availability` (and
+ * so to `/api/health` and the log). PostgreSQL's by default; MySQL's provider gives its own
+ * `store` and `classify`.
  */
 export class StorageGuard implements StoreHealth {
-  readonly store = store;
+  readonly store: string;
   readonly availability: Availability;
   readonly #timeout: number;
   readonly #ping: () => Promise<unknown>;
+  readonly #classify: (error: unknown, timeout: number) => string | undefined;
 
-  /** `ping` asks the server a trivial question (the probe); `timeout` is `storage.postgres.timeout`. */
-  constructor(options: { clock: Clock; timeout: number; ping: () => Promise<unknown> }) {
+  /**
+   * `ping` asks the server a trivial question (the probe); `timeout` is the store's `timeout`;
+   * `classify` says why an error means the server cannot answer (undefined: another failure).
+   */
+  constructor(options: {
+    clock: Clock;
+    timeout: number;
+    ping: () => Promise<unknown>;
+    store?: string;
+    classify?: (error: unknown, timeout: number) => string | undefined;
+  }) {
+    this.store = options.store ?? store;
     this.availability = new Availability(options.clock);
     this.#timeout = options.timeout;
     this.#ping = options.ping;
+    this.#classify = options.classify ?? unavailability;
   }
 
-  /** Runs `call`; a failure meaning PostgreSQL cannot answer rejects as StorageUnavailableError. */
+  /** Runs `call`; a failure meaning the server cannot answer rejects as StorageUnavailableError. */
   async run<R>(call: () => Promise<R>): Promise<R> {
     let result: R;
     try {
       result = await call();
     } catch (error) {
-      const reason = error instanceof StorageUnavailableError ? error.reason : unavailability(error, this.#timeout);
+      const reason = error instanceof StorageUnavailableError ? error.reason : this.#classify(error, this.#timeout);
       if (reason === undefined) {
         this.availability.answered(); // the server answered, with an error of another kind
         throw error;
       }
       this.availability.failed(reason);
-      throw error instanceof StorageUnavailableError ? error : new StorageUnavailableError(store, reason, error);
+      throw error instanceof StorageUnavailableError ? error : new StorageUnavailableError(this.store, reason, error);
     }
     this.availability.answered();
     return result;
@@ -114,9 +127,9 @@ export class StorageGuard implements StoreHealth {
     });
   }
 
-  /** `SELECT 1` through {@link run}, given up after `storage.postgres.timeout` even if the driver waits longer. */
+  /** `SELECT 1` through {@link run}, given up after the store's `timeout` even if the driver waits longer. */
   async probe(): Promise<void> {
-    const late = () => new StorageUnavailableError(store, `no answer within ${this.#timeout / 1000} s (storage.postgres.timeout)`, undefined);
+    const late = () => new StorageUnavailableError(this.store, `no answer within ${this.#timeout / 1000} s (${this.store}.timeout)`, undefined);
     await this.run(() => withDeadline(this.#ping(), this.#timeout, late));
   }
 }

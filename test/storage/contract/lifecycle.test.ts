@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { KeyStore } from '../../../src/oidc/keys.js';
 import { ManualClock } from '../../../src/shared/clock.js';
 import { StartupError } from '../../../src/shared/errors.js';
-import { describePostgresAddress } from '../../../src/config/storage.js';
+import { describeMysqlAddress, describePostgresAddress } from '../../../src/config/storage.js';
+import { listMigrations as mysqlMigrations } from '../../../src/storage/mysql/migrate.js';
 import { listMigrations as postgresMigrations } from '../../../src/storage/postgres/migrate.js';
 import { listMigrations as sqliteMigrations } from '../../../src/storage/sqlite/migrate.js';
 import { type Store, storageBackends, useBackend } from './backends.js';
@@ -14,7 +15,11 @@ const versions = sqliteMigrations().map((m) => m.version);
 function keyMismatch(store: Store): string {
   const c = store.config;
   const database =
-    c.kind === 'local' ? `'${c.local.path}'` : `'${c.postgres.database}' (schema '${c.postgres.schema}' at ${describePostgresAddress(c.postgres.address)})`;
+    c.kind === 'local'
+      ? `'${c.local.path}'`
+      : c.kind === 'mysql'
+        ? `'${c.mysql.database}' (at ${describeMysqlAddress(c.mysql.address)})`
+        : `'${c.postgres.database}' (schema '${c.postgres.schema}' at ${describePostgresAddress(c.postgres.address)})`;
   return `storage.encryption_key: is not the key the database ${database} was created with; start with the original key (the database was not changed)`;
 }
 
@@ -31,6 +36,7 @@ describe('migrations', () => {
   it('are numbered without gaps, with the same numbers and names for every provider', () => {
     expect(versions).toEqual(versions.map((_, i) => i + 1));
     expect(postgresMigrations().map((m) => [m.version, m.name])).toEqual(sqliteMigrations().map((m) => [m.version, m.name]));
+    expect(mysqlMigrations().map((m) => [m.version, m.name])).toEqual(sqliteMigrations().map((m) => [m.version, m.name]));
   });
 });
 
