@@ -10,6 +10,7 @@ import { ManualClock } from '../../src/shared/clock.js';
 import { configOf, tempDir } from '../helpers/config.js';
 import { startTestGateway, injectListener } from '../helpers/gateway.js';
 import { PortalClient, portalHost, quickDigest } from '../helpers/portal.js';
+import { dropDatabase, freshDatabase, mysqlSkipReason, testMysql } from '../helpers/mysql.js';
 import { dropSchema, freshSchemaName, postgresSkipReason, testPostgres } from '../helpers/postgres.js';
 import { ownRedisServer, redisServerInstalled } from '../helpers/redis.js';
 import { type TcpRelay, startTcpRelay } from '../helpers/tcp-relay.js';
@@ -23,6 +24,8 @@ import { type TcpRelay, startTcpRelay } from '../helpers/tcp-relay.js';
  * again by itself once the engine is back, without restarting the gateway.
  */
 const pgSkip = await postgresSkipReason();
+const mysqlSkip = await mysqlSkipReason();
+const databases: string[] = [];
 const redisInstalled = redisServerInstalled('test/server/store-failure.test.ts');
 const schemas: string[] = [];
 
@@ -75,6 +78,14 @@ function postgresThrough(relay: TcpRelay, timeout = '2s'): Record<string, unknow
   schemas.push(schema);
   const { database, user, password } = testPostgres;
   return { postgres: { address: `tcp://${relay.host}:${relay.port}`, database, username: user, ...(password ? { password } : {}), schema, timeout } };
+}
+
+/** `storage.mysql` through `relay`, in a database of its own (dropped after the file). */
+async function mysqlThrough(relay: TcpRelay, timeout = '2s'): Promise<Record<string, unknown>> {
+  const database = await freshDatabase();
+  databases.push(database);
+  const { user, password } = testMysql;
+  return { mysql: { address: `tcp://${relay.host}:${relay.port}`, database, username: user, ...(password ? { password } : {}), timeout } };
 }
 
 /** An upstream for the proxied site, counting the requests that reach it. */
@@ -266,6 +277,87 @@ describe('storage.postgres lost while running', () => {
     expect(JSON.parse(down.body).message).toMatch(
       new RegExp(`^storage\\.postgres is unavailable ${since}: no answer within 1 s \\(storage\\.postgres\\.timeout\\)$`),
     );
+
+    relay.restore();
+    await until(async () => (await forwardAuth(gateway, bearer)).statusCode === 200, 'forward-auth to allow again');
+    expect((await health(gateway, clock)).status).toBe(200);
+  });
+});
+
+describe('storage.mysql lost while running', () => {
+  beforeEach((ctx) => {
+    if (mysqlSkip) ctx.skip(mysqlSkip);
+  });
+  afterAll(async () => {
+    for (const database of databases) await dropDatabase(database);
+  });
+
+  it('fails closed with 503 while the relay is cut (forward-auth, proxy, portal, OpenID Connect), names storage.mysql at /api/health, and serves again once it is restored', async () => {
+    const relay = await startTcpRelay(testMysql);
+    const site = await upstream();
+    const clock = new ManualClock(Date.now());
+    const gateway = await startTestGateway(world(await mysqlThrough(relay), {}, site.url), { clock });
+    const token = (await tokenRequest(gateway)).json().access_token as string;
+    const bearer = { authorization: `Bearer ${token}` };
+    const portal = new PortalClient(gateway);
+    expect((await portal.login()).status).toBe(200);
+    const cookie = { cookie: portal.cookie! };
+    expect((await forwardAuth(gateway, bearer)).statusCode).toBe(200);
+    expect((await forwardAuth(gateway, cookie)).statusCode).toBe(200);
+    expect((await health(gateway, clock)).status).toBe(200);
+
+    relay.cut();
+    clock.advance(sessionCacheTtl); // past the in-process session cache: the next read goes to the store
+    for (let i = 0; i < 3; i++) {
+      const refused = await forwardAuth(gateway, bearer);
+      expect(refused.statusCode).toBe(503);
+      expect(refused.json()).toEqual({ status: 'KO', message: storageDown });
+      expect((await forwardAuth(gateway, cookie)).statusCode).toBe(503);
+    }
+    const hitsBefore = site.hits();
+    expect((await proxied(gateway, bearer)).status).toBe(503);
+    expect(site.hits()).toBe(hitsBefore);
+    const apiLogin = await new PortalClient(gateway).login();
+    expect([apiLogin.status, apiLogin.json()]).toEqual([503, { status: 'KO', message: storageDown }]);
+    const token503 = await tokenRequest(gateway);
+    expect([token503.statusCode, token503.json()]).toEqual([503, { error: 'temporarily_unavailable', error_description: storageDown }]);
+    const down = await health(gateway, clock);
+    expect(down.status).toBe(503);
+    const { message } = JSON.parse(down.body) as { message: string };
+    expect(message).toMatch(
+      new RegExp(`^storage\\.mysql is unavailable ${since}: (connection reset \\(ECONNRESET\\)|connection lost.*|connection refused.*)$`),
+    );
+    expect(message).not.toContain(String(relay.port));
+
+    relay.restore();
+    const connections = relay.accepted;
+    await until(async () => (await forwardAuth(gateway, bearer)).statusCode === 200, 'forward-auth to allow the bearer token again');
+    expect(relay.accepted).toBeGreaterThan(connections); // the pool opened new connections by itself
+    expect((await health(gateway, clock)).status).toBe(200);
+    expect((await forwardAuth(gateway, cookie)).statusCode).toBe(200);
+    expect(await proxied(gateway, bearer)).toEqual({ status: 200, body: 'upstream' });
+    expect((await new PortalClient(gateway).login()).status).toBe(200);
+    expect((await tokenRequest(gateway)).statusCode).toBe(200);
+  });
+
+  it('gives up within the timeout when MySQL stops answering without closing (a stalled network): health and requests never hang', async () => {
+    const relay = await startTcpRelay(testMysql);
+    const clock = new ManualClock(Date.now());
+    const gateway = await startTestGateway(world(await mysqlThrough(relay, '1s')), { clock });
+    const token = (await tokenRequest(gateway)).json().access_token as string;
+    const bearer = { authorization: `Bearer ${token}` };
+    expect((await forwardAuth(gateway, bearer)).statusCode).toBe(200);
+
+    relay.stall();
+    let started = performance.now();
+    const refused = await forwardAuth(gateway, bearer);
+    expect(performance.now() - started).toBeLessThan(4_000);
+    expect(refused.statusCode).toBe(503);
+    started = performance.now();
+    const down = await health(gateway, clock);
+    expect(performance.now() - started).toBeLessThan(2_500); // the probe's deadline: storage.mysql.timeout (1 s)
+    expect(down.status).toBe(503);
+    expect(JSON.parse(down.body).message).toMatch(new RegExp(`^storage\\.mysql is unavailable ${since}: no answer within 1 s \\(storage\\.mysql\\.timeout\\)`));
 
     relay.restore();
     await until(async () => (await forwardAuth(gateway, bearer)).statusCode === 200, 'forward-auth to allow again');
