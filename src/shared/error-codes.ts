@@ -18,7 +18,8 @@ export const errorCodes = {
   GH_STORAGE_OPEN: { status: 500, meaning: 'The SQLite database (storage.local.path) cannot be opened.' },
   GH_STORAGE_CONNECT: {
     status: 500,
-    meaning: 'The PostgreSQL server (storage.postgres) cannot be reached or refuses Gatehouse at start; the message names the key to fix and the address.',
+    meaning:
+      'The PostgreSQL or MySQL server (storage.postgres, storage.mysql) cannot be reached or refuses Gatehouse at start; the message names the key to fix and the address.',
   },
   GH_STORAGE_INIT: { status: 500, meaning: 'The database cannot be prepared (migrations, pragmas).' },
   GH_STORAGE_FOLDER: { status: 500, meaning: "The database's folder cannot be created." },
@@ -47,7 +48,8 @@ export const errorCodes = {
   },
   GH_STORAGE_UNAVAILABLE: {
     status: 503,
-    meaning: 'The PostgreSQL server (storage.postgres) is unreachable or not answering while running: requests that need storage are refused until it is back.',
+    meaning:
+      'The PostgreSQL or MySQL server (storage.postgres, storage.mysql) is unreachable or not answering while running: requests that need storage are refused until it is back.',
   },
   GH_LDAP_UNAVAILABLE: {
     status: 503,
