@@ -193,6 +193,13 @@ describe('authentication_backend.ldap: validation', () => {
     ]);
   });
 
+  it("Authelia's former names are read under the current ones, with a warning", () => {
+    const doc = raw({ ...rfc, address: undefined, url: 'ldap://old.example.com', username_attribute: 'cn' });
+    const { config, warnings } = parseConfig(doc, { env: {}, baseDir: '/tmp' });
+    expect(config.authenticationBackend?.ldap).toMatchObject({ url: 'ldap://old.example.com:389', attributes: { username: 'cn' } });
+    expect(warnings.filter((w) => w.startsWith('authentication_backend.ldap.'))).toHaveLength(2);
+  });
+
   it('the service password comes from a secret variable too', () => {
     const config = configOf(raw({ ...rfc, password: undefined }), { AUTHELIA_AUTHENTICATION_BACKEND_LDAP_PASSWORD: 'from-env' });
     expect(config.authenticationBackend?.ldap?.password).toBe('from-env');
