@@ -75,16 +75,18 @@ export function readAuthenticationBackend(ctx: ReadContext, value: unknown): Aut
     passwordReset: readPasswordReset(ctx, keyPath(path, 'password_reset'), raw.password_reset),
     passwordChange: readPasswordChange(ctx, keyPath(path, 'password_change'), raw.password_change),
   };
-  if (ldap) warnLdapPasswordWrites(ctx, path, config);
+  if (ldap?.implementation === 'activedirectory') warnLdapPasswordWrites(ctx, path, config);
   return config;
 }
 
 /**
- * Password reset and change write to the users file only: with `ldap` they are off, and a
- * configuration that leaves them on is told so at load (set `disable: true`, or a `custom_url`).
+ * Password reset and change write to the users file or, through Password Modify (RFC 3062), to
+ * the directory; Active Directory's `unicodePwd` is not written yet, so with it they are off, and
+ * a configuration that leaves them on is told so at load (set `disable: true`, or a `custom_url`).
  */
 function warnLdapPasswordWrites(ctx: ReadContext, path: string, config: Pick<AuthenticationBackendConfig, 'passwordReset' | 'passwordChange'>): void {
-  const reason = 'is not available with authentication_backend.ldap in this version of Gatehouse (passwords are changed in the directory)';
+  const reason =
+    "is not available with authentication_backend.ldap implementation 'activedirectory' in this version of Gatehouse (unicodePwd is not written yet)";
   if (!config.passwordReset.disable && !config.passwordReset.customUrl) {
     ctx.problems.warn(keyPath(path, 'password_reset'), `${reason}: the "Forgot password?" link is off; set disable: true or a custom_url`);
   }

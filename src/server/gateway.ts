@@ -186,6 +186,7 @@ async function buildServices(
     }),
     notifier,
     fileBackend: backend,
+    ldapBackend: ldap,
     resetTokens: new ResetTokens({ repository: storage.oneTimeCodes, clock, random, lifespan: config.identityValidation.resetPassword.jwtLifespan }),
     // Reset e-mails: 10 per IP and 3 per account in 15 minutes.
     resetLimiters: {

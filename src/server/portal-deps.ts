@@ -6,6 +6,7 @@ import type { AttemptLimiter } from '../auth/regulation/attempt-limiter.js';
 import type { Regulator } from '../auth/regulation/regulator.js';
 import type { UserBackend } from '../auth/users/user.js';
 import type { FileUserBackend } from '../auth/users/file-backend.js';
+import type { LdapUserBackend } from '../auth/users/ldap-backend.js';
 import { setUserDigest } from '../auth/users/users-file-writer.js';
 import { passwordFingerprint } from '../auth/users/password-fingerprint.js';
 import { hashWithConfig } from '../auth/password/configured-hash.js';
@@ -44,6 +45,8 @@ export interface PortalServices {
   readonly preferences: UserPreferencesRepository;
   /** The users file, for password resets; undefined without `authentication_backend`. */
   readonly fileBackend: FileUserBackend | undefined;
+  /** The LDAP directory (`authentication_backend.ldap`), for password resets and changes through it; undefined otherwise. */
+  readonly ldapBackend?: LdapUserBackend | undefined;
   readonly resetTokens: ResetTokens;
   /** Reset starts per IP and per typed login (each start counts). */
   readonly resetLimiters: { readonly ip: AttemptLimiter; readonly user: AttemptLimiter };
@@ -104,7 +107,7 @@ export function portalDeps(s: PortalServices): PortalDeps {
     secondFactorUsed: s.rules.defaultPolicy === 'two_factor' || s.rules.rules.some((r) => r.policy === 'two_factor'),
     connectedApps: s.config.identityProviders.oidc !== undefined,
     observer: s.observer,
-    passwordChange: s.fileBackend !== undefined && s.config.authenticationBackend?.passwordChange.disable !== true,
+    passwordChange: passwordsPort(s) !== undefined && s.config.authenticationBackend?.passwordChange.disable !== true,
     ...passwordReset(s),
   };
 }
@@ -138,18 +141,27 @@ function passwordReset(s: PortalServices): Pick<PortalDeps, 'resetPasswordLink' 
   return { resetPasswordLink: ownPath(s.config.server.path, '/reset-password'), passwordReset: port, passwords };
 }
 
-/** Password writes go to the users file; without one (no `authentication_backend.file`) there are none. */
+/**
+ * Password writes go to the users file, or to the LDAP directory (Password Modify, RFC 3062);
+ * without either (no backend, Active Directory) there are none.
+ */
 function passwordsPort(s: PortalServices): PasswordsPort | undefined {
   const file = s.config.authenticationBackend?.file;
   const backend = s.fileBackend;
-  if (!backend || !file) return undefined;
+  const ldap = s.ldapBackend;
   const policy = s.config.passwordPolicy;
-  return {
-    policyReasons: async (password, inputs) => {
+  const checks = {
+    policyReasons: async (password: string, inputs: readonly string[]) => {
       const result = await checkPasswordPolicy(policy, password, inputs);
       return result.ok ? [] : result.reasons;
     },
     policyText: describePasswordPolicy(policy),
+  };
+  // The directory keeps no digest Gatehouse sees: no fingerprint to hand to `beforeWrite`.
+  if (ldap?.writesPasswords) return { ...checks, setPassword: (username, password) => ldap.setPassword(username, password) };
+  if (!backend || !file) return undefined;
+  return {
+    ...checks,
     setPassword: async (username, password, beforeWrite) => {
       const digest = await hashWithConfig(password, file.password);
       await beforeWrite?.(passwordFingerprint(digest));

@@ -56,6 +56,11 @@ export const errorCodes = {
     meaning:
       'The LDAP directory (authentication_backend.ldap) cannot be reached, does not answer in time or refuses the service account: sign-ins and session checks are refused until it answers.',
   },
+  GH_LDAP_PASSWORD_WRITE: {
+    status: 500,
+    meaning:
+      "A new password was refused by the LDAP directory (authentication_backend.ldap): the service account may not write it, the directory's password policy, or the user is gone; nothing changed.",
+  },
   GH_NOTIFIER_STARTUP: { status: 500, meaning: 'The notifier (filesystem or SMTP) failed its start-up check.' },
   GH_NTP_DESYNC: { status: 500, meaning: 'The clock differs from the NTP server by more than ntp.max_desync at start.' },
   GH_NOTIFIER_SEND: { status: 500, meaning: 'A notification (an identity-check code) could not be handed over.' },

@@ -211,14 +211,15 @@ describe('authentication_backend.ldap: validation', () => {
     expect(problemsOf(doc)).toEqual(["authentication_backend: must have one of 'file' and 'ldap' but has both"]);
   });
 
-  it('password reset and change left on with ldap: a warning each (they write to the users file only)', () => {
-    const doc = minimalRaw('/tmp/gh-ldap', {
-      authentication_backend: { ldap: { address: 'ldap://ldap.example.com', base_dn: 'dc=example,dc=com', ...service, ...rfc } },
-    });
-    const { warnings } = parseConfig(doc, { env: {}, baseDir: '/tmp' });
-    expect(warnings).toEqual([
-      'authentication_backend.password_reset: is not available with authentication_backend.ldap in this version of Gatehouse (passwords are changed in the directory): the "Forgot password?" link is off; set disable: true or a custom_url',
-      'authentication_backend.password_change: is not available with authentication_backend.ldap in this version of Gatehouse (passwords are changed in the directory): the settings page offers no password change; set disable: true',
+  it('password reset and change left on: written through the directory, except with Active Directory (a warning each)', () => {
+    const doc = (implementation: string) =>
+      minimalRaw('/tmp/gh-ldap', {
+        authentication_backend: { ldap: { address: 'ldap://ldap.example.com', base_dn: 'dc=example,dc=com', ...service, implementation } },
+      });
+    expect(parseConfig(doc('rfc2307bis'), { env: {}, baseDir: '/tmp' }).warnings).toEqual([]);
+    expect(parseConfig(doc('activedirectory'), { env: {}, baseDir: '/tmp' }).warnings).toEqual([
+      'authentication_backend.password_reset: is not available with authentication_backend.ldap implementation \'activedirectory\' in this version of Gatehouse (unicodePwd is not written yet): the "Forgot password?" link is off; set disable: true or a custom_url',
+      "authentication_backend.password_change: is not available with authentication_backend.ldap implementation 'activedirectory' in this version of Gatehouse (unicodePwd is not written yet): the settings page offers no password change; set disable: true",
     ]);
   });
 

@@ -75,7 +75,7 @@ function slapdConf(dir: string, tls: boolean): string {
     `directory ${join(dir, 'db')}`,
     'maxsize 33554432',
     'overlay memberof',
-    'access to attrs=userPassword by self write by anonymous auth by * none',
+    `access to attrs=userPassword by self write by dn.exact="${slapdService.user}" write by anonymous auth by * none`,
     'access to * by users read by * none',
     '',
   ].join('\n');
@@ -158,8 +158,14 @@ export async function startSlapd(options: { ldif?: string; tls?: { cert: string;
   };
 }
 
-/** Adds or deletes values of one attribute of `dn`, as the root DN (a change made in the directory behind Gatehouse). */
-export async function modifyEntry(slapd: Pick<Slapd, 'url'>, dn: string, operation: 'add' | 'delete', type: string, values: string[]): Promise<void> {
+/** Adds, deletes or replaces values of one attribute of `dn`, as the root DN (a change made in the directory behind Gatehouse). */
+export async function modifyEntry(
+  slapd: Pick<Slapd, 'url'>,
+  dn: string,
+  operation: 'add' | 'delete' | 'replace',
+  type: string,
+  values: string[],
+): Promise<void> {
   const client = new Client({ url: slapd.url });
   try {
     await client.bind(slapdRoot.user, slapdRoot.password);

@@ -1,5 +1,6 @@
 import { type Logger, pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ask, basic } from '../authz/ask.js';
 import type { AuthzWorld } from '../authz/fixtures.js';
 import { injectListener } from '../helpers/gateway.js';
@@ -16,13 +17,12 @@ function captured() {
 }
 
 /** The portal world of test/helpers/portal.ts with users from the test slapd instead of a users file. */
-async function startLdapPortal(slapd: Slapd, options: { refresh?: string; logger?: Logger } = {}) {
+async function startLdapPortal(slapd: Slapd, options: { refresh?: string; logger?: Logger; passwords?: boolean } = {}) {
   const world = await startPortal(
     {
       authentication_backend: {
         refresh_interval: options.refresh ?? '5m',
-        password_reset: { disable: true },
-        password_change: { disable: true },
+        ...(options.passwords ? {} : { password_reset: { disable: true }, password_change: { disable: true } }),
         ldap: {
           implementation: 'custom',
           address: slapd.url,
@@ -191,5 +191,66 @@ describe.skipIf(skip !== undefined)('sign-in with authentication_backend.ldap (a
       await modifyEntry(slapd, harry, 'delete', 'employeeType', ['disabled']).catch(() => undefined);
       await modifyEntry(slapd, 'cn=admins,ou=groups,dc=example,dc=com', 'delete', 'member', [harry]).catch(() => undefined);
     }
+  });
+  it('a signed-in user changes their password in the directory (Password Modify); other sessions end', async () => {
+    const world = await startLdapPortal(slapd, { passwords: true });
+    const browser = new PortalClient(world.gateway);
+    const other = new PortalClient(world.gateway);
+    expect((await browser.login('obrien', 'password')).status).toBe(200);
+    expect((await other.login('obrien', 'password')).status).toBe(200);
+    try {
+      expect((await browser.postJson('/api/change-password', { old_password: 'wrong', new_password: 'new-secret-1' })).status).toBe(401);
+      const done = await browser.postJson('/api/change-password', { old_password: 'password', new_password: 'new-secret-1' });
+      expect(done.status).toBe(200);
+      expect((await new PortalClient(world.gateway).login('obrien', 'password')).status).toBe(401);
+      expect((await new PortalClient(world.gateway).login('obrien', 'new-secret-1')).status).toBe(200);
+      expect((await other.get('/api/state')).json().data.username).toBe('');
+      expect((await browser.get('/api/state')).json().data.username).toBe('obrien');
+    } finally {
+      await modifyEntry(slapd, 'cn=O\\,Brien,ou=staff,dc=example,dc=com', 'replace', 'userPassword', ['password']);
+    }
+  });
+
+  it('"Forgot password?" e-mails a link to the directory address; the new password is written to the directory', async () => {
+    const world = await startLdapPortal(slapd, { passwords: true });
+    const browser = new PortalClient(world.gateway);
+    expect((await browser.get('/')).body).toContain('Forgot password?');
+    expect((await browser.postForm('/reset-password', { username: 'bob' })).status).toBe(200);
+    const link = await vi.waitFor(() => {
+      const text = existsSync(world.notifications) ? readFileSync(world.notifications, 'utf8') : '';
+      const found = /^To: bob@example\.com[\s\S]*?^(http\S+\/reset-password\/step2\?token=\S+)$/m.exec(text);
+      if (!found) throw new Error('no link yet');
+      return found[1]!;
+    });
+    const token = new URL(link).searchParams.get('token')!;
+    try {
+      const done = await browser.postForm('/reset-password/step2', { token, password: 'reset-secret-1', confirmation: 'reset-secret-1' });
+      expect([done.status, done.body.includes('Password changed')]).toEqual([200, true]);
+      expect((await new PortalClient(world.gateway).login('bob', 'password')).status).toBe(401);
+      expect((await new PortalClient(world.gateway).login('bob', 'reset-secret-1')).status).toBe(200);
+    } finally {
+      await modifyEntry(slapd, 'uid=bob,ou=staff,dc=example,dc=com', 'replace', 'userPassword', ['password']);
+    }
+  });
+
+  it('a directory that refuses the new password: the portal says it is unchanged (500), the old one still works', async () => {
+    const world = await startPortal({
+      authentication_backend: {
+        ldap: {
+          implementation: 'rfc2307bis',
+          address: slapd.url,
+          base_dn: 'dc=example,dc=com',
+          // A service account that may read but not write passwords.
+          user: 'uid=john,ou=people,dc=example,dc=com',
+          password: 'john-secret',
+        },
+      },
+    });
+    const browser = new PortalClient(world.gateway);
+    expect((await browser.login('harry', 'password')).status).toBe(200);
+    const answer = await browser.postJson('/api/change-password', { old_password: 'password', new_password: 'new-secret-1' });
+    expect(answer.status).toBe(500);
+    expect(answer.json().message).toMatch(/your password is unchanged/);
+    expect((await new PortalClient(world.gateway).login('harry', 'password')).status).toBe(200);
   });
 });

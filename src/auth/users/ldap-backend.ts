@@ -1,8 +1,9 @@
 import { connect as netConnect } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
-import { Client, type Entry, InvalidCredentialsError } from 'ldapts';
+import { BerWriter, Client, type Entry, InvalidCredentialsError, ResultCodeError } from 'ldapts';
 import type { LdapBackendConfig } from '../../config/ldap.js';
 import type { Clock } from '../../shared/clock.js';
+import { GatehouseError } from '../../shared/errors.js';
 import { Availability, type StoreHealth } from '../../shared/store-health.js';
 import { StoreUnavailableError } from '../../shared/store-unavailable.js';
 import type { BackendLogger } from './file-backend.js';
@@ -21,6 +22,23 @@ export interface LdapUserBackendOptions {
   readonly config: LdapBackendConfig;
   readonly clock: Clock;
   readonly logger?: BackendLogger & { error(details: object, message: string): void };
+}
+
+/** The Password Modify extended operation (RFC 3062 §2). */
+const passwordModifyOid = '1.3.6.1.4.1.4203.1.11.1';
+
+/**
+ * The directory answered but refused a new password (the service account may not write it, the
+ * directory's own password policy, the user gone): nothing changed. Shown to the user as a
+ * generic server problem; the reason goes to the log.
+ */
+export class DirectoryPasswordWriteError extends GatehouseError {
+  readonly username: string;
+
+  constructor(username: string, detail: string, cause?: unknown) {
+    super('GH_LDAP_PASSWORD_WRITE', `cannot change the password of '${username}' in the directory (authentication_backend.ldap): ${detail}`, { cause });
+    this.username = username;
+  }
 }
 
 /** What a search for one login found: one user, nobody, or more than one entry (refused). */
@@ -83,34 +101,72 @@ export class LdapUserBackend implements UserBackend {
     return (await this.#bindAs(found.user.dn, password)) ? publicUser(found.user) : undefined;
   }
 
+  /**
+   * Whether new passwords can be written: Password Modify (RFC 3062) is what OpenLDAP, lldap,
+   * FreeIPA and GLAuth offer; Active Directory's `unicodePwd` is not supported yet.
+   */
+  get writesPasswords(): boolean {
+    return this.#config.implementation !== 'activedirectory';
+  }
+
+  /**
+   * Sets the password of the user named exactly `username` with the Password Modify extended
+   * operation (RFC 3062), as the service account (which needs the right to write it).
+   * @throws DirectoryPasswordWriteError when the directory refuses; StoreUnavailableError when it cannot answer.
+   */
+  async setPassword(username: string, password: string): Promise<void> {
+    const refused = await this.#withService(async (client): Promise<{ detail: string; cause?: unknown } | undefined> => {
+      const found = await this.#searchOn(client, username);
+      if (found.kind !== 'one' || found.user.username !== username) return { detail: 'the user is not found by users_filter' };
+      const request = new BerWriter();
+      request.startSequence();
+      request.writeString(found.user.dn, 0x80);
+      request.writeString(password, 0x82);
+      request.endSequence();
+      try {
+        await client.exop(passwordModifyOid, request.buffer);
+        return undefined;
+      } catch (error) {
+        if (error instanceof ResultCodeError) return { detail: `the directory refused it (${error.name}: ${error.message})`, cause: error };
+        throw error;
+      }
+    });
+    if (refused) {
+      this.#logger.error({ username, err: refused.cause }, `${ldapStore}: the new password of '${username}' was not written: ${refused.detail}`);
+      throw new DirectoryPasswordWriteError(username, refused.detail, refused.cause);
+    }
+  }
+
   /** Searches `login` with the service account: the user entry, then their groups. */
   async #search(login: string): Promise<Found> {
     if (login === '') return { kind: 'none' };
-    return this.#withService(async (client) => {
-      const c = this.#config;
-      const a = c.attributes;
-      const filter = usersFilter(c, login, this.#clock.now());
-      const attributes = [a.username, a.displayName, a.mail, ...(a.memberOf ? [a.memberOf] : []), ...(a.distinguishedName ? [a.distinguishedName] : [])];
-      const { searchEntries } = await client.search(c.usersBaseDn, { scope: 'sub', filter, attributes });
-      if (searchEntries.length === 0) return { kind: 'none' };
-      if (searchEntries.length > 1) {
-        this.#logger.error(
-          { login, entries: searchEntries.length, dns: searchEntries.map((e) => e.dn) },
-          `${ldapStore}: users_filter returned ${searchEntries.length} entries for one login; the sign-in is refused (make the username attribute unique)`,
-        );
-        return { kind: 'ambiguous', count: searchEntries.length };
-      }
-      const entry = searchEntries[0]!;
-      const username = first(entry, a.username);
-      if (username === undefined) {
-        this.#logger.warn({ login, dn: entry.dn }, `${ldapStore}: the entry has no '${a.username}' attribute (attributes.username); it cannot sign in`);
-        return { kind: 'none' };
-      }
-      const memberOf = a.memberOf ? values(entry, a.memberOf) : [];
-      const groups = await this.#groups(client, { input: login, username, dn: entry.dn, memberOf });
-      const displayName = first(entry, a.displayName) ?? username;
-      return { kind: 'one', user: { dn: entry.dn, username, displayName, emails: values(entry, a.mail), groups, profile: {} } };
-    });
+    return this.#withService((client) => this.#searchOn(client, login));
+  }
+
+  async #searchOn(client: Client, login: string): Promise<Found> {
+    const c = this.#config;
+    const a = c.attributes;
+    const filter = usersFilter(c, login, this.#clock.now());
+    const attributes = [a.username, a.displayName, a.mail, ...(a.memberOf ? [a.memberOf] : []), ...(a.distinguishedName ? [a.distinguishedName] : [])];
+    const { searchEntries } = await client.search(c.usersBaseDn, { scope: 'sub', filter, attributes });
+    if (searchEntries.length === 0) return { kind: 'none' };
+    if (searchEntries.length > 1) {
+      this.#logger.error(
+        { login, entries: searchEntries.length, dns: searchEntries.map((e) => e.dn) },
+        `${ldapStore}: users_filter returned ${searchEntries.length} entries for one login; the sign-in is refused (make the username attribute unique)`,
+      );
+      return { kind: 'ambiguous', count: searchEntries.length };
+    }
+    const entry = searchEntries[0]!;
+    const username = first(entry, a.username);
+    if (username === undefined) {
+      this.#logger.warn({ login, dn: entry.dn }, `${ldapStore}: the entry has no '${a.username}' attribute (attributes.username); it cannot sign in`);
+      return { kind: 'none' };
+    }
+    const memberOf = a.memberOf ? values(entry, a.memberOf) : [];
+    const groups = await this.#groups(client, { input: login, username, dn: entry.dn, memberOf });
+    const displayName = first(entry, a.displayName) ?? username;
+    return { kind: 'one', user: { dn: entry.dn, username, displayName, emails: values(entry, a.mail), groups, profile: {} } };
   }
 
   async #groups(client: Client, user: { input: string; username: string; dn: string; memberOf: readonly string[] }): Promise<string[]> {

@@ -1,4 +1,5 @@
 import { passwordLogin } from '../../auth/password-login.js';
+import { DirectoryPasswordWriteError } from '../../auth/users/ldap-backend.js';
 import { UsersFileWriteError } from '../../auth/users/users-file-writer.js';
 import { AuthLevel } from '../../rules/policy.js';
 import type { Session, SessionState } from '../../session/session.js';
@@ -142,8 +143,8 @@ export async function changePassword(
       state.passwordFingerprint = signedInWith;
       await deps.sessions.save(request.cookie, session);
     }
-    if (!(error instanceof UsersFileWriteError)) throw error;
-    deps.logger.error({ err: error, username, ip: meta.ip }, 'password change: the users file could not be written');
+    if (!(error instanceof UsersFileWriteError || error instanceof DirectoryPasswordWriteError)) throw error;
+    deps.logger.error({ err: error, username, ip: meta.ip }, 'password change: the new password could not be written');
     return { ok: false, error: 'write-failed' };
   }
   const kept = await keepThisSession(deps, request, session);

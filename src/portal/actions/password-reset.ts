@@ -1,3 +1,4 @@
+import { DirectoryPasswordWriteError } from '../../auth/users/ldap-backend.js';
 import { UsersFileWriteError } from '../../auth/users/users-file-writer.js';
 import type { PortalDeps } from '../deps.js';
 import type { PortalRequest } from '../request-context.js';
@@ -113,8 +114,8 @@ export async function finishPasswordReset(
   try {
     await passwords.setPassword(user.username, input.password);
   } catch (error) {
-    if (!(error instanceof UsersFileWriteError)) throw error;
-    deps.logger.error({ err: error, username: user.username, ip: input.ip }, 'password reset: the users file could not be written');
+    if (!(error instanceof UsersFileWriteError || error instanceof DirectoryPasswordWriteError)) throw error;
+    deps.logger.error({ err: error, username: user.username, ip: input.ip }, 'password reset: the new password could not be written');
     return { ok: false, error: 'write-failed' };
   }
   const ended = await deps.sessions.destroyUser(user.username, 'user-changed');

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LdapUserBackend } from '../../../src/auth/users/ldap-backend.js';
+import { DirectoryPasswordWriteError, LdapUserBackend } from '../../../src/auth/users/ldap-backend.js';
 import { LdapSessionRefresh } from '../../../src/auth/users/ldap-refresh.js';
 import type { LdapBackendConfig } from '../../../src/config/ldap.js';
 import type { SessionState } from '../../../src/session/session.js';
@@ -180,6 +180,44 @@ describe.skipIf(skip !== undefined)('LDAP user backend against a real slapd', ()
       const backend = new LdapUserBackend({ config: ldapConfig(slapd.url, { implementation: 'rfc2307bis', additional_users_dn: 'ou=staff' }), clock });
       expect(await backend.find('john')).toBeUndefined();
       expect((await backend.find('bob'))?.username).toBe('bob');
+    });
+  });
+
+  describe('password writes (Password Modify, RFC 3062)', () => {
+    it('sets a password as the service account: the new one binds, the old one no longer does', async () => {
+      const backend = new LdapUserBackend({ config: ldapConfig(slapd.url, custom), clock });
+      expect(backend.writesPasswords).toBe(true);
+      try {
+        await backend.setPassword('obrien', 'a-new-secret');
+        expect((await backend.checkPassword('obrien', 'a-new-secret'))?.username).toBe('obrien');
+        expect(await backend.checkPassword('obrien', 'password')).toBeUndefined();
+      } finally {
+        await backend.setPassword('obrien', 'password');
+      }
+    });
+
+    it('a service account without write access: refused with DirectoryPasswordWriteError and a log line, nothing changed', async () => {
+      const log = logger();
+      const config = ldapConfig(slapd.url, { ...custom, user: 'uid=bob,ou=staff,dc=example,dc=com', password: 'password' });
+      const backend = new LdapUserBackend({ config, clock, logger: log });
+      const error = await backend.setPassword('harry', 'another-secret').catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(DirectoryPasswordWriteError);
+      expect((error as DirectoryPasswordWriteError).message).toMatch(
+        /^cannot change the password of 'harry' in the directory \(authentication_backend\.ldap\): the directory refused it \(InsufficientAccessError/,
+      );
+      expect(log.lines.find((l) => l.level === 'error')?.message).toMatch(/the new password of 'harry' was not written/);
+      expect((await backend.checkPassword('harry', 'password'))?.username).toBe('harry');
+    });
+
+    it('an unknown or disabled user is refused; a login that is only an e-mail address is not a username', async () => {
+      const backend = new LdapUserBackend({ config: ldapConfig(slapd.url, custom), clock });
+      for (const username of ['nobody', 'disabled', 'harry@example.com']) {
+        await expect(backend.setPassword(username, 'x-secret-1')).rejects.toBeInstanceOf(DirectoryPasswordWriteError);
+      }
+    });
+
+    it('Active Directory (unicodePwd) is not written yet', () => {
+      expect(new LdapUserBackend({ config: ldapConfig(slapd.url, { implementation: 'activedirectory' }), clock }).writesPasswords).toBe(false);
     });
   });
 
