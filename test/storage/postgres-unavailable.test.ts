@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/shared/clock.js';
 import { StoreUnavailableError } from '../../src/shared/store-unavailable.js';
-import { StorageGuard, unavailability } from '../../src/storage/postgres/unavailable.js';
+import { StorageGuard } from '../../src/storage/guard.js';
+import { postgresStore, unavailability } from '../../src/storage/postgres/unavailable.js';
 import { StorageUnavailableError } from '../../src/storage/unavailable.js';
 
 /** pg's and Node.js's errors as they come: a message, maybe a code (an errno name or a SQLSTATE). */
@@ -64,7 +65,8 @@ class FakeRepository {
 }
 
 describe('StorageGuard: every repository call, one mapping', () => {
-  const guard = (clock = new ManualClock(), ping: () => Promise<unknown> = async () => undefined) => new StorageGuard({ clock, timeout: 1000, ping });
+  const guard = (clock = new ManualClock(), ping: () => Promise<unknown> = async () => undefined) =>
+    new StorageGuard({ clock, timeout: 1000, ping, store: postgresStore, classify: unavailability });
 
   it('passes answers through (private fields work behind the wrapper), and maps lost connections to StorageUnavailableError (503)', async () => {
     const g = guard();

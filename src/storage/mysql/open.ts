@@ -3,7 +3,7 @@ import { type MysqlStorageConfig, describeMysqlAddress } from '../../config/stor
 import type { Clock } from '../../shared/clock.js';
 import { StartupError } from '../../shared/errors.js';
 import { AesGcmCipher } from '../cipher.js';
-import { StorageGuard } from '../postgres/unavailable.js';
+import { StorageGuard } from '../guard.js';
 import type { Storage } from '../storage.js';
 import { MysqlAuthLogRepository, MysqlBanRepository, MysqlOneTimeCodeRepository, MysqlSessionRepository, MysqlTotpRepository } from './auth-repositories.js';
 import { connectError } from './connect-error.js';

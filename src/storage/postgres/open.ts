@@ -15,7 +15,8 @@ import { poolConfig } from './pool.js';
 import { PostgresSessionRepository } from './session-repository.js';
 import { PostgresTotpRepository } from './totp-repository.js';
 import { PostgresUserPreferencesRepository, PostgresWebAuthnRepository } from './webauthn-repository.js';
-import { StorageGuard } from './unavailable.js';
+import { StorageGuard } from '../guard.js';
+import { postgresStore, unavailability } from './unavailable.js';
 
 export interface PostgresOptions {
   readonly config: PostgresStorageConfig;
@@ -61,7 +62,13 @@ export class PostgresStorage implements Storage {
     this.pool = pool;
     this.cipher = cipher;
     this.applied = applied;
-    const guard = new StorageGuard({ clock: options.clock, timeout: options.config.timeout, ping: () => pool.query('SELECT 1') });
+    const guard = new StorageGuard({
+      clock: options.clock,
+      timeout: options.config.timeout,
+      ping: () => pool.query('SELECT 1'),
+      store: postgresStore,
+      classify: unavailability,
+    });
     this.health = guard;
     this.sessions = guard.wrap(new PostgresSessionRepository(pool));
     this.authLogs = guard.wrap(new PostgresAuthLogRepository(pool));
