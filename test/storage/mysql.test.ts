@@ -157,6 +157,18 @@ describe('MysqlStorage: the tables', () => {
     expect(await storage.totp.recordStep('john', 1, 1)).toBe(false);
   });
 
+  it('runs every pooled connection in READ COMMITTED with lock waits bounded by the timeout, as PostgreSQL runs', async () => {
+    const storage = await open(testMysqlConfig(await database(), { timeout: 3000 }));
+    const sessionOf = async () =>
+      (await storage.pool.query('SELECT @@SESSION.tx_isolation AS isolation, @@SESSION.innodb_lock_wait_timeout AS wait'))[0] as unknown as {
+        isolation: string;
+        wait: number;
+      }[];
+    // Several connections at once: each new connection of the pool gets the settings.
+    const seen = await Promise.all([sessionOf(), sessionOf(), sessionOf()]);
+    expect(seen.map((rows) => rows[0])).toEqual(Array(3).fill({ isolation: 'READ-COMMITTED', wait: 3 }));
+  });
+
   it('refuses a value that does not fit instead of cutting it (strict mode)', async () => {
     const storage = await open(testMysqlConfig(await database()));
     await expect(storage.preferences.setSecondFactorMethod('john', 'x'.repeat(65), 1)).rejects.toThrow(/Data too long/);
