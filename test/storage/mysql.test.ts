@@ -157,16 +157,23 @@ describe('MysqlStorage: the tables', () => {
     expect(await storage.totp.recordStep('john', 1, 1)).toBe(false);
   });
 
-  it('runs every pooled connection in READ COMMITTED with lock waits bounded by the timeout, as PostgreSQL runs', async () => {
+  it('runs every pooled connection in READ COMMITTED with lock waits bounded by the timeout and a known SQL mode', async () => {
     const storage = await open(testMysqlConfig(await database(), { timeout: 3000 }));
     const sessionOf = async () =>
-      (await storage.pool.query('SELECT @@SESSION.tx_isolation AS isolation, @@SESSION.innodb_lock_wait_timeout AS wait'))[0] as unknown as {
+      (
+        await storage.pool.query('SELECT @@SESSION.tx_isolation AS isolation, @@SESSION.innodb_lock_wait_timeout AS wait, @@SESSION.sql_mode AS mode')
+      )[0] as unknown as {
         isolation: string;
         wait: number;
+        mode: string;
       }[];
     // Several connections at once: each new connection of the pool gets the settings.
     const seen = await Promise.all([sessionOf(), sessionOf(), sessionOf()]);
-    expect(seen.map((rows) => rows[0])).toEqual(Array(3).fill({ isolation: 'READ-COMMITTED', wait: 3 }));
+    expect(seen.map((rows) => rows[0])).toEqual(Array(3).fill({ isolation: 'READ-COMMITTED', wait: 3, mode: 'STRICT_TRANS_TABLES,NO_ENGINE_SUBSTITUTION' }));
+    // Quotes and backslashes travel as they are (the mode has no NO_BACKSLASH_ESCAPES).
+    const tricky = `o'brien\\" --; DROP TABLE sessions`;
+    await storage.sessions.put({ idHash: 'q', username: tricky, data: '{}', createdAt: 1, expiresAt: 2 });
+    expect((await storage.sessions.listByUsername(tricky)).map((s) => s.username)).toEqual([tricky]);
   });
 
   it('refuses a value that does not fit instead of cutting it (strict mode)', async () => {

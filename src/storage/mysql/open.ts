@@ -103,9 +103,9 @@ export class MysqlStorage implements Storage {
     }
     const pool = mysql.createPool(poolConfig(config));
     const setup = sessionSetup(config);
-    // Each new connection: READ COMMITTED and bounded lock waits, before any statement of Gatehouse's.
+    // Each new connection runs the set-up first: queued before any statement of Gatehouse's.
     pool.pool.on('connection', (c) => {
-      for (const statement of setup.split('; ')) c.query(statement, () => undefined);
+      for (const statement of setup) c.query(statement, () => undefined);
     });
     return new MysqlStorage(pool, cipher, applied, options);
   }
@@ -126,6 +126,12 @@ export async function connect(config: MysqlStorageConfig, multipleStatements: bo
   try {
     const connection = await mysql.createConnection({ ...connectionConfig(config), multipleStatements });
     connection.on('error', () => undefined);
+    try {
+      for (const statement of sessionSetup(config)) await connection.query({ sql: statement, timeout: config.timeout });
+    } catch (error) {
+      connection.destroy();
+      throw error;
+    }
     return connection;
   } catch (cause) {
     throw connectError(config, cause);

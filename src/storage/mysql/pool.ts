@@ -7,12 +7,17 @@ import type { TlsClientConfig } from '../../config/tls-client.js';
 /**
  * What every connection runs once opened: READ COMMITTED (as PostgreSQL: each statement sees what
  * is committed; a conditional UPDATE waits for a row another transaction holds, then re-checks
- * it), row-lock waits bounded by `timeout`, and the strict SQL mode (a value that does not fit is
- * an error, never silently cut).
+ * it), row-lock waits bounded by `timeout`, and a known SQL mode whatever the server's default:
+ * strict (a value that does not fit is an error, never silently cut), no engine substitution
+ * (InnoDB or an error), and without NO_BACKSLASH_ESCAPES or ANSI_QUOTES, which would change how
+ * the driver's escaped values and Gatehouse's quoted names read.
  */
-export function sessionSetup(config: MysqlStorageConfig): string {
+export function sessionSetup(config: MysqlStorageConfig): string[] {
   const lockWait = Math.max(1, Math.ceil(config.timeout / 1000));
-  return `SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED; SET SESSION innodb_lock_wait_timeout = ${lockWait}, sql_mode = CONCAT(@@sql_mode, ',STRICT_TRANS_TABLES')`;
+  return [
+    'SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED',
+    `SET SESSION innodb_lock_wait_timeout = ${lockWait}, sql_mode = 'STRICT_TRANS_TABLES,NO_ENGINE_SUBSTITUTION'`,
+  ];
 }
 
 /**
