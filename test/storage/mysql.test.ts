@@ -1,11 +1,13 @@
 import { type Socket, createServer } from 'node:net';
+import mysql from 'mysql2/promise';
 import { afterAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import type { MysqlStorageConfig } from '../../src/config/storage.js';
 import { ManualClock } from '../../src/shared/clock.js';
 import { StartupError } from '../../src/shared/errors.js';
 import { MysqlStorage } from '../../src/storage/mysql/open.js';
 import { mysqlUnavailability } from '../../src/storage/mysql/unavailable.js';
-import { dropDatabase, freshDatabase, mysqlQuery, mysqlSkipReason, testMysqlConfig } from '../helpers/mysql.js';
+import { StorageUnavailableError } from '../../src/storage/unavailable.js';
+import { dropDatabase, freshDatabase, mysqlQuery, mysqlSkipReason, testMysql, testMysqlConfig } from '../helpers/mysql.js';
 
 /**
  * What only the MySQL/MariaDB provider has: its connection (errors naming the key to fix), the
@@ -174,6 +176,24 @@ describe('MysqlStorage: the tables', () => {
     const tricky = `o'brien\\" --; DROP TABLE sessions`;
     await storage.sessions.put({ idHash: 'q', username: tricky, data: '{}', createdAt: 1, expiresAt: 2 });
     expect((await storage.sessions.listByUsername(tricky)).map((s) => s.username)).toEqual([tricky]);
+  });
+
+  it('answers a row held by another transaction for longer than the timeout as unavailable (503), changing nothing', async () => {
+    const name = await database();
+    const storage = await open(testMysqlConfig(name, { timeout: 1000 }));
+    const id = await storage.oneTimeCodes.insert({ username: 'john', intent: 'reset', codeHash: Buffer.from('h'), issuedAt: 1, expiresAt: 100 });
+    const holder = await mysql.createConnection({ ...testMysql, database: name });
+    onTestFinished(() => holder.end());
+    await holder.query('START TRANSACTION');
+    await holder.query('SELECT * FROM one_time_code WHERE id = ? FOR UPDATE', [id]);
+    const started = performance.now();
+    const error = await storage.oneTimeCodes.consume(id, 2).catch((e: unknown) => e);
+    expect(performance.now() - started).toBeLessThan(3000);
+    expect(error).toBeInstanceOf(StorageUnavailableError);
+    expect(error).toMatchObject({ status: 503, store: 'storage.mysql', reason: 'no answer within 1 s (storage.mysql.timeout)' });
+    await holder.query('ROLLBACK');
+    expect(await storage.oneTimeCodes.consume(id, 3)).toBe(true);
+    expect(await storage.oneTimeCodes.consume(id, 4)).toBe(false);
   });
 
   it('refuses a value that does not fit instead of cutting it (strict mode)', async () => {
