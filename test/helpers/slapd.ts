@@ -33,6 +33,8 @@ export interface Slapd {
   start(): Promise<void>;
   /** Stops it and removes its folder. */
   close(): Promise<void>;
+  /** What slapd printed since it (re)started: its operations (`BIND dn=…`) when started with `stats`. */
+  output(): string;
 }
 
 /**
@@ -104,7 +106,7 @@ async function waitForPort(port: number, child: ChildProcess, log: () => string)
  * fills `memberOf`). With `tls` (a certificate and its key, PEM), StartTLS is offered on that port
  * and ldaps:// listens on a second one. Call `close()` after the file.
  */
-export async function startSlapd(options: { ldif?: string; tls?: { cert: string; key: string } } = {}): Promise<Slapd> {
+export async function startSlapd(options: { ldif?: string; tls?: { cert: string; key: string }; stats?: boolean } = {}): Promise<Slapd> {
   const dir = mkdtempSync(join(tmpdir(), 'gh-slapd-'));
   mkdirSync(join(dir, 'db'));
   const conf = join(dir, 'slapd.conf');
@@ -122,7 +124,7 @@ export async function startSlapd(options: { ldif?: string; tls?: { cert: string;
   const start = async () => {
     output = '';
     const listen = ldapsUrl === undefined ? `${url}/` : `${url}/ ${ldapsUrl}/`;
-    const started = spawn(slapdBin, ['-f', conf, '-h', listen, '-d', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const started = spawn(slapdBin, ['-f', conf, '-h', listen, '-d', options.stats ? 'stats' : '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
     started.stdout?.on('data', (d: Buffer) => (output += d.toString()));
     started.stderr?.on('data', (d: Buffer) => (output += d.toString()));
     child = started;
@@ -155,6 +157,7 @@ export async function startSlapd(options: { ldif?: string; tls?: { cert: string;
       await stop();
       rmSync(dir, { recursive: true, force: true });
     },
+    output: () => output,
   };
 }
 

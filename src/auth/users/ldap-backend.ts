@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { connect as netConnect } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
 import { BerWriter, Client, type Entry, InvalidCredentialsError, ResultCodeError } from 'ldapts';
@@ -64,6 +65,7 @@ export class LdapUserBackend implements UserBackend {
   readonly #clock: Clock;
   readonly #logger: NonNullable<LdapUserBackendOptions['logger']>;
   readonly #availability: Availability;
+  readonly #decoy = randomBytes(8).toString('hex');
   /** For `/api/health` (server/health.ts): a probe binds as the service account. */
   readonly health: StoreHealth;
 
@@ -97,8 +99,31 @@ export class LdapUserBackend implements UserBackend {
 
   async checkPassword(login: string, password: string): Promise<User | undefined> {
     const found = await this.#search(login);
-    if (found.kind !== 'one' || password === '') return undefined;
+    if (password === '') return undefined;
+    if (found.kind !== 'one') {
+      // An unknown (or ambiguous) login costs a bind too, as a known one does, so that the
+      // answer's time does not tell which logins exist: a bind as an entry that cannot exist.
+      await this.#decoyBind(password);
+      return undefined;
+    }
     return (await this.#bindAs(found.user.dn, password)) ? publicUser(found.user) : undefined;
+  }
+
+  /**
+   * A bind as a DN under `base_dn` that no directory holds (a random RDN chosen at start), on a
+   * connection of its own like a real check; its answer (invalid credentials) is not looked at, and
+   * it never marks the directory as down: the search before it has just shown it answers.
+   */
+  async #decoyBind(password: string): Promise<void> {
+    const client = this.#client();
+    try {
+      await this.#secure(client);
+      await client.bind(`cn=gatehouse-no-such-user-${this.#decoy},${this.#config.baseDn}`, password);
+    } catch {
+      // Expected: the entry does not exist.
+    } finally {
+      await client.unbind().catch(() => undefined);
+    }
   }
 
   /**

@@ -248,3 +248,45 @@ describe.skipIf(skip !== undefined)('LDAP user backend against a real slapd', ()
     });
   });
 });
+
+describe.skipIf(skip !== undefined)('LDAP: an unknown login costs a bind too (its answer time does not tell which logins exist)', () => {
+  let slapd: Slapd;
+  beforeAll(async () => {
+    slapd = await startSlapd({ stats: true });
+  }, 30_000);
+  afterAll(async () => {
+    await slapd?.close();
+  });
+
+  const binds = () => [...slapd.output().matchAll(/BIND dn="([^"]*)" method=128/g)].map((m) => m[1]!);
+
+  it('binds once for a known login (as the user) and once for an unknown one (as an entry that cannot exist), after the service search', async () => {
+    const backend = new LdapUserBackend({ config: ldapConfig(slapd.url, custom), clock });
+    const before = binds().length;
+    expect(await backend.checkPassword('john', 'wrong')).toBeUndefined();
+    const known = binds().slice(before);
+    expect(known.filter((dn) => dn.startsWith('cn=gatehouse,'))).toHaveLength(1);
+    expect(known.filter((dn) => !dn.startsWith('cn=gatehouse,'))).toEqual([expect.stringMatching(/^uid=john,/i)]);
+    const middle = binds().length;
+    expect(await backend.checkPassword('nobody-here', 'wrong')).toBeUndefined();
+    const unknown = binds().slice(middle);
+    expect(unknown.filter((dn) => dn.startsWith('cn=gatehouse,'))).toHaveLength(1);
+    expect(unknown.filter((dn) => !dn.startsWith('cn=gatehouse,'))).toEqual([
+      expect.stringMatching(/^cn=gatehouse-no-such-user-[0-9a-f]{16},dc=example,dc=com$/),
+    ]);
+    // The decoy's refusal is expected: the directory is not reported down.
+    expect(await backend.checkPassword('john', 'john-secret')).toBeDefined();
+  });
+
+  it('never binds with an empty password, known login or not', async () => {
+    const backend = new LdapUserBackend({ config: ldapConfig(slapd.url, custom), clock });
+    const before = binds().length;
+    await backend.checkPassword('john', '');
+    await backend.checkPassword('nobody-here', '');
+    expect(
+      binds()
+        .slice(before)
+        .filter((dn) => !dn.startsWith('cn=gatehouse,')),
+    ).toEqual([]);
+  });
+});
