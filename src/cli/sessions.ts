@@ -27,7 +27,8 @@ Options:
   -c, --config FILE     a configuration file or folder; repeat it, or list FILE,FILE, to merge
                         several in order (default: $GATEHOUSE_CONFIG or $X_AUTHELIA_CONFIG)
   -u, --user USER       the username (exact, as in the users file)
-  -s, --session ID      one session (revoke only)
+  -s, --session ID      one session (revoke only); an ID that starts with '-' is given as
+                        --session=ID
   -h, --help            show this help
 `;
 

@@ -126,7 +126,8 @@ describe('gatehouse sessions', () => {
     expect(await w.forwardAuth(john)).toBe(200);
     const id = hashSessionId(john.cookie!.split('=')[1]!);
 
-    expect(await w.cli('revoke', '--session', id)).toMatchObject({ code: 0, stdout: `Ended session ${id}.\n` });
+    // An ID may start with '-' (base64url): the `=` form keeps it from reading as an option.
+    expect(await w.cli('revoke', `--session=${id}`)).toMatchObject({ code: 0, stdout: `Ended session ${id}.\n` });
     // The gateway serves a session from memory for at most 2 s (session/cached-store.ts).
     w.clock.advance(2_001);
     expect(await w.forwardAuth(john)).toBe(302);
@@ -134,7 +135,7 @@ describe('gatehouse sessions', () => {
     expect(listedIds((await w.cli('list', '--user', 'john')).stdout)).toEqual([hashSessionId(other.cookie!.split('=')[1]!)]);
 
     // Already ended: says so and fails.
-    const again = await w.cli('revoke', '--session', id);
+    const again = await w.cli('revoke', `--session=${id}`);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain(`no live session has the ID '${id}'`);
   });
@@ -143,7 +144,7 @@ describe('gatehouse sessions', () => {
     const w = await world();
     const john = await w.signedIn('john', 'password');
     const cookie = john.cookie!.split('=')[1]!;
-    expect(await w.cli('revoke', '--session', cookie)).toMatchObject({ code: 0, stdout: `Ended session ${hashSessionId(cookie)} (named by its cookie).\n` });
+    expect(await w.cli('revoke', `--session=${cookie}`)).toMatchObject({ code: 0, stdout: `Ended session ${hashSessionId(cookie)} (named by its cookie).\n` });
     w.clock.advance(2_001);
     expect(await w.forwardAuth(john)).toBe(302);
   });
