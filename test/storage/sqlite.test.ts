@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/shared/clock.js';
@@ -87,5 +88,30 @@ describe('openConnection', () => {
     expect(db.prepare('SELECT 1 AS one').get()).toEqual({ one: 1 });
     expect(db.prepare('SELECT 2')).not.toBe(db.prepare('SELECT 1 AS one'));
     db.close();
+  });
+});
+
+describe('opening the database of a running gateway', () => {
+  it('waits for the write lock another process holds, instead of failing with "database is locked" once it commits', async () => {
+    const path = join(tempDir(), 'db.sqlite3');
+    (await open(path)).close();
+    // Another connection (a worker thread: opening blocks this one) takes the write lock, writes, holds it 300 ms, commits.
+    const { Worker } = await import('node:worker_threads');
+    const worker = new Worker(
+      `const { workerData, parentPort } = require('node:worker_threads');
+       const Database = require(workerData.module);
+       const db = new Database(workerData.path);
+       db.exec('BEGIN IMMEDIATE');
+       db.exec('CREATE TABLE another_process_wrote (x)');
+       parentPort.postMessage('locked');
+       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+       db.exec('COMMIT');
+       db.close();`,
+      { eval: true, workerData: { path, module: createRequire(import.meta.url).resolve('better-sqlite3') } },
+    );
+    await new Promise((resolve) => worker.once('message', resolve));
+    const storage = await open(path);
+    storage.close();
+    await new Promise((resolve) => worker.once('exit', resolve));
   });
 });

@@ -70,14 +70,20 @@ export class SqliteStorage implements Storage {
       throw new StartupError('GH_STORAGE_OPEN', `storage.local.path: cannot open the database '${path}': ${message(cause)}`, cause);
     }
     try {
-      db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;');
+      db.exec('PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;');
       const cipher = new AesGcmCipher(options.encryptionKey);
-      const applied = db.transaction(() => {
-        checkKey(db, cipher, path);
-        const versions = applyMigrations(db, options.clock.now(), options.appVersion);
-        db.prepare("INSERT OR IGNORE INTO encryption (name, value) VALUES ('key_check', ?)").run(cipher.keyCheck());
-        return versions;
-      })();
+      // IMMEDIATE: the write lock is taken (waiting up to busy_timeout) before the first read. A
+      // deferred transaction that reads, then writes while a running gateway has committed in
+      // between, fails at once with "database is locked" (WAL cannot upgrade a stale snapshot):
+      // the CLI opening the database of a running gateway hit it.
+      const applied = db
+        .transaction(() => {
+          checkKey(db, cipher, path);
+          const versions = applyMigrations(db, options.clock.now(), options.appVersion);
+          db.prepare("INSERT OR IGNORE INTO encryption (name, value) VALUES ('key_check', ?)").run(cipher.keyCheck());
+          return versions;
+        })
+        .immediate();
       return new SqliteStorage(db, cipher, applied);
     } catch (cause) {
       db.close();
