@@ -75,29 +75,33 @@ describe('the start-up clock check', () => {
   });
 
   it('refuses to start when the clock is off by more than max_desync (disable_failure: false, the default)', async () => {
-    const server = await startNtpServer({ offsetMs: 10_000 });
+    // One manual clock on both ends: the measured offset is exactly the server's, whatever the scheduler does.
+    const clock = new ManualClock();
+    const server = await startNtpServer({ offsetMs: 10_000, now: () => clock.now() });
     const { log } = memoryLog();
-    const failure = await checkClock(ntp(server.port), { clock: { now: Date.now }, log }).catch((e: unknown) => e);
+    const failure = await checkClock(ntp(server.port), { clock, log }).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(StartupError);
     expect((failure as StartupError).code).toBe('GH_NTP_DESYNC');
     expect((failure as StartupError).message).toMatch(
-      /^ntp: the system clock is off by (9\.9\d\d|10\.0\d\d) seconds from 'udp:\/\/127\.0\.0\.1:\d+', more than max_desync \(3 seconds\)/,
+      /^ntp: the system clock is off by 10\.000 seconds from 'udp:\/\/127\.0\.0\.1:\d+', more than max_desync \(3 seconds\)/,
     );
   });
 
   it('logs an error and starts with disable_failure: true', async () => {
-    const server = await startNtpServer({ offsetMs: -10_000 });
+    const clock = new ManualClock();
+    const server = await startNtpServer({ offsetMs: -10_000, now: () => clock.now() });
     const { lines, log } = memoryLog();
-    await checkClock(ntp(server.port, { disableFailure: true }), { clock: { now: Date.now }, log });
+    await checkClock(ntp(server.port, { disableFailure: true }), { clock, log });
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^error ntp: the system clock is off by 10\.\d{3} seconds .*starting anyway \(ntp\.disable_failure\)$/);
+    expect(lines[0]).toMatch(/^error ntp: the system clock is off by 10\.000 seconds .*starting anyway \(ntp\.disable_failure\)$/);
   });
 
   it('starts when the clock is within max_desync', async () => {
-    const server = await startNtpServer({ offsetMs: 1_000 });
+    const clock = new ManualClock();
+    const server = await startNtpServer({ offsetMs: 1_000, now: () => clock.now() });
     const { lines, log } = memoryLog();
-    await checkClock(ntp(server.port), { clock: { now: Date.now }, log });
-    expect(lines[0]).toMatch(/^info ntp: the clock is within 1\.\d{3} seconds/);
+    await checkClock(ntp(server.port), { clock, log });
+    expect(lines[0]).toMatch(/^info ntp: the clock is within 1\.000 seconds/);
   });
 
   it('uses the injected clock: a clock 1 hour behind the server fails', async () => {
