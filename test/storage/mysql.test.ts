@@ -218,6 +218,8 @@ describe('mysqlUnavailability: which mysql2 failures mean that MySQL cannot answ
     [driverError('Lock wait timeout exceeded; try restarting transaction', 'ER_LOCK_WAIT_TIMEOUT'), 'no answer within 5 s (storage.mysql.timeout)'],
     [driverError('Server shutdown in progress', 'ER_SERVER_SHUTDOWN'), 'the server is shutting down (ER_SERVER_SHUTDOWN)'],
     [driverError('Too many connections', 'ER_CON_COUNT_ERROR'), 'too many connections (ER_CON_COUNT_ERROR)'],
+    // Thrown once the transaction (or statement) lost its deadlock three times: retried before, then a 503.
+    [driverError('Deadlock found when trying to get lock', 'ER_LOCK_DEADLOCK'), "a deadlock with other instances' writes, 3 tries (ER_LOCK_DEADLOCK)"],
     [driverError("Can't add new command when connection is in closed state"), 'connection lost'],
     [new AggregateError([driverError('connect ECONNREFUSED ::1:3306', 'ECONNREFUSED')], ''), 'connection refused (ECONNREFUSED)'],
   ])('%s → %s (no address in the reason)', (error, reason) => {
@@ -229,7 +231,6 @@ describe('mysqlUnavailability: which mysql2 failures mean that MySQL cannot answ
     driverError("Duplicate entry 'x' for key 'PRIMARY'", 'ER_DUP_ENTRY'),
     driverError("Table 'gatehouse.sessions' doesn't exist", 'ER_NO_SUCH_TABLE'),
     driverError("Data too long for column 'x' at row 1", 'ER_DATA_TOO_LONG'),
-    driverError('Deadlock found when trying to get lock', 'ER_LOCK_DEADLOCK'),
     driverError('Pool is closed.'),
     undefined,
   ])('%s is another failure: left as it is', (error) => {

@@ -29,6 +29,9 @@ describe('unavailability: which pg failures mean that PostgreSQL cannot answer',
     [pgError('the database system is starting up', '57P03'), 'the server is starting up or recovering (57P03)'],
     [pgError('sorry, too many clients already', '53300'), 'too many connections (53300)'],
     [pgError('connection failure', '08006'), 'connection failure (08006)'],
+    // Thrown once the transaction (or statement) lost its deadlock three times: retried before, then a 503.
+    [pgError('deadlock detected', '40P01'), "a conflict with other instances' writes, 3 tries (40P01)"],
+    [pgError('could not serialize access due to concurrent update', '40001'), "a conflict with other instances' writes, 3 tries (40001)"],
     // Node.js trying an IPv4 and an IPv6 address at once reports both in one AggregateError.
     [new AggregateError([pgError('connect ECONNREFUSED ::1:5432', 'ECONNREFUSED')], ''), 'connection refused (ECONNREFUSED)'],
   ])('%s → %s (no address in the reason)', (error, reason) => {
@@ -39,7 +42,6 @@ describe('unavailability: which pg failures mean that PostgreSQL cannot answer',
   it.each([
     pgError('duplicate key value violates unique constraint "oidc_tokens_pkey"', '23505'),
     pgError('relation "sessions" does not exist', '42P01'),
-    pgError('could not serialize access due to concurrent update', '40001'),
     pgError('Cannot use a pool after calling end on the pool'),
     new TypeError("Cannot read properties of undefined (reading 'rows')"),
     'a string',

@@ -1,4 +1,5 @@
 import type { Connection, Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import { retryConflicts } from '../conflict.js';
 
 /**
  * What runs a statement: the pool (any connection) or one connection inside a transaction, and
@@ -17,7 +18,7 @@ export interface Db extends Sql {
 
 /** The rows a statement returns (`?` placeholders, values escaped by the driver). */
 export async function rows<R>(sql: Sql, text: string, values: unknown[] = []): Promise<R[]> {
-  const [found] = await sql.on.query<RowDataPacket[]>({ sql: text, values, timeout: sql.timeout });
+  const [found] = await onItsOwn(sql, () => sql.on.query<RowDataPacket[]>({ sql: text, values, timeout: sql.timeout }));
   return found as unknown as R[];
 }
 
@@ -28,8 +29,22 @@ export async function first<R>(sql: Sql, text: string, values: unknown[] = []): 
 
 /** Runs a statement that returns no rows: its header (affected rows, the inserted id). */
 export async function run(sql: Sql, text: string, values: unknown[] = []): Promise<ResultSetHeader> {
-  const [header] = await sql.on.query<ResultSetHeader>({ sql: text, values, timeout: sql.timeout });
+  const [header] = await onItsOwn(sql, () => sql.on.query<ResultSetHeader>({ sql: text, values, timeout: sql.timeout }));
   return header;
+}
+
+/** MySQL's error number for a transaction rolled back as a deadlock's victim (ER_LOCK_DEADLOCK). */
+const deadlock = 1213;
+
+/** Whether `error` says the transaction (or the statement on its own) was a deadlock's victim, rolled back. */
+export const isDeadlock = (error: unknown): boolean => (error as { errno?: unknown } | undefined)?.errno === deadlock;
+
+/**
+ * A statement on the pool is a transaction of its own (autocommit): one that lost a deadlock is
+ * run again. Inside a transaction a statement is run once: the whole transaction is retried.
+ */
+function onItsOwn<T>(sql: Sql, statement: () => Promise<T>): Promise<T> {
+  return 'getConnection' in sql.on ? retryConflicts(isDeadlock, statement) : statement();
 }
 
 /**
@@ -59,9 +74,14 @@ export async function insertOnce(sql: Sql, text: string, values: unknown[]): Pro
 /**
  * Runs `work` in one transaction on one connection (READ COMMITTED, set on every connection of
  * the pool): committed when it returns, rolled back when it throws. A connection whose rollback
- * fails is destroyed, not reused.
+ * fails is destroyed, not reused. A transaction the server rolled back as a deadlock's victim is
+ * run again from the start (`work` must touch nothing but the database), a few times at most.
  */
-export async function transaction<T>(db: Db, work: (sql: Sql) => Promise<T>): Promise<T> {
+export function transaction<T>(db: Db, work: (sql: Sql) => Promise<T>): Promise<T> {
+  return retryConflicts(isDeadlock, () => once(db, work));
+}
+
+async function once<T>(db: Db, work: (sql: Sql) => Promise<T>): Promise<T> {
   const connection: PoolConnection = await db.on.getConnection();
   const sql: Sql = { on: connection, timeout: db.timeout };
   try {

@@ -1,3 +1,5 @@
+import { conflictAttempts } from '../conflict.js';
+
 /** The configuration key named in errors, logs and `/api/health`. */
 export const mysqlStore = 'storage.mysql';
 
@@ -33,8 +35,8 @@ const driverCodes: Readonly<Record<string, string>> = {
 /**
  * Why `error` — from mysql2 — means that MySQL/MariaDB cannot answer now, in a few words without
  * the address, or undefined when it is another failure (a constraint, a bug: those stay what they
- * are). Connection failures, lost connections, the server shutting down, and a statement or a
- * row lock not answered within `timeout` ms count.
+ * are). Connection failures, lost connections, the server shutting down, a statement or a
+ * row lock not answered within `timeout` ms, and a deadlock still lost after the retries count.
  */
 export function mysqlUnavailability(error: unknown, timeout: number): string | undefined {
   const e = error as { code?: unknown; message?: unknown; errors?: unknown } | undefined;
@@ -43,6 +45,7 @@ export function mysqlUnavailability(error: unknown, timeout: number): string | u
   const late = `no answer within ${timeout / 1000} s (storage.mysql.timeout)`;
   if (code === 'PROTOCOL_SEQUENCE_TIMEOUT' || code === 'ER_LOCK_WAIT_TIMEOUT' || code === 'ER_STATEMENT_TIMEOUT') return late;
   if (code === 'ETIMEDOUT') return `${late} (ETIMEDOUT)`;
+  if (code === 'ER_LOCK_DEADLOCK') return `a deadlock with other instances' writes, ${conflictAttempts} tries (ER_LOCK_DEADLOCK)`;
   const reason = network[code] ?? driverCodes[code];
   if (reason !== undefined) return `${reason} (${code})`;
   if (/closed state|Connection lost/i.test(message)) return 'connection lost';

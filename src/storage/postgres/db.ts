@@ -1,4 +1,5 @@
-import type { Pool, QueryResult, QueryResultRow } from 'pg';
+import pg, { type Pool, type QueryResult, type QueryResultRow } from 'pg';
+import { retryConflicts } from '../conflict.js';
 
 /** What runs a statement: the pool (any connection) or one connection inside a transaction. */
 export interface Sql {
@@ -20,11 +21,37 @@ export async function changes(sql: Sql, text: string, values: unknown[] = []): P
   return (await sql.query(text, values)).rowCount ?? 0;
 }
 
+/** SQLSTATEs of a transaction the server rolled back to end a conflict: deadlock_detected, serialization_failure. */
+const conflictStates = new Set(['40P01', '40001']);
+
+/** Whether `error` says the transaction (or the statement on its own) lost a deadlock and was rolled back. */
+export const isConflict = (error: unknown): boolean => conflictStates.has((error as { code?: unknown } | undefined)?.code as string);
+
+/**
+ * The pool the repositories use: a statement run on the pool is a transaction of its own
+ * (autocommit), and one that lost a deadlock is run again. Statements on a connection taken for a
+ * transaction are run once: the whole transaction is retried ({@link transaction}).
+ */
+export class RetryingPool extends pg.Pool {
+  // biome-ignore lint/suspicious/noExplicitAny: pg's overloads of query, passed through as they are
+  override query(...args: any[]): any {
+    const run = () => (super.query as (...a: unknown[]) => unknown).apply(this, args);
+    if (typeof args.at(-1) === 'function' || typeof args[0]?.submit === 'function') return run();
+    return retryConflicts(isConflict, () => run() as Promise<unknown>);
+  }
+}
+
 /**
  * Runs `work` in one transaction on one connection (READ COMMITTED): committed when it returns,
- * rolled back when it throws. A connection whose rollback fails is discarded, not reused.
+ * rolled back when it throws. A connection whose rollback fails is discarded, not reused. A
+ * transaction the server rolled back as a deadlock's victim is run again from the start (`work`
+ * must touch nothing but the database), a few times at most.
  */
-export async function transaction<T>(pool: Pool, work: (sql: Sql) => Promise<T>): Promise<T> {
+export function transaction<T>(pool: Pool, work: (sql: Sql) => Promise<T>): Promise<T> {
+  return retryConflicts(isConflict, () => once(pool, work));
+}
+
+async function once<T>(pool: Pool, work: (sql: Sql) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');

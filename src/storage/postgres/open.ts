@@ -7,7 +7,7 @@ import type { Storage } from '../storage.js';
 import { PostgresAuthLogRepository } from './auth-log-repository.js';
 import { PostgresBanRepository } from './ban-repository.js';
 import { connectError } from './connect-error.js';
-import { type Sql, first } from './db.js';
+import { RetryingPool, type Sql, first } from './db.js';
 import { applyMigrations, lockSchema, tableExists } from './migrate.js';
 import { PostgresOidcRepository } from './oidc-repository.js';
 import { PostgresOneTimeCodeRepository } from './one-time-code-repository.js';
@@ -115,7 +115,7 @@ export class PostgresStorage implements Storage {
     }
     // A statement the server does not answer at all (a network that drops packets silently) is
     // given up a second after statement_timeout would have cut it; its connection is discarded.
-    const pool = new pg.Pool({ ...poolConfig(config), query_timeout: config.timeout + readTimeoutMargin });
+    const pool = new RetryingPool({ ...poolConfig(config), query_timeout: config.timeout + readTimeoutMargin });
     // An idle connection the server closed: the pool drops it and the next query opens another.
     pool.on('error', () => undefined);
     return new PostgresStorage(pool, cipher, applied, options);

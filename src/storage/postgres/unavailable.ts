@@ -1,3 +1,5 @@
+import { conflictAttempts } from '../conflict.js';
+
 /** The configuration key named in errors, logs and `/api/health`. */
 export const postgresStore = 'storage.postgres';
 
@@ -29,7 +31,8 @@ const serverStates: Readonly<Record<string, string>> = {
  * Why `error` — from pg or pg-pool — means that PostgreSQL cannot answer now, in a few words
  * without the address, or undefined when it is another failure (a constraint, a bug: those
  * stay what they are). Connection failures, lost connections, the server shutting down, the
- * pool finding no connection and a statement cut by `statement_timeout` (57014, `timeout` ms) count.
+ * pool finding no connection, a statement cut by `statement_timeout` (57014, `timeout` ms) and a
+ * deadlock (or serialization failure) still lost after the retries count.
  */
 export function unavailability(error: unknown, timeout: number): string | undefined {
   const e = error as { code?: unknown; message?: unknown; errors?: unknown } | undefined;
@@ -39,6 +42,7 @@ export function unavailability(error: unknown, timeout: number): string | undefi
   const reason = network[code] ?? serverStates[code];
   if (reason !== undefined) return `${reason} (${code})`;
   if (code.startsWith('08')) return `connection failure (${code})`;
+  if (code === '40P01' || code === '40001') return `a conflict with other instances' writes, ${conflictAttempts} tries (${code})`;
   if (code === '57014') return /statement timeout/i.test(message) ? late : `statement cancelled (${code})`;
   if (/^Connection terminated due to connection timeout/.test(message) || /^Query read timeout/.test(message)) return late;
   if (/^Connection terminated/.test(message) || /not queryable/.test(message)) return 'connection lost';
