@@ -242,15 +242,7 @@ export interface OidcRepository {
    * stores what was issued in its place, with the audit event `audit(firstUse)` returns, if any.
    * Undefined when there is no such refresh token.
    */
-  redeemRefreshToken(redeem: {
-    readonly tokenHash: string;
-    readonly now: number;
-    readonly successorHash: string;
-    readonly reuseGrace: number;
-    readonly tokens: readonly StoredToken[];
-    /** The audit event of the redemption; undefined: nothing to record (a routine rotation). */
-    readonly audit: (firstUse: boolean, rotatedAt: number) => IssuanceEvent | undefined;
-  }): Promise<{ readonly token: StoredToken; readonly outcome: 'rotated' | 'within-grace' | 'replayed'; readonly rotatedAt: number } | undefined>;
+  redeemRefreshToken(redeem: RefreshRedemption): Promise<RefreshOutcome | undefined>;
   /** Records the refresh token issued in place of a rotated one. */
   setSuccessor(tokenHash: string, successorHash: string): Promise<void>;
   /** Revokes the grant and every token of it; returns how many tokens were live. */
@@ -271,4 +263,22 @@ export interface OidcRepository {
   auditTrail(limit: number): Promise<IssuanceEvent[]>;
   /** Deletes expired codes, tokens, pending requests, consents and jti records; returns how many. */
   purgeExpired(now: number): Promise<number>;
+}
+
+/** A refresh token presented at the token endpoint, and what its redemption stores. */
+export interface RefreshRedemption {
+  readonly tokenHash: string;
+  readonly now: number;
+  readonly successorHash: string;
+  readonly reuseGrace: number;
+  readonly tokens: readonly StoredToken[];
+  /** The audit event of the redemption; undefined: nothing to record (a routine rotation). */
+  readonly audit: (firstUse: boolean, rotatedAt: number) => IssuanceEvent | undefined;
+}
+
+/** What presenting a refresh token amounted to: its row, and rotated, honoured within the grace, or replayed. */
+export interface RefreshOutcome {
+  readonly token: StoredToken;
+  readonly outcome: 'rotated' | 'within-grace' | 'replayed';
+  readonly rotatedAt: number;
 }

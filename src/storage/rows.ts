@@ -1,9 +1,19 @@
 /**
- * The rows of the SQL tables as both providers (SQLite, PostgreSQL) read them — the same columns,
- * times as numbers — and their mapping to the storage types. Also the associated data that binds
- * an encrypted column value to its row.
+ * The rows of the SQL tables as the providers (SQLite, PostgreSQL, MySQL) read them — the same
+ * columns, times as numbers — and their mapping to the storage types, both ways: what a row reads
+ * as, and the values an INSERT writes, in the order of the columns named here. Also the associated
+ * data that binds an encrypted column value to its row.
  */
-import type { GrantData, LogoutDelivery, StoredAuthorizationCode, StoredGrant, StoredToken } from './oidc-repositories.js';
+import type {
+  GrantData,
+  IssuanceEvent,
+  LogoutDelivery,
+  PendingAuthorization,
+  StoredAuthorizationCode,
+  StoredGrant,
+  StoredSigningKey,
+  StoredToken,
+} from './oidc-repositories.js';
 import type { WebAuthnCredential } from './auth-repositories.js';
 
 /** The associated data binding an encrypted TOTP secret to its row and column. */
@@ -189,4 +199,125 @@ export function webauthnCredentialOf(row: WebAuthnRow): WebAuthnCredential {
     createdAt: Number(row.created_at),
     lastUsedAt: row.last_used_at === null ? undefined : Number(row.last_used_at),
   };
+}
+
+/** `?, ?, …` for `count` values (SQLite's and MySQL's placeholders; PostgreSQL's are numbered). */
+export const marks = (count: number): string => Array.from({ length: count }, () => '?').join(', ');
+
+export interface KeyRow {
+  kid: string;
+  algorithm: string;
+  private_key: Buffer;
+  created_at: number;
+  activates_at: number | null;
+  retires_at: number | null;
+}
+
+/** The columns of `oidc_signing_keys` an INSERT writes, in the order of {@link keyValues}. */
+export const keyColumns = 'kid, algorithm, private_key, created_at, activates_at, retires_at';
+
+/** A signing key's values for {@link keyColumns}, its private key already `sealed` (encrypted). */
+export const keyValues = (key: StoredSigningKey, sealed: Buffer): unknown[] => [
+  key.kid,
+  key.algorithm,
+  sealed,
+  key.createdAt,
+  key.activatesAt ?? null,
+  key.retiresAt ?? null,
+];
+
+/** A signing key as read, `open` decrypting its private key (bound to its kid). */
+export function keyOf(r: KeyRow, open: (sealed: Buffer, context: string) => Buffer): StoredSigningKey {
+  return {
+    kid: r.kid,
+    algorithm: r.algorithm,
+    privateKey: open(r.private_key, signingKeyContext(r.kid)).toString('utf8'),
+    createdAt: Number(r.created_at),
+    activatesAt: r.activates_at === null ? undefined : Number(r.activates_at),
+    retiresAt: r.retires_at === null ? undefined : Number(r.retires_at),
+  };
+}
+
+export interface PendingRow {
+  id_hash: string;
+  client_id: string;
+  parameters: string;
+  login_after: number | null;
+  consent: string | null;
+  created_at: number;
+  expires_at: number;
+}
+
+/** The columns of `oidc_pending_authorizations` an INSERT writes, in the order of {@link pendingValues}. */
+export const pendingColumns = 'id_hash, client_id, parameters, login_after, consent, created_at, expires_at';
+
+export const pendingValues = (p: PendingAuthorization): unknown[] => [
+  p.idHash,
+  p.clientId,
+  JSON.stringify(p.parameters),
+  p.loginAfter ?? null,
+  p.consent ? JSON.stringify(p.consent) : null,
+  p.createdAt,
+  p.expiresAt,
+];
+
+export function pendingOf(row: PendingRow): PendingAuthorization {
+  return {
+    idHash: row.id_hash,
+    clientId: row.client_id,
+    parameters: JSON.parse(row.parameters) as Record<string, string>,
+    loginAfter: row.login_after === null ? undefined : Number(row.login_after),
+    consent: row.consent ? (JSON.parse(row.consent) as PendingAuthorization['consent']) : undefined,
+    createdAt: Number(row.created_at),
+    expiresAt: Number(row.expires_at),
+  };
+}
+
+/** The columns of `oidc_grants` an INSERT writes, in the order of {@link grantValues}. */
+export const grantColumns = 'grant_id, client_id, username, subject, scopes, data, created_at, expires_at, revoked_at, sid';
+
+export const grantValues = (g: StoredGrant): unknown[] => [
+  g.grantId,
+  g.clientId,
+  g.username,
+  g.subject,
+  g.scopes.join(' '),
+  JSON.stringify(g.data),
+  g.createdAt,
+  g.expiresAt,
+  g.revokedAt ?? null,
+  g.sid ?? '',
+];
+
+/** The columns of `oidc_tokens` an INSERT writes, in the order of {@link tokenValues}. */
+export const tokenColumns = 'token_hash, kind, grant_id, client_id, username, subject, scopes, issued_at, expires_at, revoked_at, format, audience';
+
+export const tokenValues = (t: StoredToken): unknown[] => [
+  t.tokenHash,
+  t.kind,
+  t.grantId,
+  t.clientId,
+  t.username,
+  t.subject,
+  t.scopes.join(' '),
+  t.issuedAt,
+  t.expiresAt,
+  t.revokedAt ?? null,
+  t.format ?? 'opaque',
+  (t.audience ?? []).join(' '),
+];
+
+/** The columns of `oidc_issuance_log` an INSERT writes, in the order of {@link auditValues}. */
+export const auditColumns = 'time, event, client_id, username, grant_id, detail';
+
+export const auditValues = (e: IssuanceEvent): unknown[] => [e.time, e.event, e.clientId, e.username, e.grantId, e.detail];
+
+/**
+ * What presenting a refresh token amounts to, once the store has marked it rotated (or found it
+ * rotated before, at `rotatedAt`): the first use rotates it; a second use within
+ * `refresh_token_reuse_grace` is honoured; any later use is a replay.
+ */
+export function refreshOutcome(firstUse: boolean, rotatedAt: number, now: number, reuseGrace: number): 'rotated' | 'within-grace' | 'replayed' {
+  if (firstUse) return 'rotated';
+  return now - rotatedAt < reuseGrace ? 'within-grace' : 'replayed';
 }

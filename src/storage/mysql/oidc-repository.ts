@@ -3,47 +3,37 @@ import type {
   LogoutDelivery,
   OidcRepository,
   PendingAuthorization,
+  RefreshOutcome,
+  RefreshRedemption,
   RememberedConsent,
   StoredAuthorizationCode,
   StoredGrant,
   StoredSigningKey,
   StoredToken,
 } from '../oidc-repositories.js';
+import { type IssueSteps, insertAudit, insertGrant, insertTokens, redeemCode, redeemRefreshToken, saveIssued } from '../oidc-issue.js';
 import {
   type CodeRow,
   type DeliveryRow,
   type GrantRow,
+  type KeyRow,
+  type PendingRow,
   type TokenRow,
   codeOf,
   deliveryOf,
   grantOf,
+  keyOf,
+  keyValues,
+  pendingOf,
+  pendingValues,
   scopeKey,
   signingKeyContext,
   tokenOf,
   words,
 } from '../rows.js';
 import type { ColumnCipher } from '../storage.js';
-import { type Db, changes, first, insertOnce, rows, run, transaction } from './db.js';
-import { consumeCode, insertAudit, insertGrant, insertTokens, redeemCode, redeemRefreshToken, rotate, saveIssued } from './oidc-writes.js';
-
-interface KeyRow {
-  kid: string;
-  algorithm: string;
-  private_key: Buffer;
-  created_at: number;
-  activates_at: number | null;
-  retires_at: number | null;
-}
-
-interface PendingRow {
-  id_hash: string;
-  client_id: string;
-  parameters: string;
-  login_after: number | null;
-  consent: string | null;
-  created_at: number;
-  expires_at: number;
-}
+import { type Db, type Sql, changes, first, insertOnce, rows, run, transaction } from './db.js';
+import { consumeCode, issueSteps, rotate } from './oidc-writes.js';
 
 /** The tables whose rows the purge deletes once `expires_at` has passed. */
 const expiringTables = ['oidc_pending_authorizations', 'oidc_authorization_codes', 'oidc_consents', 'oidc_jti', 'oidc_grants', 'oidc_tokens'];
@@ -54,11 +44,13 @@ export class MysqlOidcRepository implements OidcRepository {
   readonly #cipher: ColumnCipher;
   /** The name of the server-wide lock serialising "add a signing key if there is none" for this database. */
   readonly #keyLock: string;
+  readonly #steps: IssueSteps<Sql>;
 
   constructor(db: Db, cipher: ColumnCipher, database: string) {
     this.#db = db;
     this.#cipher = cipher;
     this.#keyLock = `gatehouse:signing-keys:${database}`.slice(0, 64);
+    this.#steps = issueSteps(db);
   }
 
   async signingKeys(): Promise<StoredSigningKey[]> {
@@ -66,19 +58,11 @@ export class MysqlOidcRepository implements OidcRepository {
       this.#db,
       'SELECT kid, algorithm, private_key, created_at, activates_at, retires_at FROM oidc_signing_keys ORDER BY created_at, kid',
     );
-    return found.map((r) => ({
-      kid: r.kid,
-      algorithm: r.algorithm,
-      privateKey: this.#cipher.decrypt(r.private_key, signingKeyContext(r.kid)).toString('utf8'),
-      createdAt: r.created_at,
-      activatesAt: r.activates_at ?? undefined,
-      retiresAt: r.retires_at ?? undefined,
-    }));
+    return found.map((r) => keyOf(r, (sealed, context) => this.#cipher.decrypt(sealed, context)));
   }
 
   #keyValues(key: StoredSigningKey): unknown[] {
-    const sealed = this.#cipher.encrypt(key.privateKey, signingKeyContext(key.kid));
-    return [key.kid, key.algorithm, sealed, key.createdAt, key.activatesAt ?? null, key.retiresAt ?? null];
+    return keyValues(key, this.#cipher.encrypt(key.privateKey, signingKeyContext(key.kid)));
   }
 
   async addSigningKey(key: StoredSigningKey): Promise<void> {
@@ -138,22 +122,13 @@ export class MysqlOidcRepository implements OidcRepository {
       `INSERT INTO oidc_pending_authorizations (id_hash, client_id, parameters, login_after, consent, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)
        ON DUPLICATE KEY UPDATE client_id = VALUES(client_id), parameters = VALUES(parameters), login_after = VALUES(login_after),
          consent = VALUES(consent), created_at = VALUES(created_at), expires_at = VALUES(expires_at)`,
-      [p.idHash, p.clientId, JSON.stringify(p.parameters), p.loginAfter ?? null, p.consent ? JSON.stringify(p.consent) : null, p.createdAt, p.expiresAt],
+      pendingValues(p),
     );
   }
 
   async findPending(idHash: string, now: number): Promise<PendingAuthorization | undefined> {
     const row = await first<PendingRow>(this.#db, 'SELECT * FROM oidc_pending_authorizations WHERE id_hash = ? AND expires_at > ?', [idHash, now]);
-    if (!row) return undefined;
-    return {
-      idHash: row.id_hash,
-      clientId: row.client_id,
-      parameters: JSON.parse(row.parameters) as Record<string, string>,
-      loginAfter: row.login_after ?? undefined,
-      consent: row.consent ? (JSON.parse(row.consent) as PendingAuthorization['consent']) : undefined,
-      createdAt: row.created_at,
-      expiresAt: row.expires_at,
-    };
+    return row && pendingOf(row);
   }
 
   async deletePending(idHash: string): Promise<void> {
@@ -178,7 +153,7 @@ export class MysqlOidcRepository implements OidcRepository {
   }
 
   saveGrant(g: StoredGrant): Promise<void> {
-    return insertGrant(this.#db, g);
+    return insertGrant(this.#steps, this.#db, g);
   }
 
   async findGrant(grantId: string): Promise<StoredGrant | undefined> {
@@ -264,15 +239,15 @@ export class MysqlOidcRepository implements OidcRepository {
     now: number,
     issued: { grant: StoredGrant; tokens: readonly StoredToken[]; audit: IssuanceEvent },
   ): Promise<{ code: StoredAuthorizationCode; firstUse: boolean } | undefined> {
-    return redeemCode(this.#db, codeHash, now, issued);
+    return redeemCode(this.#steps, codeHash, now, issued);
   }
 
   saveToken(t: StoredToken): Promise<void> {
-    return insertTokens(this.#db, [t]);
+    return insertTokens(this.#steps, this.#db, [t]);
   }
 
   saveIssued(issued: { grant?: StoredGrant | undefined; tokens: readonly StoredToken[]; audit?: IssuanceEvent | undefined }): Promise<void> {
-    return saveIssued(this.#db, issued);
+    return saveIssued(this.#steps, issued);
   }
 
   async findToken(tokenHash: string): Promise<StoredToken | undefined> {
@@ -301,15 +276,8 @@ export class MysqlOidcRepository implements OidcRepository {
     return found && { token: tokenOf(found.row), firstUse: found.firstUse, rotatedAt: found.row.rotated_at ?? now };
   }
 
-  redeemRefreshToken(redeem: {
-    tokenHash: string;
-    now: number;
-    successorHash: string;
-    reuseGrace: number;
-    tokens: readonly StoredToken[];
-    audit: (firstUse: boolean, rotatedAt: number) => IssuanceEvent | undefined;
-  }): Promise<{ token: StoredToken; outcome: 'rotated' | 'within-grace' | 'replayed'; rotatedAt: number } | undefined> {
-    return redeemRefreshToken(this.#db, redeem);
+  redeemRefreshToken(redeem: RefreshRedemption): Promise<RefreshOutcome | undefined> {
+    return redeemRefreshToken(this.#steps, redeem);
   }
 
   async setSuccessor(tokenHash: string, successorHash: string): Promise<void> {
@@ -367,7 +335,7 @@ export class MysqlOidcRepository implements OidcRepository {
   }
 
   audit(e: IssuanceEvent): Promise<void> {
-    return insertAudit(this.#db, e);
+    return insertAudit(this.#steps, this.#db, e);
   }
 
   async auditTrail(limit: number): Promise<IssuanceEvent[]> {

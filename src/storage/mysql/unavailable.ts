@@ -1,23 +1,8 @@
 import { conflictAttempts } from '../conflict.js';
+import { network } from '../network-errors.js';
 
 /** The configuration key named in errors, logs and `/api/health`. */
 export const mysqlStore = 'storage.mysql';
-
-/** Node.js network error codes: the server cannot be reached, or the connection was lost. */
-const network: Readonly<Record<string, string>> = {
-  ECONNREFUSED: 'connection refused',
-  ECONNRESET: 'connection reset',
-  ECONNABORTED: 'connection aborted',
-  EPIPE: 'connection closed',
-  ETIMEDOUT: 'connection timed out',
-  EHOSTUNREACH: 'host unreachable',
-  EHOSTDOWN: 'host down',
-  ENETUNREACH: 'network unreachable',
-  ENETDOWN: 'network down',
-  ENOTFOUND: 'host name not resolved',
-  EAI_AGAIN: 'host name not resolved',
-  ENOENT: 'no socket at the address',
-};
 
 /** mysql2's own codes and the server's errors saying it cannot serve now. */
 const driverCodes: Readonly<Record<string, string>> = {

@@ -1,22 +1,6 @@
 import { type PostgresStorageConfig, describePostgresAddress } from '../../config/storage.js';
 import { StartupError } from '../../shared/errors.js';
-
-/** Node.js network error codes: the server cannot be reached at the address. */
-const unreachable: Readonly<Record<string, string>> = {
-  ECONNREFUSED: 'nothing accepts connections there',
-  ECONNRESET: 'the connection was reset',
-  ENOTFOUND: 'the host name cannot be resolved',
-  EAI_AGAIN: 'the host name cannot be resolved now',
-  EHOSTUNREACH: 'the host cannot be reached',
-  ENETUNREACH: 'the network cannot be reached',
-  ETIMEDOUT: 'the connection timed out',
-  ENOENT: 'there is no socket there',
-  EACCES: 'permission to the socket is denied',
-};
-
-/** TLS verification failures (Node.js / OpenSSL codes). */
-const untrusted =
-  /^(?:ERR_TLS_CERT_ALTNAME_INVALID|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_(?:VERIFY_LEAF_SIGNATURE|GET_ISSUER_CERT(?:_LOCALLY)?)|CERT_\w+)$/;
+import { codeAndText, unreachable, untrusted } from '../network-errors.js';
 
 /**
  * A failed first connection as a StartupError (`GH_STORAGE_CONNECT`) naming the key to fix:
@@ -25,9 +9,7 @@ const untrusted =
  */
 export function connectError(config: PostgresStorageConfig, error: unknown): StartupError {
   const at = `'${describePostgresAddress(config.address)}'`;
-  const e = error as { code?: unknown; message?: unknown } | undefined;
-  const code = typeof e?.code === 'string' ? e.code : '';
-  const text = typeof e?.message === 'string' && e.message !== '' ? e.message : String(error);
+  const { code, text } = codeAndText(error);
   const fail = (key: string, message: string) => new StartupError('GH_STORAGE_CONNECT', `storage.postgres${key}: ${message}`, error);
   const reason = unreachable[code];
   if (reason) return fail('.address', `cannot connect to ${at}: ${reason} (${code})`);

@@ -4,56 +4,48 @@ import type {
   LogoutDelivery,
   OidcRepository,
   PendingAuthorization,
+  RefreshOutcome,
+  RefreshRedemption,
   RememberedConsent,
   StoredAuthorizationCode,
   StoredGrant,
   StoredSigningKey,
   StoredToken,
 } from '../oidc-repositories.js';
+import { type IssueSteps, insertAudit, insertGrant, insertTokens, redeemCode, redeemRefreshToken, saveIssued } from '../oidc-issue.js';
 import {
   type CodeRow,
   type DeliveryRow,
   type GrantRow,
+  type KeyRow,
+  type PendingRow,
   type TokenRow,
   codeOf,
   deliveryOf,
   grantOf,
+  keyOf,
+  keyValues,
+  pendingOf,
+  pendingValues,
   scopeKey,
   signingKeyContext,
   tokenOf,
   words,
 } from '../rows.js';
 import type { ColumnCipher } from '../storage.js';
-import { changes, first, rows, transaction } from './db.js';
-import { insertAudit, insertGrant, insertTokens, redeemCode, redeemRefreshToken, rotate, saveIssued, useCode } from './oidc-writes.js';
-
-interface KeyRow {
-  kid: string;
-  algorithm: string;
-  private_key: Buffer;
-  created_at: number;
-  activates_at: number | null;
-  retires_at: number | null;
-}
-
-interface PendingRow {
-  id_hash: string;
-  client_id: string;
-  parameters: string;
-  login_after: number | null;
-  consent: string | null;
-  created_at: number;
-  expires_at: number;
-}
+import { type Sql, changes, first, rows, transaction } from './db.js';
+import { issueSteps, rotate, useCode } from './oidc-writes.js';
 
 /** The OpenID Connect tables of migrations 0003 to 0005, on PostgreSQL. */
 export class PostgresOidcRepository implements OidcRepository {
   readonly #pool: Pool;
   readonly #cipher: ColumnCipher;
+  readonly #steps: IssueSteps<Sql>;
 
   constructor(pool: Pool, cipher: ColumnCipher) {
     this.#pool = pool;
     this.#cipher = cipher;
+    this.#steps = issueSteps(pool);
   }
 
   async signingKeys(): Promise<StoredSigningKey[]> {
@@ -61,19 +53,11 @@ export class PostgresOidcRepository implements OidcRepository {
       this.#pool,
       'SELECT kid, algorithm, private_key, created_at, activates_at, retires_at FROM oidc_signing_keys ORDER BY created_at, kid',
     );
-    return found.map((r) => ({
-      kid: r.kid,
-      algorithm: r.algorithm,
-      privateKey: this.#cipher.decrypt(r.private_key, signingKeyContext(r.kid)).toString('utf8'),
-      createdAt: r.created_at,
-      activatesAt: r.activates_at ?? undefined,
-      retiresAt: r.retires_at ?? undefined,
-    }));
+    return found.map((r) => keyOf(r, (sealed, context) => this.#cipher.decrypt(sealed, context)));
   }
 
   #keyValues(key: StoredSigningKey): unknown[] {
-    const sealed = this.#cipher.encrypt(key.privateKey, signingKeyContext(key.kid));
-    return [key.kid, key.algorithm, sealed, key.createdAt, key.activatesAt ?? null, key.retiresAt ?? null];
+    return keyValues(key, this.#cipher.encrypt(key.privateKey, signingKeyContext(key.kid)));
   }
 
   async addSigningKey(key: StoredSigningKey): Promise<void> {
@@ -126,22 +110,13 @@ export class PostgresOidcRepository implements OidcRepository {
        VALUES ($1, $2, $3, $4, $5, $6, $7)
        ON CONFLICT (id_hash) DO UPDATE SET client_id = EXCLUDED.client_id, parameters = EXCLUDED.parameters, login_after = EXCLUDED.login_after,
          consent = EXCLUDED.consent, created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at`,
-      [p.idHash, p.clientId, JSON.stringify(p.parameters), p.loginAfter ?? null, p.consent ? JSON.stringify(p.consent) : null, p.createdAt, p.expiresAt],
+      pendingValues(p),
     );
   }
 
   async findPending(idHash: string, now: number): Promise<PendingAuthorization | undefined> {
     const row = await first<PendingRow>(this.#pool, 'SELECT * FROM oidc_pending_authorizations WHERE id_hash = $1 AND expires_at > $2', [idHash, now]);
-    if (!row) return undefined;
-    return {
-      idHash: row.id_hash,
-      clientId: row.client_id,
-      parameters: JSON.parse(row.parameters) as Record<string, string>,
-      loginAfter: row.login_after ?? undefined,
-      consent: row.consent ? (JSON.parse(row.consent) as PendingAuthorization['consent']) : undefined,
-      createdAt: row.created_at,
-      expiresAt: row.expires_at,
-    };
+    return row && pendingOf(row);
   }
 
   async deletePending(idHash: string): Promise<void> {
@@ -165,7 +140,7 @@ export class PostgresOidcRepository implements OidcRepository {
   }
 
   saveGrant(g: StoredGrant): Promise<void> {
-    return insertGrant(this.#pool, g);
+    return insertGrant(this.#steps, this.#pool, g);
   }
 
   async findGrant(grantId: string): Promise<StoredGrant | undefined> {
@@ -238,15 +213,15 @@ export class PostgresOidcRepository implements OidcRepository {
     now: number,
     issued: { grant: StoredGrant; tokens: readonly StoredToken[]; audit: IssuanceEvent },
   ): Promise<{ code: StoredAuthorizationCode; firstUse: boolean } | undefined> {
-    return redeemCode(this.#pool, codeHash, now, issued);
+    return redeemCode(this.#steps, codeHash, now, issued);
   }
 
   saveToken(t: StoredToken): Promise<void> {
-    return insertTokens(this.#pool, [t]);
+    return insertTokens(this.#steps, this.#pool, [t]);
   }
 
   saveIssued(issued: { grant?: StoredGrant | undefined; tokens: readonly StoredToken[]; audit?: IssuanceEvent | undefined }): Promise<void> {
-    return saveIssued(this.#pool, issued);
+    return saveIssued(this.#steps, issued);
   }
 
   async findToken(tokenHash: string): Promise<StoredToken | undefined> {
@@ -278,15 +253,8 @@ export class PostgresOidcRepository implements OidcRepository {
     return found && { token: tokenOf(found.row), firstUse: found.firstUse, rotatedAt: found.row.rotated_at ?? now };
   }
 
-  redeemRefreshToken(redeem: {
-    tokenHash: string;
-    now: number;
-    successorHash: string;
-    reuseGrace: number;
-    tokens: readonly StoredToken[];
-    audit: (firstUse: boolean, rotatedAt: number) => IssuanceEvent | undefined;
-  }): Promise<{ token: StoredToken; outcome: 'rotated' | 'within-grace' | 'replayed'; rotatedAt: number } | undefined> {
-    return redeemRefreshToken(this.#pool, redeem);
+  redeemRefreshToken(redeem: RefreshRedemption): Promise<RefreshOutcome | undefined> {
+    return redeemRefreshToken(this.#steps, redeem);
   }
 
   async setSuccessor(tokenHash: string, successorHash: string): Promise<void> {
@@ -352,7 +320,7 @@ export class PostgresOidcRepository implements OidcRepository {
   }
 
   audit(e: IssuanceEvent): Promise<void> {
-    return insertAudit(this.#pool, e);
+    return insertAudit(this.#steps, this.#pool, e);
   }
 
   async auditTrail(limit: number): Promise<IssuanceEvent[]> {

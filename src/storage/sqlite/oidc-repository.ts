@@ -4,6 +4,8 @@ import type {
   LogoutDelivery,
   OidcRepository,
   PendingAuthorization,
+  RefreshOutcome,
+  RefreshRedemption,
   RememberedConsent,
   StoredAuthorizationCode,
   StoredGrant,
@@ -14,13 +16,29 @@ import {
   type CodeRow,
   type DeliveryRow,
   type GrantRow,
+  type KeyRow,
+  type PendingRow,
   type TokenRow,
+  auditColumns,
+  auditValues,
   codeOf,
   deliveryOf,
+  grantColumns,
   grantOf,
+  grantValues,
+  keyColumns,
+  keyOf,
+  keyValues,
+  marks,
+  pendingColumns,
+  pendingOf,
+  pendingValues,
+  refreshOutcome,
   scopeKey,
   signingKeyContext,
+  tokenColumns,
   tokenOf,
+  tokenValues,
   words,
 } from '../rows.js';
 import type { ColumnCipher } from '../storage.js';
@@ -48,44 +66,23 @@ export class SqliteOidcRepository implements OidcRepository {
   }
 
   async signingKeys(): Promise<StoredSigningKey[]> {
-    const rows = this.#prep('SELECT kid, algorithm, private_key, created_at, activates_at, retires_at FROM oidc_signing_keys ORDER BY created_at').all() as {
-      kid: string;
-      algorithm: string;
-      private_key: Buffer;
-      created_at: number;
-      activates_at: number | null;
-      retires_at: number | null;
-    }[];
-    return rows.map((r) => ({
-      kid: r.kid,
-      algorithm: r.algorithm,
-      privateKey: this.#cipher.decrypt(r.private_key, signingKeyContext(r.kid)).toString('utf8'),
-      createdAt: r.created_at,
-      activatesAt: r.activates_at ?? undefined,
-      retiresAt: r.retires_at ?? undefined,
-    }));
+    const rows = this.#prep(`SELECT ${keyColumns} FROM oidc_signing_keys ORDER BY created_at`).all() as KeyRow[];
+    return rows.map((r) => keyOf(r, (sealed, context) => this.#cipher.decrypt(sealed, context)));
   }
 
   async addSigningKey(key: StoredSigningKey): Promise<void> {
     const sealed = this.#cipher.encrypt(key.privateKey, signingKeyContext(key.kid));
-    this.#prep('INSERT INTO oidc_signing_keys (kid, algorithm, private_key, created_at, activates_at, retires_at) VALUES (?, ?, ?, ?, ?, ?)').run(
-      key.kid,
-      key.algorithm,
-      sealed,
-      key.createdAt,
-      key.activatesAt ?? null,
-      key.retiresAt ?? null,
-    );
+    this.#prep(`INSERT INTO oidc_signing_keys (${keyColumns}) VALUES (${marks(6)})`).run(keyValues(key, sealed));
   }
 
   async addSigningKeyIfNone(key: StoredSigningKey): Promise<boolean> {
     const sealed = this.#cipher.encrypt(key.privateKey, signingKeyContext(key.kid));
     // One statement: SQLite runs it under the database's write lock, so the check and the insert are one step.
     return (
-      this.#prep(
-        `INSERT INTO oidc_signing_keys (kid, algorithm, private_key, created_at, activates_at, retires_at)
-         SELECT ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM oidc_signing_keys WHERE algorithm = ?)`,
-      ).run(key.kid, key.algorithm, sealed, key.createdAt, key.activatesAt ?? null, key.retiresAt ?? null, key.algorithm).changes === 1
+      this.#prep(`INSERT INTO oidc_signing_keys (${keyColumns}) SELECT ${marks(6)} WHERE NOT EXISTS (SELECT 1 FROM oidc_signing_keys WHERE algorithm = ?)`).run(
+        ...keyValues(key, sealed),
+        key.algorithm,
+      ).changes === 1
     );
   }
 
@@ -110,26 +107,12 @@ export class SqliteOidcRepository implements OidcRepository {
   }
 
   async savePending(p: PendingAuthorization): Promise<void> {
-    this.#prep(
-      `INSERT OR REPLACE INTO oidc_pending_authorizations (id_hash, client_id, parameters, login_after, consent, created_at, expires_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
-    ).run(p.idHash, p.clientId, JSON.stringify(p.parameters), p.loginAfter ?? null, p.consent ? JSON.stringify(p.consent) : null, p.createdAt, p.expiresAt);
+    this.#prep(`INSERT OR REPLACE INTO oidc_pending_authorizations (${pendingColumns}) VALUES (${marks(7)})`).run(pendingValues(p));
   }
 
   async findPending(idHash: string, now: number): Promise<PendingAuthorization | undefined> {
-    const row = this.#prep('SELECT * FROM oidc_pending_authorizations WHERE id_hash = ? AND expires_at > ?').get(idHash, now) as
-      | { id_hash: string; client_id: string; parameters: string; login_after: number | null; consent: string | null; created_at: number; expires_at: number }
-      | undefined;
-    if (!row) return undefined;
-    return {
-      idHash: row.id_hash,
-      clientId: row.client_id,
-      parameters: JSON.parse(row.parameters) as Record<string, string>,
-      loginAfter: row.login_after ?? undefined,
-      consent: row.consent ? (JSON.parse(row.consent) as PendingAuthorization['consent']) : undefined,
-      createdAt: row.created_at,
-      expiresAt: row.expires_at,
-    };
+    const row = this.#prep('SELECT * FROM oidc_pending_authorizations WHERE id_hash = ? AND expires_at > ?').get(idHash, now) as PendingRow | undefined;
+    return row && pendingOf(row);
   }
 
   async deletePending(idHash: string): Promise<void> {
@@ -168,10 +151,7 @@ export class SqliteOidcRepository implements OidcRepository {
   }
 
   #insertGrant(g: StoredGrant): void {
-    this.#prep(
-      `INSERT INTO oidc_grants (grant_id, client_id, username, subject, scopes, data, created_at, expires_at, revoked_at, sid)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(g.grantId, g.clientId, g.username, g.subject, g.scopes.join(' '), JSON.stringify(g.data), g.createdAt, g.expiresAt, g.revokedAt ?? null, g.sid ?? '');
+    this.#prep(`INSERT INTO oidc_grants (${grantColumns}) VALUES (${marks(10)})`).run(grantValues(g));
   }
 
   async grantsOfSession(sid: string, now: number): Promise<StoredGrant[]> {
@@ -256,23 +236,7 @@ export class SqliteOidcRepository implements OidcRepository {
   }
 
   #insertToken(t: StoredToken): void {
-    this.#prep(
-      `INSERT INTO oidc_tokens (token_hash, kind, grant_id, client_id, username, subject, scopes, issued_at, expires_at, revoked_at, format, audience)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(
-      t.tokenHash,
-      t.kind,
-      t.grantId,
-      t.clientId,
-      t.username,
-      t.subject,
-      t.scopes.join(' '),
-      t.issuedAt,
-      t.expiresAt,
-      t.revokedAt ?? null,
-      t.format ?? 'opaque',
-      (t.audience ?? []).join(' '),
-    );
+    this.#prep(`INSERT INTO oidc_tokens (${tokenColumns}) VALUES (${marks(12)})`).run(tokenValues(t));
   }
 
   async redeemCode(
@@ -354,14 +318,7 @@ export class SqliteOidcRepository implements OidcRepository {
     })();
   }
 
-  async redeemRefreshToken(redeem: {
-    tokenHash: string;
-    now: number;
-    successorHash: string;
-    reuseGrace: number;
-    tokens: readonly StoredToken[];
-    audit: (firstUse: boolean, rotatedAt: number) => IssuanceEvent | undefined;
-  }): Promise<{ token: StoredToken; outcome: 'rotated' | 'within-grace' | 'replayed'; rotatedAt: number } | undefined> {
+  async redeemRefreshToken(redeem: RefreshRedemption): Promise<RefreshOutcome | undefined> {
     return this.#db.transaction(() => {
       const firstUse =
         this.#prep("UPDATE oidc_tokens SET rotated_at = ?, successor_hash = ? WHERE token_hash = ? AND kind = 'refresh' AND rotated_at IS NULL").run(
@@ -372,7 +329,7 @@ export class SqliteOidcRepository implements OidcRepository {
       const row = this.#prep('SELECT * FROM oidc_tokens WHERE token_hash = ?').get(redeem.tokenHash) as TokenRow | undefined;
       if (row?.kind !== 'refresh') return undefined;
       const rotatedAt = row.rotated_at ?? redeem.now;
-      const outcome = firstUse ? 'rotated' : redeem.now - rotatedAt < redeem.reuseGrace ? 'within-grace' : 'replayed';
+      const outcome = refreshOutcome(firstUse, rotatedAt, redeem.now, redeem.reuseGrace);
       if (outcome !== 'replayed') {
         for (const token of redeem.tokens) this.#insertToken(token);
         const event = redeem.audit(firstUse, rotatedAt);
@@ -445,14 +402,7 @@ export class SqliteOidcRepository implements OidcRepository {
   }
 
   #insertAudit(e: IssuanceEvent): void {
-    this.#prep('INSERT INTO oidc_issuance_log (time, event, client_id, username, grant_id, detail) VALUES (?, ?, ?, ?, ?, ?)').run(
-      e.time,
-      e.event,
-      e.clientId,
-      e.username,
-      e.grantId,
-      e.detail,
-    );
+    this.#prep(`INSERT INTO oidc_issuance_log (${auditColumns}) VALUES (${marks(6)})`).run(auditValues(e));
   }
 
   async auditTrail(limit: number): Promise<IssuanceEvent[]> {
