@@ -9,11 +9,11 @@ const mocking = ['test/security/csrf.test.ts', 'test/security/malformed-input.te
 const common = {
   testTimeout: 20_000,
   hookTimeout: 30_000,
-  pool: 'forks',
+  pool: 'forks' as const,
   // Every log line of the run is collected (test/setup/log-capture.ts), and scanned for secrets
   // at its end by the root's global setup (test/setup/global-log-scan.ts).
   setupFiles: ['test/setup/log-capture.ts'],
-} as const;
+};
 
 export default defineConfig({
   test: {

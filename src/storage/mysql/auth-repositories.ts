@@ -4,7 +4,6 @@ import type {
   AuthenticationAttempt,
   AuthenticationLogRepository,
   Ban,
-  BanRepository,
   ColumnCipher,
   DeletedSession,
   NewBan,
@@ -15,6 +14,7 @@ import type {
   TotpConfiguration,
   TotpRepository,
 } from '../storage.js';
+import { type BanRow, type BanTable, TwoTableBans, banColumns, banInsert, banOf, banTables, banValues } from '../bans.js';
 import { type Db, type Sql, changes, first, flag, insertOnce, rows, run, transaction } from './db.js';
 
 interface SessionRow {
@@ -152,79 +152,40 @@ export class MysqlAuthLogRepository implements AuthenticationLogRepository {
   }
 }
 
-interface BanRow {
-  id: number;
-  time: number;
-  expires: number | null;
-  revoked: number;
-  source: string;
-  reason: string | null;
-}
-
-/** The statements of one ban table (`banned_user` keyed by username, `banned_ip` by ip). */
-class BanTable {
+/** The statements of one ban table. */
+class MysqlBanTable implements BanTable {
+  readonly #db: Db;
   readonly #insert: string;
   readonly #active: string;
   readonly #revoke: string;
 
-  constructor(
-    private readonly db: Db,
-    table: 'banned_user' | 'banned_ip',
-    key: 'username' | 'ip',
-  ) {
-    this.#insert = `INSERT INTO ${table} (time, expires, ${key}, source, reason) VALUES (?, ?, ?, ?, ?)`;
+  constructor(db: Db, { table, key }: { table: string; key: string }) {
+    this.#db = db;
+    this.#insert = banInsert(table, key, '?, ?, ?, ?, ?');
     const active = `${key} = ? AND NOT revoked AND (expires IS NULL OR expires > ?)`;
     // NULL (never expires) first, as PostgreSQL's NULLS FIRST.
-    this.#active = `SELECT id, time, expires, revoked, source, reason FROM ${table} WHERE ${active} ORDER BY expires IS NULL DESC, expires DESC LIMIT 1`;
+    this.#active = `SELECT ${banColumns} FROM ${table} WHERE ${active} ORDER BY expires IS NULL DESC, expires DESC LIMIT 1`;
     this.#revoke = `UPDATE ${table} SET revoked = TRUE WHERE ${active}`;
   }
 
   async insert(value: string, ban: NewBan): Promise<void> {
-    await run(this.db, this.#insert, [ban.time, ban.expires ?? null, value, ban.source, ban.reason]);
+    await run(this.#db, this.#insert, banValues(value, ban));
   }
 
   async active(value: string, now: number): Promise<Ban | undefined> {
-    const row = await first<BanRow>(this.db, this.#active, [value, now]);
-    return row && { id: row.id, time: row.time, expires: row.expires ?? undefined, revoked: flag(row.revoked), source: row.source, reason: row.reason ?? '' };
+    const row = await first<BanRow>(this.#db, this.#active, [value, now]);
+    return row && banOf(row);
   }
 
   revoke(value: string, now: number): Promise<number> {
-    return changes(this.db, this.#revoke, [value, now]);
+    return changes(this.#db, this.#revoke, [value, now]);
   }
 }
 
-/** Bans in `banned_user` and `banned_ip`. */
-export class MysqlBanRepository implements BanRepository {
-  readonly #users: BanTable;
-  readonly #ips: BanTable;
-
+/** Bans in `banned_user` and `banned_ip`, on MySQL/MariaDB. */
+export class MysqlBanRepository extends TwoTableBans {
   constructor(db: Db) {
-    this.#users = new BanTable(db, 'banned_user', 'username');
-    this.#ips = new BanTable(db, 'banned_ip', 'ip');
-  }
-
-  banUser(username: string, ban: NewBan): Promise<void> {
-    return this.#users.insert(username, ban);
-  }
-
-  banIp(ip: string, ban: NewBan): Promise<void> {
-    return this.#ips.insert(ip, ban);
-  }
-
-  activeUserBan(username: string, now: number): Promise<Ban | undefined> {
-    return this.#users.active(username, now);
-  }
-
-  activeIpBan(ip: string, now: number): Promise<Ban | undefined> {
-    return this.#ips.active(ip, now);
-  }
-
-  revokeUser(username: string, now: number): Promise<number> {
-    return this.#users.revoke(username, now);
-  }
-
-  revokeIp(ip: string, now: number): Promise<number> {
-    return this.#ips.revoke(ip, now);
+    super(new MysqlBanTable(db, banTables.user), new MysqlBanTable(db, banTables.ip));
   }
 }
 
