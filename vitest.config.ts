@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
  * Test files that replace a module of src/ with `vi.mock`: each runs in a fresh module graph
  * (isolated), so that its mock applies and never leaks into another file.
  */
-const mocking = ['test/security/csrf.test.ts', 'test/security/malformed-input.test.ts', 'test/security/timing.test.ts'];
+export const mocking = ['test/security/csrf.test.ts', 'test/security/malformed-input.test.ts', 'test/security/timing.test.ts'];
 
 const common = {
   testTimeout: 20_000,
