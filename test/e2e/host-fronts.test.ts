@@ -11,8 +11,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cookieHeader, loginFirstFactor, startAuthzGateway } from '../authz/fixtures.js';
 import { rawExchange, startUpstream, type Upstream } from '../proxy/upstream.js';
-import { freePorts, nginxMain, requireBinary, startCaddy, startNginx } from './forward-auth/fronts.js';
+import { nginxMain, requireBinary, startCaddy, startNginx } from './forward-auth/fronts.js';
 import { domain, front } from './forward-auth/scenarios.js';
+import { freePorts } from '../helpers/ports.js';
 
 const example = (name: string) => readFileSync(new URL(`../../examples/${name}`, import.meta.url), 'utf8');
 const sites = ['app', 'secure', 'deny', 'public'] as const;

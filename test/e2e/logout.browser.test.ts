@@ -5,7 +5,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserAvailable, launchChromium, screenshotDir } from '../helpers/browser.js';
 import { loopbackFetch, secret, startProvider, testClients } from '../helpers/oidc.js';
-import { freePorts } from './forward-auth/fronts.js';
+import { freePorts } from '../helpers/ports.js';
 
 const run = browserAvailable();
 

@@ -3,7 +3,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserAvailable, launchChromium, screenshotDir } from '../helpers/browser.js';
 import { callback, loopbackFetch, secret, startProvider } from '../helpers/oidc.js';
-import { freePorts } from './forward-auth/fronts.js';
+import { freePorts } from '../helpers/ports.js';
 
 const run = browserAvailable();
 

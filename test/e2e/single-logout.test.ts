@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { openSessionAdmin } from '../../src/server/session-admin.js';
-import { eventually, startReceiver, unusedPort } from '../oidc/logout/receiver.js';
+import { eventually, startReceiver } from '../oidc/logout/receiver.js';
 import { callback as callbackUri } from './single-logout/world.js';
 import {
   type Browser,
@@ -19,6 +19,7 @@ import {
   userinfoStatus,
   visitSite,
 } from './single-logout/world.js';
+import { freePort } from '../helpers/ports.js';
 
 /**
  * Single logout end to end (issue 12): one browser session, over real HTTP with its cookie, signed
@@ -381,7 +382,7 @@ describe('single logout: an administrator’s revocation, "log out everywhere"',
 
 describe('single logout: the durable queue across a restart', () => {
   it('a receiver down at logout time gets its logout token from the next gateway on the same database', async () => {
-    const down = await unusedPort();
+    const down = await freePort();
     const s = await signedInWorld({ backchannel: { 'rp-b': `http://127.0.0.1:${down}/backchannel` } });
     await expectAlive(s);
     const out = await s.browser.postForm(`${issuer}/logout`, {}, sameOrigin);

@@ -1,7 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { ConnectionOptions } from 'node:tls';
 import { Redis } from 'ioredis';
@@ -12,6 +11,7 @@ import { type RedisSessions, openRedisSessions } from '../../src/session/redis-s
 import type { Clock } from '../../src/shared/clock.js';
 import { systemRandom } from '../../src/shared/random.js';
 import { tempDir } from './config.js';
+import { freePort } from './ports.js';
 
 /** The Redis the machines and CI run (GATEHOUSE_TEST_REDIS=host:port overrides it). */
 const [testHost, testPort] = (process.env.GATEHOUSE_TEST_REDIS ?? '127.0.0.1:6379').split(':') as [string, string];
@@ -103,18 +103,6 @@ export async function eventually(check: () => boolean | Promise<boolean>, what: 
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
-}
-
-/** A free TCP port on loopback (asked of the system, then released). */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Whether `redis-server` can be started (mandatory in CI; otherwise a skip with the reason printed). */

@@ -1,11 +1,12 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Attribute, Change, Client } from 'ldapts';
+import { freePort } from './ports.js';
 
 const run = promisify(execFile);
 
@@ -49,17 +50,6 @@ export function slapdSkipReason(): string | undefined {
   if (process.env.CI === 'true') throw new Error(`${reason}. CI (CI=true) requires it.`);
   console.warn(`Skipping the slapd runs: ${reason}`);
   return reason;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function slapdConf(dir: string, tls: boolean): string {

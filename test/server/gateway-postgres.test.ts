@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dump } from 'js-yaml';
@@ -8,6 +7,7 @@ import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/config.js';
 import { startTestGateway, testConfig, injectListener } from '../helpers/gateway.js';
 import { dropSchema, freshSchemaName, postgresSkipReason, query, testPostgres } from '../helpers/postgres.js';
+import { freePort } from '../helpers/ports.js';
 
 /** Gateways on `storage.postgres`: start-up against an unreachable server, and instances starting together. */
 const skip = await postgresSkipReason();
@@ -50,14 +50,6 @@ async function jwks(gateway: Gateway): Promise<string[]> {
   return (reply.json() as { keys: { kid: string }[] }).keys.map((k) => k.kid).sort();
 }
 
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 describe('gateways on storage.postgres', () => {
   beforeEach((ctx) => {
     if (skip) ctx.skip(skip);
@@ -81,7 +73,7 @@ describe('gateways on storage.postgres', () => {
 
   it('exits non-zero when PostgreSQL cannot be reached, naming storage.postgres.address and the address', async () => {
     const dir = tempDir();
-    const port = await closedPort();
+    const port = await freePort();
     const file = join(dir, 'gatehouse.yml');
     writeFileSync(
       file,

@@ -6,6 +6,7 @@ import { durationBuckets } from '../../src/server/metrics.js';
 import { Browser, portalHost, startProvider } from '../helpers/oidc.js';
 import { startPortal } from '../helpers/portal.js';
 import { client, configFor, codeFlow, tokenClients } from '../oidc/token-world.js';
+import { freePort } from '../helpers/ports.js';
 
 /** One sample of the exposition format: `name{a="x",b="y"} value`. */
 interface Sample {
@@ -200,15 +201,6 @@ describe('Prometheus metrics on their own listener (telemetry.metrics)', () => {
     );
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function connectable(port: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -3,11 +3,13 @@ import mysql from 'mysql2/promise';
 import { afterAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import type { MysqlStorageConfig } from '../../src/config/storage.js';
 import { ManualClock } from '../../src/shared/clock.js';
-import { StartupError } from '../../src/shared/errors.js';
+import type { StartupError } from '../../src/shared/errors.js';
 import { MysqlStorage } from '../../src/storage/mysql/open.js';
 import { mysqlUnavailability } from '../../src/storage/mysql/unavailable.js';
 import { StorageUnavailableError } from '../../src/storage/unavailable.js';
 import { dropDatabase, freshDatabase, mysqlQuery, mysqlSkipReason, testMysql, testMysqlConfig } from '../helpers/mysql.js';
+import { freePort } from '../helpers/ports.js';
+import { startupFailure } from '../helpers/startup.js';
 
 /**
  * What only the MySQL/MariaDB provider has: its connection (errors naming the key to fix), the
@@ -34,21 +36,7 @@ async function open(config: MysqlStorageConfig): Promise<MysqlStorage> {
 }
 
 async function refusal(config: MysqlStorageConfig): Promise<StartupError> {
-  const error = await open(config).then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof StartupError)) throw new Error(`expected a StartupError, got ${String(error)}`);
-  return error;
-}
-
-/** A local port nothing listens on (bound, then released). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+  return startupFailure(open(config));
 }
 
 describe('MysqlStorage: start-up errors name the key to fix', () => {
@@ -57,7 +45,7 @@ describe('MysqlStorage: start-up errors name the key to fix', () => {
   });
 
   it('names storage.mysql.address and the address when nothing listens there', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const error = await refusal(testMysqlConfig('test', { address: { kind: 'tcp', host: '127.0.0.1', port } }));
     expect([error.code, error.message]).toEqual([
       'GH_STORAGE_CONNECT',

@@ -6,10 +6,12 @@ import { TLSSocket } from 'node:tls';
 import { afterAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import type { PostgresStorageConfig } from '../../src/config/storage.js';
 import { ManualClock } from '../../src/shared/clock.js';
-import { StartupError } from '../../src/shared/errors.js';
+import type { StartupError } from '../../src/shared/errors.js';
 import { PostgresStorage } from '../../src/storage/postgres/open.js';
 import { tempDir } from '../helpers/config.js';
 import { dropSchema, freshSchemaName, postgresSkipReason, query, testPostgres, testPostgresConfig } from '../helpers/postgres.js';
+import { freePort } from '../helpers/ports.js';
+import { startupFailure } from '../helpers/startup.js';
 
 /**
  * What only the PostgreSQL provider has: its connection (errors naming the key to fix, unix
@@ -33,21 +35,7 @@ async function open(config: PostgresStorageConfig): Promise<PostgresStorage> {
 }
 
 async function refusal(config: PostgresStorageConfig): Promise<StartupError> {
-  const error = await open(config).then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof StartupError)) throw new Error(`expected a StartupError, got ${String(error)}`);
-  return error;
-}
-
-/** A local port nothing listens on (bound, then released). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+  return startupFailure(open(config));
 }
 
 /** A self-signed certificate and its key (PEM) for `cn`, made by openssl. */
@@ -109,7 +97,7 @@ describe('PostgresStorage', () => {
   });
 
   it('names storage.postgres.address and the address when nothing listens there', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const error = await refusal(testPostgresConfig(schema(), { address: { kind: 'tcp', host: '127.0.0.1', port } }));
     expect([error.code, error.message]).toEqual([
       'GH_STORAGE_CONNECT',

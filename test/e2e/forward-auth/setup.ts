@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type AuthzWorld, raiseToTwoFactor, startAuthzGateway } from '../../authz/fixtures.js';
 import { startUpstream, type Upstream } from '../../proxy/upstream.js';
-import { freePorts } from './fronts.js';
+import { freePorts } from '../../helpers/ports.js';
 import { domain } from './scenarios.js';
 
 export interface E2E {

@@ -10,7 +10,7 @@ import { Browser, loopbackFetch } from '../../helpers/oidc.js';
 import { postgresSkipReason, query, testPostgres } from '../../helpers/postgres.js';
 import { quickDigest } from '../../helpers/portal.js';
 import { redisAvailable, testRedis } from '../../helpers/redis.js';
-import { unusedPort } from '../../oidc/logout/receiver.js';
+import { freePort } from '../../helpers/ports.js';
 
 export const domain = 'gatehouse.localhost';
 export const portalHost = `auth.${domain}`;
@@ -167,8 +167,8 @@ async function stopServe(served: { child: Served['child'] }): Promise<void> {
  */
 export async function startCluster(schema: string) {
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-multi-instance-'));
-  const receiverPorts = { 'rp-a': await unusedPort(), 'rp-b': 0 };
-  while (receiverPorts['rp-b'] === 0 || receiverPorts['rp-b'] === receiverPorts['rp-a']) receiverPorts['rp-b'] = await unusedPort();
+  const receiverPorts = { 'rp-a': await freePort(), 'rp-b': 0 };
+  while (receiverPorts['rp-b'] === 0 || receiverPorts['rp-b'] === receiverPorts['rp-a']) receiverPorts['rp-b'] = await freePort();
   const backchannel = (id: ClientId) => `http://127.0.0.1:${receiverPorts[id]}/backchannel`;
   const { file, notifications } = writeConfig(dir, schema, { 'rp-a': backchannel('rp-a'), 'rp-b': backchannel('rp-b') });
   const spawned = [spawnServe(['--config', file]), spawnServe(['--config', file])] as const;

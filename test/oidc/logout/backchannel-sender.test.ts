@@ -5,7 +5,8 @@ import { BackchannelSender, type BackchannelTuning, backchannelDefaults, retryDe
 import { ManualClock } from '../../../src/shared/clock.js';
 import { configOf, minimalRaw, tempDir } from '../../helpers/config.js';
 import { memoryStorage } from '../../helpers/storage.js';
-import { type Answer, eventually, startReceiver, unusedPort, verifyLogoutToken } from './receiver.js';
+import { type Answer, eventually, startReceiver, verifyLogoutToken } from './receiver.js';
+import { freePort } from '../../helpers/ports.js';
 
 const issuer = 'https://auth.example.com';
 const hour = 60 * 60_000;
@@ -241,7 +242,7 @@ describe('back-channel logout sender: failures, back-off, the bound', () => {
   });
 
   it('counts a refused connection as a failed attempt', async () => {
-    const w = await world('ok', { uri: `http://127.0.0.1:${await unusedPort()}/backchannel` });
+    const w = await world('ok', { uri: `http://127.0.0.1:${await freePort()}/backchannel` });
     await w.enqueue();
     w.sender.start();
     await eventually(async () => (await w.row())?.attempts === 1, 'the failure');

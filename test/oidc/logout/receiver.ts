@@ -72,15 +72,6 @@ export async function startReceiver(answer: Answer = 'ok', port = 0) {
   };
 }
 
-/** A TCP port on 127.0.0.1 where nothing listens (it was free a moment ago). */
-export async function unusedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 /** Waits (real time) until `check` holds; for effects of the sender's asynchronous work. */
 export async function eventually(check: () => boolean | Promise<boolean>, what: string, ms = 5_000): Promise<void> {
   const until = Date.now() + ms;

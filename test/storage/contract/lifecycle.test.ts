@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { KeyStore } from '../../../src/oidc/keys.js';
 import { ManualClock } from '../../../src/shared/clock.js';
-import { StartupError } from '../../../src/shared/errors.js';
 import { describeMysqlAddress, describePostgresAddress } from '../../../src/config/storage.js';
 import { listMigrations as mysqlMigrations } from '../../../src/storage/mysql/migrate.js';
 import { listMigrations as postgresMigrations } from '../../../src/storage/postgres/migrate.js';
 import { listMigrations as sqliteMigrations } from '../../../src/storage/sqlite/migrate.js';
 import { type Store, storageBackends, useBackend } from './backends.js';
+import { startupFailure } from '../../helpers/startup.js';
 
 const otherKey = 'another-key-that-is-long-enough';
 const versions = sqliteMigrations().map((m) => m.version);
@@ -21,15 +21,6 @@ function keyMismatch(store: Store): string {
         ? `'${c.mysql.database}' (at ${describeMysqlAddress(c.mysql.address)})`
         : `'${c.postgres.database}' (schema '${c.postgres.schema}' at ${describePostgresAddress(c.postgres.address)})`;
   return `storage.encryption_key: is not the key the database ${database} was created with; start with the original key (the database was not changed)`;
-}
-
-async function failure(promise: Promise<unknown>): Promise<StartupError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof StartupError)) throw new Error(`expected a StartupError, got ${String(error)}`);
-  return error;
 }
 
 describe('migrations', () => {
@@ -58,7 +49,7 @@ describe.each(storageBackends)('opening a store ($name)', (backend) => {
     const storage = await store.open();
     await storage.sessions.put({ idHash: 'h', username: 'john', data: '{}', createdAt: 1, expiresAt: 2 });
     await storage.close();
-    const error = await failure(store.open({ encryptionKey: otherKey }));
+    const error = await startupFailure(store.open({ encryptionKey: otherKey }));
     expect([error.code, error.message]).toEqual(['GH_STORAGE_KEY_MISMATCH', keyMismatch(store)]);
     expect(await (await store.open()).sessions.get('h')).toMatchObject({ username: 'john' });
   });
@@ -67,7 +58,7 @@ describe.each(storageBackends)('opening a store ($name)', (backend) => {
     const store = db.freshStore();
     await (await store.open()).close();
     await store.exec("INSERT INTO migrations VALUES (999, 'future', 0, 'x')");
-    const error = await failure(store.open());
+    const error = await startupFailure(store.open());
     expect(error.code).toBe('GH_STORAGE_INIT');
     expect(error.message).toMatch(/the database is at schema version 999, newer than this Gatehouse knows \(6\); upgrade Gatehouse$/);
   });
