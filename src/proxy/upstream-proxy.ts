@@ -1,6 +1,8 @@
 import { Agent as HttpAgent, type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { Socket } from 'node:net';
+// Before http-proxy: it takes util._extend when it loads (util-extend.ts).
+import './util-extend.js';
 import httpProxy from 'http-proxy';
 import type { UpstreamConfig } from '../config/proxy.js';
 import { GatehouseError } from '../shared/errors.js';
