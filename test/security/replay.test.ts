@@ -5,6 +5,7 @@
  * signature counter that moves forward. The software authenticator (test/helpers) builds real
  * assertions, so each replay differs from a valid one in one respect only.
  */
+import { TOTP } from 'otpauth';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { totpCode } from '../helpers/portal.js';
 import { SoftAuthenticator } from '../helpers/soft-authenticator.js';
@@ -112,7 +113,14 @@ describe('TOTP replay: ASVS 2.8.4 (once per validity period), 2.8.5 (a reused co
     const { secret: bobs } = await enrolTotp(w, 'bob');
     w.clock.advance(30_000);
     const client = await passwordOnly(w, 'bob');
-    for (let i = 0; i < 5; i++) expect((await client.postJson('/api/secondfactor/totp', { token: String(100000 + i) })).status).toBe(401);
+    // Five codes that are surely wrong: none is bob's code of this period or the ones around it.
+    const valid = new Set(
+      [-30_000, 0, 30_000].map((shift) => new TOTP({ secret: bobs, digits: 6, period: 30 }).generate({ timestamp: w.clock.now() + shift })),
+    );
+    const wrong = Array.from({ length: 10 }, (_, i) => String(100000 + i))
+      .filter((code) => !valid.has(code))
+      .slice(0, 5);
+    for (const token of wrong) expect((await client.postJson('/api/secondfactor/totp', { token })).status).toBe(401);
     expect((await client.postJson('/api/secondfactor/totp', { token: totpCode(bobs, w.clock) })).status).toBe(401);
     expect(await level(client)).toBe(1);
   });
