@@ -1,5 +1,5 @@
 /** Sessions, authentication attempts, bans, TOTP and one-time codes, on MySQL/MariaDB. */
-import { totpSecretContext } from '../rows.js';
+import { marks, totpSecretContext } from '../rows.js';
 import type {
   AuthenticationAttempt,
   AuthenticationLogRepository,
@@ -161,7 +161,7 @@ class MysqlBanTable implements BanTable {
 
   constructor(db: Db, { table, key }: { table: string; key: string }) {
     this.#db = db;
-    this.#insert = banInsert(table, key, '?, ?, ?, ?, ?');
+    this.#insert = banInsert(table, key, marks(5));
     const active = `${key} = ? AND NOT revoked AND (expires IS NULL OR expires > ?)`;
     // NULL (never expires) first, as PostgreSQL's NULLS FIRST.
     this.#active = `SELECT ${banColumns} FROM ${table} WHERE ${active} ORDER BY expires IS NULL DESC, expires DESC LIMIT 1`;

@@ -1,5 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { Ban, NewBan } from '../auth-repositories.js';
+import { marks } from '../rows.js';
 import { type BanRow, type BanTable, TwoTableBans, banColumns, banInsert, banOf, banTables, banValues } from '../bans.js';
 
 /** The prepared statements of one ban table. */
@@ -9,7 +10,7 @@ class SqliteBanTable implements BanTable {
   readonly #revoke: Statement<[string, number]>;
 
   constructor(db: Database, { table, key }: { table: string; key: string }) {
-    this.#insert = db.prepare(banInsert(table, key, '?, ?, ?, ?, ?'));
+    this.#insert = db.prepare(banInsert(table, key, marks(5)));
     const active = `${key} = ? AND revoked = 0 AND (expires IS NULL OR expires > ?)`;
     this.#active = db.prepare(`SELECT ${banColumns} FROM ${table} WHERE ${active} ORDER BY expires IS NULL DESC, expires DESC LIMIT 1`);
     this.#revoke = db.prepare(`UPDATE ${table} SET revoked = 1 WHERE ${active}`);

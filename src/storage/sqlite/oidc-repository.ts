@@ -43,6 +43,14 @@ import {
 } from '../rows.js';
 import type { ColumnCipher } from '../storage.js';
 
+// The INSERT texts, built once (token issuance prepares them by text on every call).
+const insertKey = `INSERT INTO oidc_signing_keys (${keyColumns}) VALUES (${marks(6)})`;
+const insertKeyIfNone = `INSERT INTO oidc_signing_keys (${keyColumns}) SELECT ${marks(6)} WHERE NOT EXISTS (SELECT 1 FROM oidc_signing_keys WHERE algorithm = ?)`;
+const upsertPending = `INSERT OR REPLACE INTO oidc_pending_authorizations (${pendingColumns}) VALUES (${marks(7)})`;
+const insertGrant = `INSERT INTO oidc_grants (${grantColumns}) VALUES (${marks(10)})`;
+const insertToken = `INSERT INTO oidc_tokens (${tokenColumns}) VALUES (${marks(12)})`;
+const insertAudit = `INSERT INTO oidc_issuance_log (${auditColumns}) VALUES (${marks(6)})`;
+
 /** The OpenID Connect tables of migrations 0003 and 0004. */
 export class SqliteOidcRepository implements OidcRepository {
   readonly #db: Database;
@@ -72,18 +80,13 @@ export class SqliteOidcRepository implements OidcRepository {
 
   async addSigningKey(key: StoredSigningKey): Promise<void> {
     const sealed = this.#cipher.encrypt(key.privateKey, signingKeyContext(key.kid));
-    this.#prep(`INSERT INTO oidc_signing_keys (${keyColumns}) VALUES (${marks(6)})`).run(keyValues(key, sealed));
+    this.#prep(insertKey).run(keyValues(key, sealed));
   }
 
   async addSigningKeyIfNone(key: StoredSigningKey): Promise<boolean> {
     const sealed = this.#cipher.encrypt(key.privateKey, signingKeyContext(key.kid));
     // One statement: SQLite runs it under the database's write lock, so the check and the insert are one step.
-    return (
-      this.#prep(`INSERT INTO oidc_signing_keys (${keyColumns}) SELECT ${marks(6)} WHERE NOT EXISTS (SELECT 1 FROM oidc_signing_keys WHERE algorithm = ?)`).run(
-        ...keyValues(key, sealed),
-        key.algorithm,
-      ).changes === 1
-    );
+    return this.#prep(insertKeyIfNone).run(...keyValues(key, sealed), key.algorithm).changes === 1;
   }
 
   async retireSigningKey(kid: string, retiresAt: number): Promise<void> {
@@ -107,7 +110,7 @@ export class SqliteOidcRepository implements OidcRepository {
   }
 
   async savePending(p: PendingAuthorization): Promise<void> {
-    this.#prep(`INSERT OR REPLACE INTO oidc_pending_authorizations (${pendingColumns}) VALUES (${marks(7)})`).run(pendingValues(p));
+    this.#prep(upsertPending).run(pendingValues(p));
   }
 
   async findPending(idHash: string, now: number): Promise<PendingAuthorization | undefined> {
@@ -151,7 +154,7 @@ export class SqliteOidcRepository implements OidcRepository {
   }
 
   #insertGrant(g: StoredGrant): void {
-    this.#prep(`INSERT INTO oidc_grants (${grantColumns}) VALUES (${marks(10)})`).run(grantValues(g));
+    this.#prep(insertGrant).run(grantValues(g));
   }
 
   async grantsOfSession(sid: string, now: number): Promise<StoredGrant[]> {
@@ -236,7 +239,7 @@ export class SqliteOidcRepository implements OidcRepository {
   }
 
   #insertToken(t: StoredToken): void {
-    this.#prep(`INSERT INTO oidc_tokens (${tokenColumns}) VALUES (${marks(12)})`).run(tokenValues(t));
+    this.#prep(insertToken).run(tokenValues(t));
   }
 
   async redeemCode(
@@ -402,7 +405,7 @@ export class SqliteOidcRepository implements OidcRepository {
   }
 
   #insertAudit(e: IssuanceEvent): void {
-    this.#prep(`INSERT INTO oidc_issuance_log (${auditColumns}) VALUES (${marks(6)})`).run(auditValues(e));
+    this.#prep(insertAudit).run(auditValues(e));
   }
 
   async auditTrail(limit: number): Promise<IssuanceEvent[]> {
